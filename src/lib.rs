@@ -1,0 +1,70 @@
+//! # dlr: the dynamic learning rate optimizer, with hand-written SIMD kernels
+//!
+//! DLR is gradient descent in which every synapse `w_ij` (post-synaptic
+//! neuron `i`, pre-synaptic neuron `j`) gets its own learning rate, large for
+//! strong weights and scaled down by the L2 norm of a neuron's weights:
+//!
+//! ```text
+//! η_ij = η₀ (|w_ij| + α) / (‖w_·j‖ + α)      Eq. 1: norm of j's outgoing weights (default)
+//! η_ij = η₀ (|w_ij| + α) / (‖w_i·‖ + α)      Eq. 3: norm of i's incoming weights
+//! w_ij ← w_ij − η_ij ∂C/∂w_ij                (norms of the weights before the step)
+//! ```
+//!
+//! It keeps no memory of past updates. This crate implements it and the
+//! baselines it is measured against (SGD, Nesterov momentum, Adam) for
+//! multi-layer logistic networks without biases trained on the mean squared
+//! error, the setting of the paper (784-H-10 on MNIST).
+//!
+//! ## Layout of the weights
+//! A layer with `n_in` inputs and `n_out` outputs stores `w` **pre-major**:
+//! `w[j·n_out + i]`, row `j` holds the outgoing weights of input `j`. The
+//! forward pass is then a sum of rows scaled by the inputs, the gradient of row
+//! `j` is `a_j · δ`, and the Eq. 1 norm of neuron `j` is the norm of row `j`.
+//! Zero inputs (most MNIST pixels) leave their row untouched, so SGD and DLR
+//! skip those rows entirely.
+//!
+//! ## Where the maths lives
+//! | formula | SIMD kernel | scalar twin |
+//! |---|---|---|
+//! | `z += a_j w_j·` (forward, row sum) | [`kernels::axpy`] | [`kernels::reference::axpy`] |
+//! | `σ(z) = 1/(1+e^{−z})` | [`kernels::sigmoid`] | [`kernels::reference::sigmoid`] |
+//! | `d_k = (y_k − t_k) y_k (1 − y_k)` | [`kernels::output_delta`] | [`kernels::reference::output_delta`] |
+//! | `e_i = h_i (1 − h_i) Σ_k w_ik d_k` | [`kernels::hidden_delta`] | [`kernels::reference::hidden_delta`] |
+//! | SGD `w ← w − η a_j δ` | [`kernels::sgd_row`] | [`kernels::reference::sgd_row`] |
+//! | Nesterov | [`kernels::nesterov_row`] | [`kernels::reference::nesterov_row`] |
+//! | Adam | [`kernels::adam_row`] | [`kernels::reference::adam_row`] |
+//! | DLR Eq. 1, fused with the new row norm | [`kernels::dlr_row`] | [`kernels::reference::dlr_row`] |
+//! | DLR Eq. 3, fused with column-norm upkeep | [`kernels::dlr_post_row`] | [`kernels::reference::dlr_post_row`] |
+//!
+//! ## SIMD width
+//! The kernels use [`wide`]'s `f32x8`, whose instruction set is chosen **at
+//! compile time** from the target features (it does no run-time detection).
+//! This repository builds with `-C target-cpu=native` (`.cargo/config.toml`);
+//! a crate that depends on `dlr` must enable target features itself, e.g.
+//! `RUSTFLAGS="-C target-cpu=x86-64-v3"`, or it gets the SSE2 baseline.
+//! [`simd::simd_path`] names the path that was compiled in.
+//!
+//! ## Features
+//! `std` (default) adds files, gzip, downloads, clocks and the `dlr` program.
+//! Without it the crate is `no_std` + `alloc`.
+#![cfg_attr(not(feature = "std"), no_std)]
+#![warn(missing_docs)]
+
+extern crate alloc;
+
+pub mod dataset;
+pub mod gemm;
+pub mod idx;
+pub mod kernels;
+#[cfg(feature = "std")]
+pub mod mnist;
+pub mod model;
+pub mod network;
+pub mod optim;
+pub mod rng;
+pub mod simd;
+pub mod train;
+
+pub use dataset::Dataset;
+pub use network::Network;
+pub use optim::{Optimizer, OptimizerConfig, OptimizerKind};

@@ -1,0 +1,1 @@
+//! MNIST files (placeholder: being written).
