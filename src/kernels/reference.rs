@@ -1,0 +1,183 @@
+//! Scalar twins of the SIMD kernels: the maths, stated plainly.
+//!
+//! Each function has the name and signature of its SIMD twin in
+//! [`crate::kernels`]. They are the oracle of the tests, the baseline of the
+//! benches, and what the SIMD kernels run on the tail of a slice.
+//! They use `a * b + c` rather than `f32::mul_add`, which without FMA enabled
+//! is a slow library call.
+
+/// `y ← y + a x`
+///
+/// + `y`, `x`: `(n,)`
+pub fn axpy(y: &mut [f32], a: f32, x: &[f32]) {
+    debug_assert_eq!(y.len(), x.len());
+    for (yi, &xi) in y.iter_mut().zip(x) {
+        *yi += a * xi;
+    }
+}
+
+/// `Σ_i x_i y_i`
+pub fn dot(x: &[f32], y: &[f32]) -> f32 {
+    debug_assert_eq!(x.len(), y.len());
+    let mut s = 0.0;
+    for (&xi, &yi) in x.iter().zip(y) {
+        s += xi * yi;
+    }
+    s
+}
+
+/// `Σ_i x_i²`
+pub fn sum_squares(x: &[f32]) -> f32 {
+    dot(x, x)
+}
+
+/// Logistic function in place: `z_i ← σ(z_i) = 1 / (1 + e^{−z_i})`.
+pub fn sigmoid(z: &mut [f32]) {
+    for zi in z.iter_mut() {
+        *zi = 1.0 / (1.0 + libm::expf(-*zi));
+    }
+}
+
+/// Output delta of the MSE loss with logistic outputs, and the loss.
+///
+/// `t = one_hot(label)`; overwrites `d_k ← (y_k − t_k) y_k (1 − y_k)` and
+/// returns `C = ½ Σ_k (y_k − t_k)²`.
+///
+/// + `y`: `(n_out,)` outputs; `d`: `(n_out,)` deltas, overwritten
+/// + `offset`: index of `y[0]` in the whole output layer, so that a tail
+///   of the layer can be handled alone (`t_k = 1` for `k + offset == label`)
+pub fn output_delta(y: &[f32], label: usize, offset: usize, d: &mut [f32]) -> f32 {
+    debug_assert_eq!(y.len(), d.len());
+    let mut loss = 0.0;
+    for (k, (&yk, dk)) in y.iter().zip(d.iter_mut()).enumerate() {
+        let tk = if k + offset == label { 1.0 } else { 0.0 };
+        let err = yk - tk;
+        *dk = err * yk * (1.0 - yk);
+        loss += 0.5 * err * err;
+    }
+    loss
+}
+
+/// Hidden delta, overwriting `e`: `e_i ← h_i (1 − h_i) Σ_k w_ik d_k`.
+///
+/// + `h`: `(n_h,)` this layer's logistic outputs
+/// + `w_next`: `(n_h, n_next)` pre-major weights of the next layer (row `i` =
+///   outgoing weights of hidden unit `i`), *before* this step's update
+/// + `d_next`: `(n_next,)` deltas of the next layer
+/// + `e`: `(n_h,)`, overwritten
+pub fn hidden_delta(h: &[f32], w_next: &[f32], d_next: &[f32], e: &mut [f32]) {
+    let n_next = d_next.len();
+    debug_assert_eq!(w_next.len(), h.len() * n_next);
+    for (i, (&hi, ei)) in h.iter().zip(e.iter_mut()).enumerate() {
+        let back = dot(&w_next[i * n_next..(i + 1) * n_next], d_next);
+        *ei = hi * (1.0 - hi) * back;
+    }
+}
+
+/// SGD on one row: `w_i ← w_i − s δ_i` with `s = η a_j`.
+///
+/// + `w`: `(n_out,)` row `j`; `delta`: `(n_out,)`
+pub fn sgd_row(w: &mut [f32], step: f32, delta: &[f32]) {
+    axpy(w, -step, delta);
+}
+
+/// Nesterov momentum on one row (the look-ahead form used by PyTorch's
+/// `nesterov=True`), with `g_i = a_j δ_i`:
+///
+/// ```text
+/// v_i ← μ v_i + g_i
+/// w_i ← w_i − η (g_i + μ v_i)
+/// ```
+///
+/// + `w`, `v`: `(n_out,)` weights and velocity of row `j`
+/// + `a`: the input `a_j`; `delta`: `(n_out,)`
+pub fn nesterov_row(w: &mut [f32], v: &mut [f32], a: f32, delta: &[f32], lr: f32, momentum: f32) {
+    debug_assert!(w.len() == v.len() && w.len() == delta.len());
+    for i in 0..w.len() {
+        let g = a * delta[i];
+        v[i] = momentum * v[i] + g;
+        w[i] -= lr * (g + momentum * v[i]);
+    }
+}
+
+/// Adam on one row (Kingma & Ba, with bias correction), `g_i = a_j δ_i`:
+///
+/// ```text
+/// m_i ← β₁ m_i + (1 − β₁) g_i
+/// v_i ← β₂ v_i + (1 − β₂) g_i²
+/// w_i ← w_i − α m̂_i / (√v̂_i + ε),   m̂ = m / (1 − β₁ᵗ),  v̂ = v / (1 − β₂ᵗ)
+/// ```
+///
+/// The per-step scalars are hoisted by the caller: `lr_t = α / (1 − β₁ᵗ)` and
+/// `inv_sqrt_bc2 = 1 / √(1 − β₂ᵗ)`, so that `α m̂ / (√v̂ + ε) =
+/// lr_t m / (√v · inv_sqrt_bc2 + ε)` exactly in real arithmetic.
+#[allow(clippy::too_many_arguments)]
+pub fn adam_row(
+    w: &mut [f32],
+    m: &mut [f32],
+    v: &mut [f32],
+    a: f32,
+    delta: &[f32],
+    beta1: f32,
+    beta2: f32,
+    lr_t: f32,
+    inv_sqrt_bc2: f32,
+    eps: f32,
+) {
+    debug_assert!(w.len() == m.len() && w.len() == v.len() && w.len() == delta.len());
+    for i in 0..w.len() {
+        let g = a * delta[i];
+        m[i] = beta1 * m[i] + (1.0 - beta1) * g;
+        v[i] = beta2 * v[i] + (1.0 - beta2) * g * g;
+        w[i] -= lr_t * m[i] / (libm::sqrtf(v[i]) * inv_sqrt_bc2 + eps);
+    }
+}
+
+/// DLR, Eq. 1, on row `j`, fused with the row's new squared norm.
+///
+/// `η_ij = η₀ (|w_ij| + α) / (‖w_·j‖ + α)`, `∂C/∂w_ij = δ_i a_j`; the caller
+/// passes `step = η₀ a_j / (‖w_·j‖ + α)` (the norm before the step), so:
+///
+/// ```text
+/// w_i ← w_i − step (|w_i| + α) δ_i
+/// returns Σ_i w_i²   (new weights: the norm cache of the next step)
+/// ```
+///
+/// + `w`: `(n_out,)` row `j` = outgoing weights of input `j`; `delta`: `(n_out,)`
+pub fn dlr_row(w: &mut [f32], step: f32, alpha: f32, delta: &[f32]) -> f32 {
+    debug_assert_eq!(w.len(), delta.len());
+    let mut sum_sq = 0.0;
+    for (wi, &di) in w.iter_mut().zip(delta) {
+        *wi -= step * (wi.abs() + alpha) * di;
+        sum_sq += *wi * *wi;
+    }
+    sum_sq
+}
+
+/// DLR, Eq. 3, on row `j`, fused with the upkeep of the column norms.
+///
+/// `η_ij = η₀ (|w_ij| + α) / (‖w_i·‖ + α)`: the norm is over column `i`
+/// (incoming weights of output `i`). The caller passes the per-column factor
+/// `scaled_delta_i = η₀ δ_i / (‖w_i·‖ + α)` (norms before the step) and `a_j`:
+///
+/// ```text
+/// w_i ← w_i − a_j (|w_i| + α) scaled_delta_i
+/// col_sum_sq_i ← col_sum_sq_i + (w_i,new − w_i,old)(w_i,new + w_i,old)   (= new² − old²)
+/// ```
+///
+/// + `w`: `(n_out,)` row `j`; `scaled_delta`, `col_sum_sq`: `(n_out,)`
+pub fn dlr_post_row(
+    w: &mut [f32],
+    a: f32,
+    alpha: f32,
+    scaled_delta: &[f32],
+    col_sum_sq: &mut [f32],
+) {
+    debug_assert!(w.len() == scaled_delta.len() && w.len() == col_sum_sq.len());
+    for i in 0..w.len() {
+        let old = w[i];
+        let new = old - a * (old.abs() + alpha) * scaled_delta[i];
+        w[i] = new;
+        col_sum_sq[i] += (new - old) * (new + old);
+    }
+}

@@ -1,0 +1,304 @@
+//! `dlr`: the command-line program, a thin layer over the library.
+//!
+//! Exit codes: 0 success (for `train`, whether or not the target was reached:
+//! the output says which), 2 bad usage or bad input, 3 training diverged.
+
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+use dlr::network::Network;
+use dlr::optim::{Optimizer, OptimizerConfig, OptimizerKind};
+use dlr::train::{train, Event, TrainConfig};
+
+/// Exit code for bad usage or bad input.
+const EXIT_BAD_INPUT: u8 = 2;
+/// Exit code for a diverged training run.
+const EXIT_DIVERGED: u8 = 3;
+
+#[derive(Parser)]
+#[command(name = "dlr", version, about = "Dynamic learning rate (DLR) and its baselines on MNIST")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Train once; the defaults train DLR (Eq. 1), H=100, to 96 % test accuracy.
+    Train(TrainArgs),
+    /// Download MNIST from the public mirrors into data/mnist and verify its SHA-256.
+    Fetch {
+        /// Directory to download into.
+        #[arg(long, default_value = "data/mnist")]
+        dir: PathBuf,
+    },
+}
+
+#[derive(Args, Debug)]
+struct TrainArgs {
+    /// Update rule: dlr, dlr-post, sgd, nesterov or adam.
+    #[arg(long, default_value = "dlr", value_parser = parse_kind)]
+    optimizer: OptimizerKind,
+    /// Hidden layer sizes, comma-separated (e.g. 100 or 300,100).
+    #[arg(long, default_value = "100", value_delimiter = ',', num_args = 1..)]
+    hidden: Vec<usize>,
+    /// Learning rate (η; Adam's α; DLR's η₀). Default: the optimizer's tuned value.
+    #[arg(long)]
+    lr: Option<f32>,
+    /// DLR's α.
+    #[arg(long)]
+    alpha: Option<f32>,
+    /// Nesterov's momentum μ.
+    #[arg(long)]
+    momentum: Option<f32>,
+    /// Adam's β₁.
+    #[arg(long)]
+    beta1: Option<f32>,
+    /// Adam's β₂.
+    #[arg(long)]
+    beta2: Option<f32>,
+    /// Adam's ε.
+    #[arg(long)]
+    eps: Option<f32>,
+    /// Samples per step (1 = online, as in the paper).
+    #[arg(long, default_value_t = 1)]
+    batch: usize,
+    /// Stop at this test accuracy.
+    #[arg(long, default_value_t = 0.96)]
+    target: f64,
+    /// Stop after this many epochs (fractions allowed).
+    #[arg(long, default_value_t = 10.0)]
+    max_epochs: f64,
+    /// Samples between test-set evaluations.
+    #[arg(long, default_value_t = 1000)]
+    eval_every: usize,
+    /// Seed of the initialisation and the shuffling.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Half-width of the uniform initial weights, times 1/sqrt(n_in).
+    #[arg(long, default_value_t = dlr::network::DEFAULT_INIT_SCALE)]
+    init_scale: f32,
+    /// Directory with the four MNIST files (else $DLR_DATA, else data/mnist).
+    #[arg(long)]
+    data: Option<PathBuf>,
+    /// Write the final model here.
+    #[arg(long)]
+    save: Option<PathBuf>,
+    /// Print one JSON object as the last line of stdout.
+    #[arg(long)]
+    json: bool,
+}
+
+fn parse_kind(s: &str) -> Result<OptimizerKind, String> {
+    OptimizerKind::from_name(s).ok_or_else(|| {
+        let names: Vec<_> = OptimizerKind::ALL.iter().map(|k| k.name()).collect();
+        format!("unknown optimizer '{s}' (expected one of: {})", names.join(", "))
+    })
+}
+
+/// A failure to report: one line on stderr and an exit code.
+struct Failure {
+    code: u8,
+    message: String,
+}
+
+impl Failure {
+    fn bad_input(message: impl Into<String>) -> Self {
+        Self {
+            code: EXIT_BAD_INPUT,
+            message: message.into(),
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Train(args) => run_train(&args),
+        Command::Fetch { dir } => dlr::mnist::fetch(&dir, &dlr::mnist::mirrors())
+            .map(|()| println!("MNIST is in {}", dir.display()))
+            .map_err(|e| Failure::bad_input(e.to_string())),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(f) => {
+            eprintln!("dlr: {}", f.message);
+            ExitCode::from(f.code)
+        }
+    }
+}
+
+fn optimizer_config(args: &TrainArgs) -> Result<OptimizerConfig, Failure> {
+    let mut c = OptimizerConfig::new(args.optimizer);
+    c.lr = args.lr.unwrap_or(c.lr);
+    c.alpha = args.alpha.unwrap_or(c.alpha);
+    c.momentum = args.momentum.unwrap_or(c.momentum);
+    c.beta1 = args.beta1.unwrap_or(c.beta1);
+    c.beta2 = args.beta2.unwrap_or(c.beta2);
+    c.eps = args.eps.unwrap_or(c.eps);
+    c.validate().map_err(|e| Failure::bad_input(e.to_string()))?;
+    Ok(c)
+}
+
+fn check_train_args(args: &TrainArgs) -> Result<(), Failure> {
+    if args.hidden.contains(&0) {
+        return Err(Failure::bad_input("--hidden sizes must be positive"));
+    }
+    if args.batch == 0 {
+        return Err(Failure::bad_input("--batch must be at least 1"));
+    }
+    if !(args.max_epochs.is_finite() && args.max_epochs > 0.0) {
+        return Err(Failure::bad_input("--max-epochs must be a positive number"));
+    }
+    if !(args.init_scale.is_finite() && args.init_scale >= 0.0) {
+        return Err(Failure::bad_input("--init-scale must be finite and >= 0"));
+    }
+    if let Some(path) = &args.save {
+        let parent = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        if !parent.is_dir() {
+            return Err(Failure::bad_input(format!(
+                "{}: cannot save the model there: directory {} does not exist",
+                path.display(),
+                parent.display()
+            )));
+        }
+    }
+    Ok(())
+}
+
+fn run_train(args: &TrainArgs) -> Result<(), Failure> {
+    check_train_args(args)?;
+    let config = optimizer_config(args)?;
+    let interactive = std::io::stderr().is_terminal();
+    let mnist = dlr::mnist::load(args.data.as_deref(), interactive).map_err(|e| Failure::bad_input(e.to_string()))?;
+    let (train_set, test_set) = (&mnist.train, &mnist.test);
+
+    let mut sizes = vec![train_set.pixels()];
+    sizes.extend(&args.hidden);
+    sizes.push(10);
+    let mut net = Network::with_init_scale(&sizes, args.seed, args.init_scale);
+    let mut opt = Optimizer::new(&config, &net);
+    let train_config = TrainConfig {
+        target: args.target,
+        max_epochs: args.max_epochs,
+        eval_every: args.eval_every,
+        batch: args.batch,
+        seed: args.seed,
+    };
+
+    let total = (args.max_epochs * train_set.len() as f64).ceil() as u64;
+    let bar = interactive.then(|| {
+        let bar = indicatif::ProgressBar::new(total);
+        if let Ok(style) =
+            indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} samples  {msg}  [{elapsed}]")
+        {
+            bar.set_style(style);
+        }
+        bar
+    });
+    let report = train(&mut net, &mut opt, train_set, test_set, &train_config, |event| {
+        let Event::Eval { samples, accuracy } = *event;
+        if let Some(bar) = &bar {
+            bar.set_position(samples);
+            bar.set_message(format!("test accuracy {:.2} %", 100.0 * accuracy));
+        }
+    });
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
+
+    if let Some(path) = &args.save {
+        save_atomically(path, &net.to_bytes())
+            .map_err(|e| Failure::bad_input(format!("{}: cannot save the model: {e}", path.display())))?;
+    }
+
+    let summary = match (report.diverged_at, report.reached) {
+        (Some(step), _) => format!("{} diverged at step {step} (non-finite loss or weights)", config.kind),
+        (None, true) => format!(
+            "{} H={} reached {:.2} % test accuracy after {} samples ({:.3} epochs) in {:.2} s training + {:.2} s evaluation",
+            config.kind,
+            hidden_text(&args.hidden),
+            100.0 * report.test_accuracy,
+            report.samples,
+            report.epochs,
+            report.train_seconds,
+            report.eval_seconds
+        ),
+        (None, false) => format!(
+            "{} H={} did not reach {:.2} % in {:.3} epochs: test accuracy {:.2} % ({:.2} s training + {:.2} s evaluation)",
+            config.kind,
+            hidden_text(&args.hidden),
+            100.0 * args.target,
+            report.epochs,
+            100.0 * report.test_accuracy,
+            report.train_seconds,
+            report.eval_seconds
+        ),
+    };
+    let hidden_json = if args.hidden.len() == 1 {
+        serde_json::json!(args.hidden[0])
+    } else {
+        serde_json::json!(args.hidden)
+    };
+    if args.json {
+        eprintln!("{summary}");
+        let line = serde_json::json!({
+            "optimizer": config.kind.name(),
+            "hidden": hidden_json,
+            "layers": sizes,
+            "lr": config.lr,
+            "alpha": config.alpha,
+            "momentum": config.momentum,
+            "beta1": config.beta1,
+            "beta2": config.beta2,
+            "eps": config.eps,
+            "batch": args.batch,
+            "init_scale": args.init_scale,
+            "seed": args.seed,
+            "target": args.target,
+            "reached": report.reached,
+            "test_accuracy": report.test_accuracy,
+            "samples": report.samples,
+            "epochs": report.epochs,
+            "train_seconds": report.train_seconds,
+            "eval_seconds": report.eval_seconds,
+            "diverged": report.diverged_at.is_some(),
+            "diverged_step": report.diverged_at,
+            "simd": dlr::simd::simd_path(),
+        });
+        println!("{line}");
+    } else {
+        println!("{summary}");
+    }
+    let _ = std::io::stdout().flush();
+    match report.diverged_at {
+        Some(step) => Err(Failure {
+            code: EXIT_DIVERGED,
+            message: format!("training diverged at step {step}: loss or weights became NaN/Inf (try a smaller --lr)"),
+        }),
+        None => Ok(()),
+    }
+}
+
+fn hidden_text(hidden: &[usize]) -> String {
+    hidden.iter().map(|h| h.to_string()).collect::<Vec<_>>().join(",")
+}
+
+/// Writes `bytes` to a temporary file beside `path`, syncs it, then renames
+/// it over `path`: a reader sees the old file or the new one, never half.
+fn save_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let file_name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let tmp = path.with_file_name(format!(".{file_name}.tmp-{}", std::process::id()));
+    let result = (|| {
+        let mut f = std::fs::File::create(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+        std::fs::rename(&tmp, path)
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
+}

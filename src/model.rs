@@ -1,0 +1,169 @@
+//! The model file: a network's weights as bytes, readable without `std`.
+//!
+//! ```text
+//! offset  size        field
+//! 0       8           magic "DLRMODEL"
+//! 8       4           format version, u32 LE (= 1)
+//! 12      4           number of layer sizes L+1, u32 LE (2 ≤ L+1 ≤ 64)
+//! 16      4·(L+1)     layer sizes, input first, u32 LE each
+//! …       4·Σ n_in·n_out  weights, f32 LE, layer by layer, pre-major (row j = input j)
+//! end−4   4           CRC-32 (IEEE) of every byte before it, u32 LE
+//! ```
+
+use alloc::vec::Vec;
+use core::fmt;
+
+use crate::network::{Layer, Network};
+
+/// The file's first eight bytes.
+pub const MAGIC: &[u8; 8] = b"DLRMODEL";
+/// The format version written and read.
+pub const VERSION: u32 = 1;
+const MAX_SIZES: usize = 64;
+
+/// Why bytes are not a model.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ModelError {
+    /// Shorter than its header or its declared weights.
+    Truncated,
+    /// Does not start with [`MAGIC`].
+    BadMagic,
+    /// A version this build cannot read.
+    UnsupportedVersion(u32),
+    /// Layer sizes that are zero, too many, or overflow.
+    BadShape,
+    /// Bytes after the checksum.
+    TrailingBytes,
+    /// The checksum does not match the contents.
+    ChecksumMismatch,
+}
+
+impl fmt::Display for ModelError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ModelError::Truncated => f.write_str("truncated model file"),
+            ModelError::BadMagic => f.write_str("not a dlr model file (bad magic)"),
+            ModelError::UnsupportedVersion(v) => write!(f, "unsupported model format version {v}"),
+            ModelError::BadShape => f.write_str("invalid layer sizes in model file"),
+            ModelError::TrailingBytes => f.write_str("unexpected bytes after the model's checksum"),
+            ModelError::ChecksumMismatch => f.write_str("model checksum mismatch (corrupt file)"),
+        }
+    }
+}
+
+impl Network {
+    /// The model file's bytes (format in [`crate::model`]).
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let sizes = self.sizes();
+        let mut out = Vec::with_capacity(20 + 4 * sizes.len() + 4 * self.n_weights());
+        out.extend_from_slice(MAGIC);
+        out.extend_from_slice(&VERSION.to_le_bytes());
+        out.extend_from_slice(&(sizes.len() as u32).to_le_bytes());
+        for &s in &sizes {
+            out.extend_from_slice(&(s as u32).to_le_bytes());
+        }
+        for layer in self.layers() {
+            for &w in &layer.w {
+                out.extend_from_slice(&w.to_le_bytes());
+            }
+        }
+        let crc = crc32(&out);
+        out.extend_from_slice(&crc.to_le_bytes());
+        out
+    }
+
+    /// Reads a model file's bytes. Allocates only what the bytes hold.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Network, ModelError> {
+        let mut r = Reader { bytes, pos: 0 };
+        if r.take(8)? != MAGIC {
+            return Err(ModelError::BadMagic);
+        }
+        let version = r.u32()?;
+        if version != VERSION {
+            return Err(ModelError::UnsupportedVersion(version));
+        }
+        let n_sizes = r.u32()? as usize;
+        if !(2..=MAX_SIZES).contains(&n_sizes) {
+            return Err(ModelError::BadShape);
+        }
+        let mut sizes = Vec::with_capacity(n_sizes);
+        for _ in 0..n_sizes {
+            let s = r.u32()? as usize;
+            if s == 0 {
+                return Err(ModelError::BadShape);
+            }
+            sizes.push(s);
+        }
+        // Check the declared length against the bytes before allocating.
+        let mut n_weights: usize = 0;
+        for p in sizes.windows(2) {
+            let n = p[0].checked_mul(p[1]).ok_or(ModelError::BadShape)?;
+            n_weights = n_weights.checked_add(n).ok_or(ModelError::BadShape)?;
+        }
+        let body = n_weights.checked_mul(4).ok_or(ModelError::BadShape)?;
+        let expected = r.pos.checked_add(body).and_then(|n| n.checked_add(4)).ok_or(ModelError::BadShape)?;
+        if bytes.len() < expected {
+            return Err(ModelError::Truncated);
+        }
+        if bytes.len() > expected {
+            return Err(ModelError::TrailingBytes);
+        }
+        let stored = u32::from_le_bytes([bytes[expected - 4], bytes[expected - 3], bytes[expected - 2], bytes[expected - 1]]);
+        if crc32(&bytes[..expected - 4]) != stored {
+            return Err(ModelError::ChecksumMismatch);
+        }
+        let mut layers = Vec::with_capacity(n_sizes - 1);
+        for p in sizes.windows(2) {
+            let raw = r.take(4 * p[0] * p[1])?;
+            let w = raw
+                .chunks_exact(4)
+                .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+                .collect();
+            layers.push(Layer { n_in: p[0], n_out: p[1], w });
+        }
+        Network::from_layers(layers).ok_or(ModelError::BadShape)
+    }
+}
+
+struct Reader<'a> {
+    bytes: &'a [u8],
+    pos: usize,
+}
+
+impl<'a> Reader<'a> {
+    fn take(&mut self, n: usize) -> Result<&'a [u8], ModelError> {
+        let end = self.pos.checked_add(n).ok_or(ModelError::Truncated)?;
+        let s = self.bytes.get(self.pos..end).ok_or(ModelError::Truncated)?;
+        self.pos = end;
+        Ok(s)
+    }
+
+    fn u32(&mut self) -> Result<u32, ModelError> {
+        let b = self.take(4)?;
+        Ok(u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+    }
+}
+
+/// CRC-32 (IEEE 802.3, reflected, polynomial 0xEDB88320), as zlib and gzip compute it.
+pub fn crc32(bytes: &[u8]) -> u32 {
+    const TABLE: [u32; 256] = {
+        let mut t = [0u32; 256];
+        let mut i = 0;
+        while i < 256 {
+            let mut c = i as u32;
+            let mut k = 0;
+            while k < 8 {
+                c = if c & 1 != 0 { 0xEDB8_8320 ^ (c >> 1) } else { c >> 1 };
+                k += 1;
+            }
+            t[i] = c;
+            i += 1;
+        }
+        t
+    };
+    let mut crc = !0u32;
+    for &b in bytes {
+        crc = TABLE[((crc ^ b as u32) & 0xFF) as usize] ^ (crc >> 8);
+    }
+    !crc
+}

@@ -1,0 +1,381 @@
+//! A stack of logistic layers without biases, trained on the MSE loss.
+//!
+//! The model is wired here as a call list over the kernels: forward (sparse
+//! first layer, dense after), backward (output delta, hidden deltas with the
+//! weights before the update), then one optimizer update per layer.
+
+use alloc::vec;
+use alloc::vec::Vec;
+
+use crate::dataset::Dataset;
+use crate::gemm::{gemm, MatRef};
+use crate::kernels;
+use crate::optim::{Grad, Optimizer};
+use crate::rng::Rng;
+
+/// One fully connected logistic layer, `out_i = σ(Σ_j w_ij a_j)`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Layer {
+    /// Inputs.
+    pub n_in: usize,
+    /// Outputs.
+    pub n_out: usize,
+    /// `(n_in, n_out)` pre-major: `w[j·n_out + i]` = weight from input `j`
+    /// to output `i`; row `j` holds input `j`'s outgoing weights.
+    pub w: Vec<f32>,
+}
+
+impl Layer {
+    /// Row `j`: outgoing weights of input `j`, `(n_out,)`.
+    pub fn row(&self, j: usize) -> &[f32] {
+        &self.w[j * self.n_out..(j + 1) * self.n_out]
+    }
+}
+
+/// Default half-width of the initial weights, times `1/√n_in`.
+pub const DEFAULT_INIT_SCALE: f32 = 1.0;
+
+/// A multi-layer logistic network without biases (784-H-10 in the paper).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Network {
+    layers: Vec<Layer>,
+}
+
+impl Network {
+    /// A network with layer sizes `sizes` (`[784, 100, 10]` is the paper's),
+    /// weights drawn i.i.d. uniform in `[−s/√n_in, s/√n_in)` with
+    /// `s` = [`DEFAULT_INIT_SCALE`], from a generator seeded by `seed`.
+    ///
+    /// # Panics
+    /// If fewer than two sizes are given or one is zero.
+    pub fn new(sizes: &[usize], seed: u64) -> Self {
+        Self::with_init_scale(sizes, seed, DEFAULT_INIT_SCALE)
+    }
+
+    /// As [`Network::new`], with half-width `scale/√n_in`. Layers are drawn
+    /// in order, each row-major in its pre-major layout.
+    ///
+    /// # Panics
+    /// If fewer than two sizes are given or one is zero.
+    pub fn with_init_scale(sizes: &[usize], seed: u64, scale: f32) -> Self {
+        assert!(sizes.len() >= 2, "a network needs at least an input and an output size");
+        assert!(sizes.iter().all(|&s| s > 0), "layer sizes must be positive");
+        let mut rng = Rng::new(seed);
+        let layers = sizes
+            .windows(2)
+            .map(|pair| {
+                let (n_in, n_out) = (pair[0], pair[1]);
+                let r = scale / libm::sqrtf(n_in as f32);
+                let w = (0..n_in * n_out).map(|_| rng.uniform_symmetric(r)).collect();
+                Layer { n_in, n_out, w }
+            })
+            .collect();
+        Self { layers }
+    }
+
+    /// Builds a network from existing layers (checked to chain).
+    pub fn from_layers(layers: Vec<Layer>) -> Option<Self> {
+        let chains = layers.windows(2).all(|p| p[0].n_out == p[1].n_in);
+        let sized = layers.iter().all(|l| l.n_in > 0 && l.n_out > 0 && l.w.len() == l.n_in * l.n_out);
+        (!layers.is_empty() && chains && sized).then_some(Self { layers })
+    }
+
+    /// Layer sizes, input first.
+    pub fn sizes(&self) -> Vec<usize> {
+        let mut s = vec![self.layers[0].n_in];
+        s.extend(self.layers.iter().map(|l| l.n_out));
+        s
+    }
+
+    /// The layers, input side first.
+    pub fn layers(&self) -> &[Layer] {
+        &self.layers
+    }
+
+    /// Mutable layers (an optimizer with a cache, like DLR, must then be
+    /// re-synced).
+    pub fn layers_mut(&mut self) -> &mut [Layer] {
+        &mut self.layers
+    }
+
+    /// Inputs of the first layer.
+    pub fn n_inputs(&self) -> usize {
+        self.layers[0].n_in
+    }
+
+    /// Outputs of the last layer.
+    pub fn n_outputs(&self) -> usize {
+        self.layers[self.layers.len() - 1].n_out
+    }
+
+    /// Total number of weights.
+    pub fn n_weights(&self) -> usize {
+        self.layers.iter().map(|l| l.w.len()).sum()
+    }
+
+    /// True when every weight is finite.
+    pub fn is_finite(&self) -> bool {
+        self.layers.iter().all(|l| l.w.iter().all(|w| w.is_finite()))
+    }
+
+    /// Forward pass of one `u8` image (pixels scaled by 1/255); the outputs
+    /// are in `ws.output()`.
+    ///
+    /// # Panics
+    /// If `image.len() != self.n_inputs()` or `ws` is for another shape.
+    pub fn forward(&self, ws: &mut Workspace, image: &[u8]) {
+        assert_eq!(image.len(), self.n_inputs(), "image has the wrong number of pixels");
+        assert!(ws.fits(self), "workspace is for another network shape");
+        ws.load_input(image);
+        for (l, layer) in self.layers.iter().enumerate() {
+            let (before, rest) = ws.acts.split_at_mut(l);
+            let z = &mut rest[0];
+            z.fill(0.0);
+            // z ← Σ_j a_j w_j· over the non-zero inputs only.
+            if l == 0 {
+                for &j in &ws.active {
+                    let j = j as usize;
+                    kernels::axpy(z, ws.x[j], layer.row(j));
+                }
+            } else {
+                for (j, &aj) in before[l - 1].iter().enumerate() {
+                    if aj != 0.0 {
+                        kernels::axpy(z, aj, layer.row(j));
+                    }
+                }
+            }
+            kernels::sigmoid(z);
+        }
+    }
+
+    /// Backward pass after [`Network::forward`]: fills every layer's deltas
+    /// (with the current weights) and returns the loss `½ Σ (y − t)²`.
+    ///
+    /// # Panics
+    /// If `label >= n_outputs`.
+    pub fn backward(&self, ws: &mut Workspace, label: usize) -> f32 {
+        assert!(label < self.n_outputs(), "label outside the output layer");
+        let last = self.layers.len() - 1;
+        let loss = kernels::output_delta(&ws.acts[last], label, 0, &mut ws.deltas[last]);
+        for l in (0..last).rev() {
+            let (lower, upper) = ws.deltas.split_at_mut(l + 1);
+            kernels::hidden_delta(&ws.acts[l], &self.layers[l + 1].w, &upper[0], &mut lower[l]);
+        }
+        loss
+    }
+
+    /// One online step on `(image, label)`: forward, backward, update every
+    /// layer. Returns the loss before the update.
+    pub fn train_step(&mut self, ws: &mut Workspace, opt: &mut Optimizer, image: &[u8], label: usize) -> f32 {
+        self.forward(ws, image);
+        let loss = self.backward(ws, label);
+        opt.begin_step();
+        for (l, layer) in self.layers.iter_mut().enumerate() {
+            let grad = if l == 0 {
+                Grad::Outer {
+                    a: &ws.x,
+                    active: Some(&ws.active),
+                    delta: &ws.deltas[0],
+                }
+            } else {
+                Grad::Outer {
+                    a: &ws.acts[l - 1],
+                    active: None,
+                    delta: &ws.deltas[l],
+                }
+            };
+            opt.update_layer(l, &mut layer.w, layer.n_out, &grad);
+        }
+        loss
+    }
+
+    /// The most active output for `image` (ties: the lowest index).
+    pub fn predict(&self, ws: &mut Workspace, image: &[u8]) -> usize {
+        self.forward(ws, image);
+        argmax(ws.output())
+    }
+
+    /// Number of images of `data` classified correctly.
+    pub fn count_correct(&self, ws: &mut Workspace, data: &Dataset) -> usize {
+        (0..data.len())
+            .filter(|&i| self.predict(ws, data.image(i)) == data.label(i) as usize)
+            .count()
+    }
+
+    /// Fraction of `data` classified correctly (0 for an empty set).
+    pub fn accuracy(&self, ws: &mut Workspace, data: &Dataset) -> f64 {
+        if data.is_empty() {
+            return 0.0;
+        }
+        self.count_correct(ws, data) as f64 / data.len() as f64
+    }
+
+    /// One mini-batch step on the images `batch` of `data`: the gradient of
+    /// the mean loss over the batch, through sgemm. Returns the mean loss.
+    pub fn train_batch(
+        &mut self,
+        bws: &mut BatchWorkspace,
+        opt: &mut Optimizer,
+        data: &Dataset,
+        batch: &[u32],
+    ) -> f32 {
+        let b = batch.len();
+        assert!(b > 0 && b <= bws.capacity, "batch larger than its workspace");
+        let n0 = self.n_inputs();
+        assert_eq!(data.pixels(), n0, "images have the wrong number of pixels");
+        // x: (b, n0) pixels as f32.
+        for (row, &i) in bws.x.chunks_exact_mut(n0).zip(batch) {
+            for (xj, &p) in row.iter_mut().zip(data.image(i as usize)) {
+                *xj = p as f32 * (1.0 / 255.0);
+            }
+        }
+        // Forward: Z_l = A_{l−1} W_l, A_l = σ(Z_l); shapes (b, n_out_l).
+        for (l, layer) in self.layers.iter().enumerate() {
+            let (before, rest) = bws.acts.split_at_mut(l);
+            let input = if l == 0 { &bws.x[..b * n0] } else { &before[l - 1][..b * layer.n_in] };
+            let z = &mut rest[0][..b * layer.n_out];
+            gemm(
+                1.0,
+                MatRef::row_major(input, b, layer.n_in),
+                MatRef::row_major(&layer.w, layer.n_in, layer.n_out),
+                0.0,
+                z,
+            );
+            kernels::sigmoid(z);
+        }
+        // Output deltas and the loss, one sample per row.
+        let last = self.layers.len() - 1;
+        let n_last = self.layers[last].n_out;
+        let mut loss = 0.0;
+        for (s, &i) in batch.iter().enumerate() {
+            let r = s * n_last..(s + 1) * n_last;
+            let label = data.label(i as usize) as usize;
+            loss += kernels::output_delta(&bws.acts[last][r.clone()], label, 0, &mut bws.deltas[last][r]);
+        }
+        // Hidden deltas: E_l = (D_{l+1} W_{l+1}ᵀ) ⊙ A_l ⊙ (1 − A_l).
+        for l in (0..last).rev() {
+            let (n_h, n_next) = (self.layers[l].n_out, self.layers[l + 1].n_out);
+            let (lower, upper) = bws.deltas.split_at_mut(l + 1);
+            let e = &mut lower[l][..b * n_h];
+            gemm(
+                1.0,
+                MatRef::row_major(&upper[0][..b * n_next], b, n_next),
+                MatRef::row_major(&self.layers[l + 1].w, n_h, n_next).t(),
+                0.0,
+                e,
+            );
+            for (ei, &hi) in e.iter_mut().zip(&bws.acts[l][..b * n_h]) {
+                *ei *= hi * (1.0 - hi);
+            }
+        }
+        // Gradients G_l = A_{l−1}ᵀ D_l / b, then the updates.
+        opt.begin_step();
+        let inv_b = 1.0 / b as f32;
+        for (l, layer) in self.layers.iter_mut().enumerate() {
+            let input = if l == 0 { &bws.x[..b * n0] } else { &bws.acts[l - 1][..b * layer.n_in] };
+            let g = &mut bws.grads[l];
+            gemm(
+                inv_b,
+                MatRef::row_major(input, b, layer.n_in).t(),
+                MatRef::row_major(&bws.deltas[l][..b * layer.n_out], b, layer.n_out),
+                0.0,
+                g,
+            );
+            opt.update_layer(l, &mut layer.w, layer.n_out, &Grad::Dense(g));
+        }
+        loss * inv_b
+    }
+}
+
+/// Index of the largest value (the first on ties, NaN never wins).
+pub fn argmax(xs: &[f32]) -> usize {
+    let mut best = 0;
+    for (i, &x) in xs.iter().enumerate() {
+        if x > xs[best] {
+            best = i;
+        }
+    }
+    best
+}
+
+/// Scratch buffers of one online step, allocated once per network shape.
+#[derive(Clone, Debug)]
+pub struct Workspace {
+    // (n_in0,) input pixels as f32 in [0, 1].
+    x: Vec<f32>,
+    // Indices j with x_j ≠ 0.
+    active: Vec<u32>,
+    // acts[l]: (n_out_l,) outputs of layer l.
+    acts: Vec<Vec<f32>>,
+    // deltas[l]: (n_out_l,) deltas of layer l.
+    deltas: Vec<Vec<f32>>,
+}
+
+impl Workspace {
+    /// Buffers for `net`'s shape.
+    pub fn new(net: &Network) -> Self {
+        let outs = || net.layers.iter().map(|l| vec![0.0; l.n_out]).collect();
+        Self {
+            x: vec![0.0; net.n_inputs()],
+            active: Vec::with_capacity(net.n_inputs()),
+            acts: outs(),
+            deltas: outs(),
+        }
+    }
+
+    fn fits(&self, net: &Network) -> bool {
+        self.x.len() == net.n_inputs()
+            && self.acts.len() == net.layers.len()
+            && self.acts.iter().zip(&net.layers).all(|(a, l)| a.len() == l.n_out)
+    }
+
+    /// Converts the pixels to `[0, 1]` and lists the non-zero ones.
+    fn load_input(&mut self, image: &[u8]) {
+        self.active.clear();
+        for (j, (xj, &p)) in self.x.iter_mut().zip(image).enumerate() {
+            *xj = p as f32 * (1.0 / 255.0);
+            if p != 0 {
+                self.active.push(j as u32);
+            }
+        }
+    }
+
+    /// Outputs of the last forward pass, `(n_out,)`.
+    pub fn output(&self) -> &[f32] {
+        &self.acts[self.acts.len() - 1]
+    }
+
+    /// Outputs of layer `l` from the last forward pass.
+    pub fn activations(&self, l: usize) -> &[f32] {
+        &self.acts[l]
+    }
+
+    /// Deltas of layer `l` from the last backward pass.
+    pub fn deltas(&self, l: usize) -> &[f32] {
+        &self.deltas[l]
+    }
+}
+
+/// Scratch buffers of mini-batch steps of up to `capacity` samples.
+#[derive(Clone, Debug)]
+pub struct BatchWorkspace {
+    capacity: usize,
+    x: Vec<f32>,
+    acts: Vec<Vec<f32>>,
+    deltas: Vec<Vec<f32>>,
+    grads: Vec<Vec<f32>>,
+}
+
+impl BatchWorkspace {
+    /// Buffers for batches of up to `capacity` samples through `net`.
+    pub fn new(net: &Network, capacity: usize) -> Self {
+        let outs = || net.layers.iter().map(|l| vec![0.0; capacity * l.n_out]).collect();
+        Self {
+            capacity,
+            x: vec![0.0; capacity * net.n_inputs()],
+            acts: outs(),
+            deltas: outs(),
+            grads: net.layers.iter().map(|l| vec![0.0; l.w.len()]).collect(),
+        }
+    }
+}

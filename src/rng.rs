@@ -1,0 +1,53 @@
+//! Seeded, portable randomness: `Pcg64Mcg` plus the few distributions we need,
+//! written here so that no upstream change of a distribution can change a
+//! training run (rand's `shuffle` and ranges changed their streams in 0.9).
+
+use rand_core::{Rng as _, SeedableRng};
+use rand_pcg::Pcg64Mcg;
+
+/// The generator behind initialisation and shuffling.
+#[derive(Clone, Debug)]
+pub struct Rng(Pcg64Mcg);
+
+impl Rng {
+    /// A generator seeded from `seed`.
+    pub fn new(seed: u64) -> Self {
+        Self(Pcg64Mcg::seed_from_u64(seed))
+    }
+
+    /// Next 64 random bits.
+    pub fn next_u64(&mut self) -> u64 {
+        self.0.next_u64()
+    }
+
+    /// Uniform `f32` in `[0, 1)` with 24 random bits.
+    pub fn uniform(&mut self) -> f32 {
+        (self.next_u64() >> 40) as f32 * (1.0 / (1u64 << 24) as f32)
+    }
+
+    /// Uniform `f32` in `[−r, r)`.
+    pub fn uniform_symmetric(&mut self, r: f32) -> f32 {
+        (2.0 * self.uniform() - 1.0) * r
+    }
+
+    /// Uniform integer in `0..n` without bias (Lemire's multiply-and-reject).
+    /// `n` must be > 0.
+    pub fn below(&mut self, n: u64) -> u64 {
+        debug_assert!(n > 0);
+        let threshold = n.wrapping_neg() % n;
+        loop {
+            let m = (self.next_u64() as u128) * (n as u128);
+            if (m as u64) >= threshold {
+                return (m >> 64) as u64;
+            }
+        }
+    }
+
+    /// Fisher–Yates shuffle.
+    pub fn shuffle<T>(&mut self, xs: &mut [T]) {
+        for i in (1..xs.len()).rev() {
+            let j = self.below(i as u64 + 1) as usize;
+            xs.swap(i, j);
+        }
+    }
+}
