@@ -5,7 +5,7 @@
 
 use alloc::vec::Vec;
 
-use crate::idx::IdxError;
+use crate::idx::{self, IdxError, IdxType};
 
 /// `n` images of `rows × cols` `u8` pixels with one label in `0..=9` each.
 ///
@@ -29,10 +29,8 @@ impl Dataset {
         rows: usize,
         cols: usize,
     ) -> Result<Self, IdxError> {
-        let pixels = rows
-            .checked_mul(cols)
-            .ok_or(IdxError::DimensionOverflow)?;
-        let n_images = if pixels == 0 { 0 } else { images.len() / pixels };
+        let pixels = rows.checked_mul(cols).ok_or(IdxError::DimensionOverflow)?;
+        let n_images = images.len().checked_div(pixels).unwrap_or(0);
         if pixels == 0 || images.len() != n_images * pixels || n_images != labels.len() {
             return Err(IdxError::CountMismatch {
                 images: n_images,
@@ -48,6 +46,38 @@ impl Dataset {
             rows,
             cols,
         })
+    }
+
+    /// Builds a dataset from an IDX image file and an IDX label file, as bytes.
+    ///
+    /// + `images_idx`: `u8`, 3-D `(n, rows, cols)`
+    /// + `labels_idx`: `u8`, 1-D `(n,)`, digits in `0..=9`
+    ///
+    /// Both are checked whole before anything is copied; the only allocations
+    /// are the two payloads, at their actual sizes.
+    pub fn from_idx(images_idx: &[u8], labels_idx: &[u8]) -> Result<Self, IdxError> {
+        let images = idx::parse(images_idx)?;
+        images.require(IdxType::U8, 3)?;
+        let labels = idx::parse(labels_idx)?;
+        labels.require(IdxType::U8, 1)?;
+        let &[n_images, rows, cols] = images.header.dims.as_slice() else {
+            return Err(IdxError::WrongRank {
+                expected: 3,
+                found: images.header.rank(),
+            });
+        };
+        let n_labels = labels.data.len();
+        if n_images != n_labels {
+            return Err(IdxError::CountMismatch {
+                images: n_images,
+                labels: n_labels,
+            });
+        }
+        // from_parts would call this a count mismatch; say what it is.
+        if rows == 0 || cols == 0 {
+            return Err(IdxError::ZeroSizeImage { rows, cols });
+        }
+        Self::from_parts(images.data.to_vec(), labels.data.to_vec(), rows, cols)
     }
 
     /// Number of images.

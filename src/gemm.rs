@@ -19,7 +19,11 @@ impl<'a> MatRef<'a> {
     /// # Panics
     /// If `data.len() != rows · cols`.
     pub fn row_major(data: &'a [f32], rows: usize, cols: usize) -> Self {
-        assert_eq!(data.len(), rows * cols, "matrix shape does not match its data");
+        assert_eq!(
+            data.len(),
+            rows * cols,
+            "matrix shape does not match its data"
+        );
         Self {
             data,
             rows,

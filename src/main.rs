@@ -18,7 +18,11 @@ const EXIT_BAD_INPUT: u8 = 2;
 const EXIT_DIVERGED: u8 = 3;
 
 #[derive(Parser)]
-#[command(name = "dlr", version, about = "Dynamic learning rate (DLR) and its baselines on MNIST")]
+#[command(
+    name = "dlr",
+    version,
+    about = "Dynamic learning rate (DLR) and its baselines on MNIST"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -37,6 +41,7 @@ enum Command {
 }
 
 #[derive(Args, Debug)]
+#[command(allow_negative_numbers = true)]
 struct TrainArgs {
     /// Update rule: dlr, dlr-post, sgd, nesterov or adam.
     #[arg(long, default_value = "dlr", value_parser = parse_kind)]
@@ -94,7 +99,10 @@ struct TrainArgs {
 fn parse_kind(s: &str) -> Result<OptimizerKind, String> {
     OptimizerKind::from_name(s).ok_or_else(|| {
         let names: Vec<_> = OptimizerKind::ALL.iter().map(|k| k.name()).collect();
-        format!("unknown optimizer '{s}' (expected one of: {})", names.join(", "))
+        format!(
+            "unknown optimizer '{s}' (expected one of: {})",
+            names.join(", ")
+        )
     })
 }
 
@@ -114,7 +122,22 @@ impl Failure {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) if !e.use_stderr() => {
+            // --help, --version: clap prints them to stdout.
+            let _ = e.print();
+            return ExitCode::SUCCESS;
+        }
+        Err(e) => {
+            // One line, as for every bad input: clap's first line plus a hint.
+            let text = e.render().to_string();
+            let first = text.lines().next().unwrap_or("invalid arguments");
+            let first = first.strip_prefix("error: ").unwrap_or(first);
+            eprintln!("dlr: {first} (see 'dlr --help')");
+            return ExitCode::from(EXIT_BAD_INPUT);
+        }
+    };
     let result = match cli.command {
         Command::Train(args) => run_train(&args),
         Command::Fetch { dir } => dlr::mnist::fetch(&dir, &dlr::mnist::mirrors())
@@ -138,7 +161,8 @@ fn optimizer_config(args: &TrainArgs) -> Result<OptimizerConfig, Failure> {
     c.beta1 = args.beta1.unwrap_or(c.beta1);
     c.beta2 = args.beta2.unwrap_or(c.beta2);
     c.eps = args.eps.unwrap_or(c.eps);
-    c.validate().map_err(|e| Failure::bad_input(e.to_string()))?;
+    c.validate()
+        .map_err(|e| Failure::bad_input(e.to_string()))?;
     Ok(c)
 }
 
@@ -156,7 +180,10 @@ fn check_train_args(args: &TrainArgs) -> Result<(), Failure> {
         return Err(Failure::bad_input("--init-scale must be finite and >= 0"));
     }
     if let Some(path) = &args.save {
-        let parent = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        let parent = path
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
         if !parent.is_dir() {
             return Err(Failure::bad_input(format!(
                 "{}: cannot save the model there: directory {} does not exist",
@@ -172,7 +199,8 @@ fn run_train(args: &TrainArgs) -> Result<(), Failure> {
     check_train_args(args)?;
     let config = optimizer_config(args)?;
     let interactive = std::io::stderr().is_terminal();
-    let mnist = dlr::mnist::load(args.data.as_deref(), interactive).map_err(|e| Failure::bad_input(e.to_string()))?;
+    let mnist = dlr::mnist::load(args.data.as_deref(), interactive)
+        .map_err(|e| Failure::bad_input(e.to_string()))?;
     let (train_set, test_set) = (&mnist.train, &mnist.test);
 
     let mut sizes = vec![train_set.pixels()];
@@ -191,27 +219,35 @@ fn run_train(args: &TrainArgs) -> Result<(), Failure> {
     let total = (args.max_epochs * train_set.len() as f64).ceil() as u64;
     let bar = interactive.then(|| {
         let bar = indicatif::ProgressBar::new(total);
-        if let Ok(style) =
-            indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} samples  {msg}  [{elapsed}]")
-        {
+        if let Ok(style) = indicatif::ProgressStyle::with_template(
+            "{bar:40} {pos}/{len} samples  {msg}  [{elapsed}]",
+        ) {
             bar.set_style(style);
         }
         bar
     });
-    let report = train(&mut net, &mut opt, train_set, test_set, &train_config, |event| {
-        let Event::Eval { samples, accuracy } = *event;
-        if let Some(bar) = &bar {
-            bar.set_position(samples);
-            bar.set_message(format!("test accuracy {:.2} %", 100.0 * accuracy));
-        }
-    });
+    let report = train(
+        &mut net,
+        &mut opt,
+        train_set,
+        test_set,
+        &train_config,
+        |event| {
+            let Event::Eval { samples, accuracy } = *event;
+            if let Some(bar) = &bar {
+                bar.set_position(samples);
+                bar.set_message(format!("test accuracy {:.2} %", 100.0 * accuracy));
+            }
+        },
+    );
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }
 
     if let Some(path) = &args.save {
-        save_atomically(path, &net.to_bytes())
-            .map_err(|e| Failure::bad_input(format!("{}: cannot save the model: {e}", path.display())))?;
+        save_atomically(path, &net.to_bytes()).map_err(|e| {
+            Failure::bad_input(format!("{}: cannot save the model: {e}", path.display()))
+        })?;
     }
 
     let summary = match (report.diverged_at, report.reached) {
@@ -248,14 +284,14 @@ fn run_train(args: &TrainArgs) -> Result<(), Failure> {
             "optimizer": config.kind.name(),
             "hidden": hidden_json,
             "layers": sizes,
-            "lr": config.lr,
-            "alpha": config.alpha,
-            "momentum": config.momentum,
-            "beta1": config.beta1,
-            "beta2": config.beta2,
-            "eps": config.eps,
+            "lr": json_f32(config.lr),
+            "alpha": json_f32(config.alpha),
+            "momentum": json_f32(config.momentum),
+            "beta1": json_f32(config.beta1),
+            "beta2": json_f32(config.beta2),
+            "eps": json_f32(config.eps),
             "batch": args.batch,
-            "init_scale": args.init_scale,
+            "init_scale": json_f32(args.init_scale),
             "seed": args.seed,
             "target": args.target,
             "reached": report.reached,
@@ -282,14 +318,28 @@ fn run_train(args: &TrainArgs) -> Result<(), Failure> {
     }
 }
 
+/// An `f32` as the shortest decimal that reads back to it (0.9, not
+/// 0.8999999761581421), as a JSON number.
+fn json_f32(x: f32) -> serde_json::Value {
+    let shortest: f64 = x.to_string().parse().unwrap_or(x as f64);
+    serde_json::json!(shortest)
+}
+
 fn hidden_text(hidden: &[usize]) -> String {
-    hidden.iter().map(|h| h.to_string()).collect::<Vec<_>>().join(",")
+    hidden
+        .iter()
+        .map(|h| h.to_string())
+        .collect::<Vec<_>>()
+        .join(",")
 }
 
 /// Writes `bytes` to a temporary file beside `path`, syncs it, then renames
 /// it over `path`: a reader sees the old file or the new one, never half.
 fn save_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let file_name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let file_name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     let tmp = path.with_file_name(format!(".{file_name}.tmp-{}", std::process::id()));
     let result = (|| {
         let mut f = std::fs::File::create(&tmp)?;

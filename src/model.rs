@@ -101,14 +101,23 @@ impl Network {
             n_weights = n_weights.checked_add(n).ok_or(ModelError::BadShape)?;
         }
         let body = n_weights.checked_mul(4).ok_or(ModelError::BadShape)?;
-        let expected = r.pos.checked_add(body).and_then(|n| n.checked_add(4)).ok_or(ModelError::BadShape)?;
+        let expected = r
+            .pos
+            .checked_add(body)
+            .and_then(|n| n.checked_add(4))
+            .ok_or(ModelError::BadShape)?;
         if bytes.len() < expected {
             return Err(ModelError::Truncated);
         }
         if bytes.len() > expected {
             return Err(ModelError::TrailingBytes);
         }
-        let stored = u32::from_le_bytes([bytes[expected - 4], bytes[expected - 3], bytes[expected - 2], bytes[expected - 1]]);
+        let stored = u32::from_le_bytes([
+            bytes[expected - 4],
+            bytes[expected - 3],
+            bytes[expected - 2],
+            bytes[expected - 1],
+        ]);
         if crc32(&bytes[..expected - 4]) != stored {
             return Err(ModelError::ChecksumMismatch);
         }
@@ -119,7 +128,11 @@ impl Network {
                 .chunks_exact(4)
                 .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
                 .collect();
-            layers.push(Layer { n_in: p[0], n_out: p[1], w });
+            layers.push(Layer {
+                n_in: p[0],
+                n_out: p[1],
+                w,
+            });
         }
         Network::from_layers(layers).ok_or(ModelError::BadShape)
     }
@@ -153,7 +166,11 @@ pub fn crc32(bytes: &[u8]) -> u32 {
             let mut c = i as u32;
             let mut k = 0;
             while k < 8 {
-                c = if c & 1 != 0 { 0xEDB8_8320 ^ (c >> 1) } else { c >> 1 };
+                c = if c & 1 != 0 {
+                    0xEDB8_8320 ^ (c >> 1)
+                } else {
+                    c >> 1
+                };
                 k += 1;
             }
             t[i] = c;

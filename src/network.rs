@@ -58,7 +58,10 @@ impl Network {
     /// # Panics
     /// If fewer than two sizes are given or one is zero.
     pub fn with_init_scale(sizes: &[usize], seed: u64, scale: f32) -> Self {
-        assert!(sizes.len() >= 2, "a network needs at least an input and an output size");
+        assert!(
+            sizes.len() >= 2,
+            "a network needs at least an input and an output size"
+        );
         assert!(sizes.iter().all(|&s| s > 0), "layer sizes must be positive");
         let mut rng = Rng::new(seed);
         let layers = sizes
@@ -66,7 +69,9 @@ impl Network {
             .map(|pair| {
                 let (n_in, n_out) = (pair[0], pair[1]);
                 let r = scale / libm::sqrtf(n_in as f32);
-                let w = (0..n_in * n_out).map(|_| rng.uniform_symmetric(r)).collect();
+                let w = (0..n_in * n_out)
+                    .map(|_| rng.uniform_symmetric(r))
+                    .collect();
                 Layer { n_in, n_out, w }
             })
             .collect();
@@ -76,7 +81,9 @@ impl Network {
     /// Builds a network from existing layers (checked to chain).
     pub fn from_layers(layers: Vec<Layer>) -> Option<Self> {
         let chains = layers.windows(2).all(|p| p[0].n_out == p[1].n_in);
-        let sized = layers.iter().all(|l| l.n_in > 0 && l.n_out > 0 && l.w.len() == l.n_in * l.n_out);
+        let sized = layers
+            .iter()
+            .all(|l| l.n_in > 0 && l.n_out > 0 && l.w.len() == l.n_in * l.n_out);
         (!layers.is_empty() && chains && sized).then_some(Self { layers })
     }
 
@@ -115,7 +122,9 @@ impl Network {
 
     /// True when every weight is finite.
     pub fn is_finite(&self) -> bool {
-        self.layers.iter().all(|l| l.w.iter().all(|w| w.is_finite()))
+        self.layers
+            .iter()
+            .all(|l| l.w.iter().all(|w| w.is_finite()))
     }
 
     /// Forward pass of one `u8` image (pixels scaled by 1/255); the outputs
@@ -124,7 +133,11 @@ impl Network {
     /// # Panics
     /// If `image.len() != self.n_inputs()` or `ws` is for another shape.
     pub fn forward(&self, ws: &mut Workspace, image: &[u8]) {
-        assert_eq!(image.len(), self.n_inputs(), "image has the wrong number of pixels");
+        assert_eq!(
+            image.len(),
+            self.n_inputs(),
+            "image has the wrong number of pixels"
+        );
         assert!(ws.fits(self), "workspace is for another network shape");
         ws.load_input(image);
         for (l, layer) in self.layers.iter().enumerate() {
@@ -166,7 +179,13 @@ impl Network {
 
     /// One online step on `(image, label)`: forward, backward, update every
     /// layer. Returns the loss before the update.
-    pub fn train_step(&mut self, ws: &mut Workspace, opt: &mut Optimizer, image: &[u8], label: usize) -> f32 {
+    pub fn train_step(
+        &mut self,
+        ws: &mut Workspace,
+        opt: &mut Optimizer,
+        image: &[u8],
+        label: usize,
+    ) -> f32 {
         self.forward(ws, image);
         let loss = self.backward(ws, label);
         opt.begin_step();
@@ -220,7 +239,10 @@ impl Network {
         batch: &[u32],
     ) -> f32 {
         let b = batch.len();
-        assert!(b > 0 && b <= bws.capacity, "batch larger than its workspace");
+        assert!(
+            b > 0 && b <= bws.capacity,
+            "batch larger than its workspace"
+        );
         let n0 = self.n_inputs();
         assert_eq!(data.pixels(), n0, "images have the wrong number of pixels");
         // x: (b, n0) pixels as f32.
@@ -232,7 +254,11 @@ impl Network {
         // Forward: Z_l = A_{l−1} W_l, A_l = σ(Z_l); shapes (b, n_out_l).
         for (l, layer) in self.layers.iter().enumerate() {
             let (before, rest) = bws.acts.split_at_mut(l);
-            let input = if l == 0 { &bws.x[..b * n0] } else { &before[l - 1][..b * layer.n_in] };
+            let input = if l == 0 {
+                &bws.x[..b * n0]
+            } else {
+                &before[l - 1][..b * layer.n_in]
+            };
             let z = &mut rest[0][..b * layer.n_out];
             gemm(
                 1.0,
@@ -250,7 +276,12 @@ impl Network {
         for (s, &i) in batch.iter().enumerate() {
             let r = s * n_last..(s + 1) * n_last;
             let label = data.label(i as usize) as usize;
-            loss += kernels::output_delta(&bws.acts[last][r.clone()], label, 0, &mut bws.deltas[last][r]);
+            loss += kernels::output_delta(
+                &bws.acts[last][r.clone()],
+                label,
+                0,
+                &mut bws.deltas[last][r],
+            );
         }
         // Hidden deltas: E_l = (D_{l+1} W_{l+1}ᵀ) ⊙ A_l ⊙ (1 − A_l).
         for l in (0..last).rev() {
@@ -272,7 +303,11 @@ impl Network {
         opt.begin_step();
         let inv_b = 1.0 / b as f32;
         for (l, layer) in self.layers.iter_mut().enumerate() {
-            let input = if l == 0 { &bws.x[..b * n0] } else { &bws.acts[l - 1][..b * layer.n_in] };
+            let input = if l == 0 {
+                &bws.x[..b * n0]
+            } else {
+                &bws.acts[l - 1][..b * layer.n_in]
+            };
             let g = &mut bws.grads[l];
             gemm(
                 inv_b,
@@ -326,7 +361,11 @@ impl Workspace {
     fn fits(&self, net: &Network) -> bool {
         self.x.len() == net.n_inputs()
             && self.acts.len() == net.layers.len()
-            && self.acts.iter().zip(&net.layers).all(|(a, l)| a.len() == l.n_out)
+            && self
+                .acts
+                .iter()
+                .zip(&net.layers)
+                .all(|(a, l)| a.len() == l.n_out)
     }
 
     /// Converts the pixels to `[0, 1]` and lists the non-zero ones.
@@ -369,7 +408,12 @@ pub struct BatchWorkspace {
 impl BatchWorkspace {
     /// Buffers for batches of up to `capacity` samples through `net`.
     pub fn new(net: &Network, capacity: usize) -> Self {
-        let outs = || net.layers.iter().map(|l| vec![0.0; capacity * l.n_out]).collect();
+        let outs = || {
+            net.layers
+                .iter()
+                .map(|l| vec![0.0; capacity * l.n_out])
+                .collect()
+        };
         Self {
             capacity,
             x: vec![0.0; capacity * net.n_inputs()],

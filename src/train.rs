@@ -90,7 +90,11 @@ pub fn train(
     mut on_event: impl FnMut(&Event),
 ) -> TrainReport {
     let n = train_set.len();
-    let total = if n == 0 { 0 } else { libm::ceil(config.max_epochs.max(0.0) * n as f64) as u64 };
+    let total = if n == 0 {
+        0
+    } else {
+        libm::ceil(config.max_epochs.max(0.0) * n as f64) as u64
+    };
     let batch = config.batch.max(1);
     let mut ws = Workspace::new(net);
     let mut bws = (batch > 1).then(|| BatchWorkspace::new(net, batch));
@@ -109,7 +113,11 @@ pub fn train(
     let mut clock = Clock::start();
     let mut samples: u64 = 0;
     let mut steps: u64 = 0;
-    let mut next_eval = if config.eval_every == 0 { u64::MAX } else { config.eval_every as u64 };
+    let mut next_eval = if config.eval_every == 0 {
+        u64::MAX
+    } else {
+        config.eval_every as u64
+    };
     let mut pos = n; // forces a shuffle before the first sample
     'outer: while samples < total {
         if pos >= n {
@@ -123,7 +131,12 @@ pub fn train(
             Some(bws) if take > 1 => net.train_batch(bws, opt, train_set, chunk),
             _ => {
                 let i = chunk[0] as usize;
-                net.train_step(&mut ws, opt, train_set.image(i), train_set.label(i) as usize)
+                net.train_step(
+                    &mut ws,
+                    opt,
+                    train_set.image(i),
+                    train_set.label(i) as usize,
+                )
             }
         };
         // A batch workspace steps its whole chunk; online steps one sample.
@@ -157,7 +170,11 @@ pub fn train(
     }
     report.train_seconds += clock.lap();
     report.samples = samples;
-    report.epochs = if n == 0 { 0.0 } else { samples as f64 / n as f64 };
+    report.epochs = if n == 0 {
+        0.0
+    } else {
+        samples as f64 / n as f64
+    };
     report
 }
 

@@ -55,7 +55,11 @@ pub fn adam_row(
     let av = F32s::splat(a);
     let (b1, b2) = (F32s::splat(beta1), F32s::splat(beta2));
     let (c1, c2) = (F32s::splat(1.0 - beta1), F32s::splat(1.0 - beta2));
-    let (lr, bc2, epsv) = (F32s::splat(lr_t), F32s::splat(inv_sqrt_bc2), F32s::splat(eps));
+    let (lr, bc2, epsv) = (
+        F32s::splat(lr_t),
+        F32s::splat(inv_sqrt_bc2),
+        F32s::splat(eps),
+    );
     for (((wc, mc), vc), dc) in w_head
         .iter_mut()
         .zip(m_head.iter_mut())

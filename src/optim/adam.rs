@@ -60,8 +60,20 @@ impl Adam {
         self.inv_sqrt_bc2 = (1.0 / libm::sqrt(bc2)) as f32;
     }
 
-    pub(crate) fn update_layer(&mut self, layer: usize, w: &mut [f32], n_out: usize, grad: &Grad<'_>) {
-        let (b1, b2, lr_t, bc2, eps) = (self.beta1, self.beta2, self.lr_t, self.inv_sqrt_bc2, self.eps);
+    pub(crate) fn update_layer(
+        &mut self,
+        layer: usize,
+        w: &mut [f32],
+        n_out: usize,
+        grad: &Grad<'_>,
+    ) {
+        let (b1, b2, lr_t, bc2, eps) = (
+            self.beta1,
+            self.beta2,
+            self.lr_t,
+            self.inv_sqrt_bc2,
+            self.eps,
+        );
         let m = &mut self.first_moment[layer];
         let v = &mut self.second_moment[layer];
         grad.for_each_row(n_out, |j, a, delta| {

@@ -14,10 +14,13 @@
 //!
 //! Eq. 3: the column factors `η₀ δ_i / (‖w_i·‖ + α)` are computed once per
 //! step from the cache, then each touched row is updated while adding
-//! `w_new² − w_old²` to its columns' sums ([`kernels::dlr_post_row`]). Those
-//! increments accumulate rounding error, so the column sums are recomputed
-//! exactly from the weights every [`RESYNC_EVERY`] steps, which bounds the
-//! drift (tested over 10⁵ steps in `tests/optim.rs`).
+//! `w_new² − w_old²` to a per-step increment of its columns' sums
+//! ([`kernels::dlr_post_row`]). The cache itself is kept in `f64` and takes
+//! the increments once per step: a sum of squares kept in `f32` would gain a
+//! rounding error of about `ε·Σw²` at every step, and the increments are
+//! small against the sums. To bound what drift remains, the column sums are
+//! recomputed exactly from the weights every [`RESYNC_EVERY`] steps (tested
+//! over 10⁵ steps in `tests/optim.rs`).
 
 use alloc::vec;
 use alloc::vec::Vec;
@@ -46,11 +49,15 @@ pub struct Dlr {
     /// α.
     pub alpha: f32,
     norm: DlrNorm,
-    // Pre: (n_in,) Σ_i w_ij² per row; Post: (n_out,) Σ_j w_ij² per column.
-    sum_sq: Vec<Vec<f32>>,
-    // Post only: (n_out,) per-column factor of this step, and a row scratch.
+    // Pre: (n_in,) Σ_i w_ij² per row.
+    row_sum_sq: Vec<Vec<f32>>,
+    // Post: (n_out,) Σ_j w_ij² per column, in f64 (see the module doc).
+    col_sum_sq: Vec<Vec<f64>>,
+    // Post only, (n_out,) scratch: this step's column factors, the scaled
+    // deltas of a row, and the increments of the column sums.
     col_factor: Vec<f32>,
     scaled_delta: Vec<f32>,
+    col_increment: Vec<f32>,
     steps: u64,
     resync_pending: bool,
 }
@@ -64,9 +71,11 @@ impl Dlr {
             eta0,
             alpha,
             norm,
-            sum_sq: Vec::new(),
+            row_sum_sq: Vec::new(),
+            col_sum_sq: Vec::new(),
             col_factor: vec![0.0; widest],
             scaled_delta: vec![0.0; widest],
+            col_increment: vec![0.0; widest],
             steps: 0,
             resync_pending: false,
         };
@@ -82,22 +91,39 @@ impl Dlr {
     /// Recomputes the norm cache exactly from `net`'s weights. Call it after
     /// changing the weights other than through this optimizer.
     pub fn resync(&mut self, net: &Network) {
-        self.sum_sq = net
-            .layers()
-            .iter()
-            .map(|l| exact_sum_sq(&l.w, l.n_out, self.norm))
-            .collect();
+        let layers = net.layers();
+        match self.norm {
+            DlrNorm::Pre => {
+                self.row_sum_sq = layers
+                    .iter()
+                    .map(|l| {
+                        l.w.chunks_exact(l.n_out)
+                            .map(kernels::sum_squares)
+                            .collect()
+                    })
+                    .collect();
+            }
+            DlrNorm::Post => {
+                self.col_sum_sq = layers
+                    .iter()
+                    .map(|l| exact_col_sum_sq(&l.w, l.n_out))
+                    .collect()
+            }
+        }
         self.resync_pending = false;
     }
 
     /// Cached squared norms of layer `layer`: per row (Eq. 1) or per column (Eq. 3).
-    pub fn cached_sum_sq(&self, layer: usize) -> &[f32] {
-        &self.sum_sq[layer]
+    pub fn cached_sum_sq(&self, layer: usize) -> Vec<f64> {
+        match self.norm {
+            DlrNorm::Pre => self.row_sum_sq[layer].iter().map(|&s| s as f64).collect(),
+            DlrNorm::Post => self.col_sum_sq[layer].clone(),
+        }
     }
 
     pub(crate) fn begin_step(&mut self) {
         self.steps += 1;
-        if self.norm == DlrNorm::Post && self.steps % RESYNC_EVERY == 0 {
+        if self.norm == DlrNorm::Post && self.steps.is_multiple_of(RESYNC_EVERY) {
             self.resync_pending = true;
         }
     }
@@ -108,29 +134,42 @@ impl Dlr {
         self.eta0 * (w.abs() + self.alpha) / (libm::sqrtf(sum_sq.max(0.0)) + self.alpha)
     }
 
-    pub(crate) fn update_layer(&mut self, layer: usize, w: &mut [f32], n_out: usize, grad: &Grad<'_>) {
+    pub(crate) fn update_layer(
+        &mut self,
+        layer: usize,
+        w: &mut [f32],
+        n_out: usize,
+        grad: &Grad<'_>,
+    ) {
         let (eta0, alpha) = (self.eta0, self.alpha);
-        let sum_sq = &mut self.sum_sq[layer];
         match self.norm {
             DlrNorm::Pre => {
+                let sum_sq = &mut self.row_sum_sq[layer];
                 grad.for_each_nonzero_row(n_out, |j, a, delta| {
                     let norm = libm::sqrtf(sum_sq[j]);
                     let step = eta0 * a / (norm + alpha);
-                    sum_sq[j] = kernels::dlr_row(&mut w[j * n_out..(j + 1) * n_out], step, alpha, delta);
+                    sum_sq[j] =
+                        kernels::dlr_row(&mut w[j * n_out..(j + 1) * n_out], step, alpha, delta);
                 });
             }
             DlrNorm::Post => {
+                let n_layers = self.col_sum_sq.len();
+                let sum_sq = &mut self.col_sum_sq[layer];
                 if self.resync_pending {
-                    *sum_sq = exact_sum_sq(w, n_out, DlrNorm::Post);
+                    *sum_sq = exact_col_sum_sq(w, n_out);
+                    if layer + 1 == n_layers {
+                        self.resync_pending = false;
+                    }
                 }
-                // Column factors from the norms before the step; the pass
-                // below changes sum_sq as it goes.
+                // Column factors from the norms before the step.
                 let factor = &mut self.col_factor[..n_out];
                 for (f, &s) in factor.iter_mut().zip(sum_sq.iter()) {
                     // max(0): increments may round a tiny sum below zero.
-                    *f = eta0 / (libm::sqrtf(s.max(0.0)) + alpha);
+                    *f = eta0 / (libm::sqrt(s.max(0.0)) as f32 + alpha);
                 }
                 let scaled = &mut self.scaled_delta[..n_out];
+                let increment = &mut self.col_increment[..n_out];
+                increment.fill(0.0);
                 match *grad {
                     Grad::Outer { delta, .. } => {
                         for ((s, &f), &d) in scaled.iter_mut().zip(factor.iter()).zip(delta) {
@@ -139,7 +178,7 @@ impl Dlr {
                         let scaled = &*scaled;
                         grad.for_each_nonzero_row(n_out, |j, a, _| {
                             let row = &mut w[j * n_out..(j + 1) * n_out];
-                            kernels::dlr_post_row(row, a, alpha, scaled, sum_sq);
+                            kernels::dlr_post_row(row, a, alpha, scaled, increment);
                         });
                     }
                     Grad::Dense(g) => {
@@ -148,31 +187,25 @@ impl Dlr {
                                 *s = f * gi;
                             }
                             let row = &mut w[j * n_out..(j + 1) * n_out];
-                            kernels::dlr_post_row(row, 1.0, alpha, scaled, sum_sq);
+                            kernels::dlr_post_row(row, 1.0, alpha, scaled, increment);
                         }
                     }
                 }
+                for (s, &inc) in sum_sq.iter_mut().zip(increment.iter()) {
+                    *s += inc as f64;
+                }
             }
-        }
-        if self.norm == DlrNorm::Post && layer + 1 == self.sum_sq.len() {
-            self.resync_pending = false;
         }
     }
 }
 
-/// Squared norms of the rows (`Pre`) or columns (`Post`) of `w`, `(n_in, n_out)`.
-fn exact_sum_sq(w: &[f32], n_out: usize, norm: DlrNorm) -> Vec<f32> {
-    match norm {
-        DlrNorm::Pre => w.chunks_exact(n_out).map(kernels::sum_squares).collect(),
-        DlrNorm::Post => {
-            // Accumulate in f64 so the re-sync itself adds no drift.
-            let mut cols = vec![0.0f64; n_out];
-            for row in w.chunks_exact(n_out) {
-                for (c, &x) in cols.iter_mut().zip(row) {
-                    *c += x as f64 * x as f64;
-                }
-            }
-            cols.into_iter().map(|c| c as f32).collect()
+/// Squared norms of the columns of `w`, `(n_in, n_out)`, summed in f64.
+fn exact_col_sum_sq(w: &[f32], n_out: usize) -> Vec<f64> {
+    let mut cols = vec![0.0f64; n_out];
+    for row in w.chunks_exact(n_out) {
+        for (c, &x) in cols.iter_mut().zip(row) {
+            *c += x as f64 * x as f64;
         }
     }
+    cols
 }

@@ -126,8 +126,8 @@ impl OptimizerConfig {
                 ..base
             },
             OptimizerKind::Dlr => Self {
-                lr: 1.0,
-                alpha: 0.5,
+                lr: 2.0,
+                alpha: 0.4,
                 ..base
             },
             OptimizerKind::DlrPost => Self {
@@ -284,7 +284,9 @@ impl Optimizer {
                 Optimizer::Nesterov(Nesterov::new(config.lr, config.momentum, &shapes))
             }
             OptimizerKind::Adam => Optimizer::Adam(Adam::new(config, &shapes)),
-            OptimizerKind::Dlr => Optimizer::Dlr(Dlr::new(config.lr, config.alpha, DlrNorm::Pre, net)),
+            OptimizerKind::Dlr => {
+                Optimizer::Dlr(Dlr::new(config.lr, config.alpha, DlrNorm::Pre, net))
+            }
             OptimizerKind::DlrPost => {
                 Optimizer::Dlr(Dlr::new(config.lr, config.alpha, DlrNorm::Post, net))
             }

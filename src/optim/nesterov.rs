@@ -42,7 +42,13 @@ impl Nesterov {
         &self.velocity[layer]
     }
 
-    pub(crate) fn update_layer(&mut self, layer: usize, w: &mut [f32], n_out: usize, grad: &Grad<'_>) {
+    pub(crate) fn update_layer(
+        &mut self,
+        layer: usize,
+        w: &mut [f32],
+        n_out: usize,
+        grad: &Grad<'_>,
+    ) {
         let (lr, mu) = (self.lr, self.momentum);
         let v = &mut self.velocity[layer];
         grad.for_each_row(n_out, |j, a, delta| {

@@ -1,0 +1,281 @@
+//! The `dlr` program: bad input gives exit 2 and one line on stderr naming
+//! the file; good input trains and prints the JSON line.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn dlr() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_dlr"));
+    c.env_remove("DLR_DATA");
+    // Never reach the real mirrors from a test.
+    c.env("DLR_MNIST_MIRRORS", "http://127.0.0.1:9/");
+    c
+}
+
+fn idx_u8(dims: &[u32], data: &[u8]) -> Vec<u8> {
+    let mut out = vec![0, 0, 0x08, dims.len() as u8];
+    for d in dims {
+        out.extend_from_slice(&d.to_be_bytes());
+    }
+    out.extend_from_slice(data);
+    out
+}
+
+/// A fresh directory holding a small valid IDX set of 8×8 images.
+fn tiny_set(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("dlr-cli-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let ds = common::synthetic_dataset(300, 8, 8, 3);
+    let test = common::synthetic_dataset(50, 8, 8, 4);
+    for (prefix, set) in [("train", &ds), ("t10k", &test)] {
+        let n = set.len() as u32;
+        std::fs::write(
+            dir.join(format!("{prefix}-images-idx3-ubyte")),
+            idx_u8(&[n, 8, 8], set.images()),
+        )
+        .unwrap();
+        std::fs::write(
+            dir.join(format!("{prefix}-labels-idx1-ubyte")),
+            idx_u8(&[n], set.labels()),
+        )
+        .unwrap();
+    }
+    dir
+}
+
+fn stderr_lines(out: &Output) -> Vec<String> {
+    String::from_utf8_lossy(&out.stderr)
+        .lines()
+        .map(str::to_owned)
+        .collect()
+}
+
+#[track_caller]
+fn assert_bad_input(out: &Output, names: &str, fault: &str) {
+    let lines = stderr_lines(out);
+    assert_eq!(out.status.code(), Some(2), "exit code; stderr: {lines:?}");
+    assert_eq!(
+        lines.len(),
+        1,
+        "expected exactly one line on stderr, got {lines:?}"
+    );
+    assert!(
+        lines[0].contains(names),
+        "{:?} does not name {names}",
+        lines[0]
+    );
+    assert!(
+        lines[0].to_lowercase().contains(fault),
+        "{:?} does not say {fault}",
+        lines[0]
+    );
+    assert!(!lines[0].contains("panicked"), "{:?}", lines[0]);
+}
+
+fn train_on(dir: &Path) -> Output {
+    dlr()
+        .args(["train", "--max-epochs", "0.1", "--data"])
+        .arg(dir)
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn truncated_images_file_is_exit_2() {
+    let dir = tiny_set("truncated");
+    let f = dir.join("train-images-idx3-ubyte");
+    let bytes = std::fs::read(&f).unwrap();
+    std::fs::write(&f, &bytes[..bytes.len() - 100]).unwrap();
+    assert_bad_input(&train_on(&dir), "train-images-idx3-ubyte", "truncated");
+}
+
+#[test]
+fn wrong_magic_is_exit_2() {
+    let dir = tiny_set("magic");
+    let f = dir.join("t10k-labels-idx1-ubyte");
+    let mut bytes = std::fs::read(&f).unwrap();
+    bytes[0] = 0x1f;
+    std::fs::write(&f, &bytes).unwrap();
+    assert_bad_input(&train_on(&dir), "t10k-labels-idx1-ubyte", "magic");
+}
+
+#[test]
+fn zero_byte_file_is_exit_2() {
+    let dir = tiny_set("empty");
+    std::fs::write(dir.join("train-labels-idx1-ubyte"), b"").unwrap();
+    let out = train_on(&dir);
+    assert_bad_input(&out, "train-labels-idx1-ubyte", "");
+}
+
+#[test]
+fn label_count_mismatch_is_exit_2() {
+    let dir = tiny_set("count");
+    let labels = common::synthetic_dataset(299, 8, 8, 3);
+    std::fs::write(
+        dir.join("train-labels-idx1-ubyte"),
+        idx_u8(&[299], labels.labels()),
+    )
+    .unwrap();
+    assert_bad_input(&train_on(&dir), "train-", "299");
+}
+
+#[test]
+fn missing_directory_is_exit_2() {
+    let dir = std::env::temp_dir().join("dlr-cli-no-such-dir-4711");
+    assert_bad_input(&train_on(&dir), "dlr-cli-no-such-dir-4711", "");
+}
+
+#[test]
+fn bad_hyper_parameters_are_exit_2() {
+    let dir = tiny_set("hyper");
+    for args in [
+        &["--lr", "-1"][..],
+        &["--optimizer", "adam", "--beta1", "1.5"],
+        &["--optimizer", "adam", "--eps", "-1"],
+        &["--optimizer", "dlr", "--alpha", "0"],
+        &["--batch", "0"],
+        &["--max-epochs", "0"],
+    ] {
+        let out = dlr()
+            .arg("train")
+            .args(args)
+            .arg("--data")
+            .arg(&dir)
+            .output()
+            .unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(2),
+            "{args:?}: {:?}",
+            stderr_lines(&out)
+        );
+        assert_eq!(
+            stderr_lines(&out).len(),
+            1,
+            "{args:?}: {:?}",
+            stderr_lines(&out)
+        );
+    }
+    let out = dlr()
+        .args(["train", "--optimizer", "rmsprop"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn save_into_missing_directory_fails_before_training() {
+    let dir = tiny_set("save");
+    let out = dlr()
+        .args([
+            "train",
+            "--save",
+            "/nonexistent-dir-dlr/model.bin",
+            "--data",
+        ])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert_bad_input(&out, "/nonexistent-dir-dlr", "does not exist");
+}
+
+#[test]
+fn offline_default_location_says_how_to_provide_data() {
+    let cwd = std::env::temp_dir().join(format!("dlr-cli-offline-{}", std::process::id()));
+    std::fs::create_dir_all(&cwd).unwrap();
+    let out = dlr().arg("train").current_dir(&cwd).output().unwrap();
+    let lines = stderr_lines(&out);
+    assert_eq!(out.status.code(), Some(2), "{lines:?}");
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    assert!(
+        lines[0].contains("DLR_DATA") || lines[0].contains("--data"),
+        "{:?}",
+        lines[0]
+    );
+    // Nothing partial is left under the final names.
+    let left: Vec<_> = std::fs::read_dir(cwd.join("data/mnist"))
+        .map(|d| d.filter_map(|e| e.ok()).map(|e| e.file_name()).collect())
+        .unwrap_or_default();
+    assert!(left.is_empty(), "left behind: {left:?}");
+}
+
+#[test]
+fn train_json_line_has_the_contract_keys_and_saves_a_readable_model() {
+    let dir = tiny_set("json");
+    let model = dir.join("model.bin");
+    let out = dlr()
+        .args([
+            "train",
+            "--json",
+            "--hidden",
+            "16",
+            "--max-epochs",
+            "2",
+            "--eval-every",
+            "100",
+            "--target",
+            "0.5",
+            "--seed",
+            "3",
+            "--save",
+        ])
+        .arg(&model)
+        .arg("--data")
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{:?}", stderr_lines(&out));
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let last = stdout.lines().last().expect("a JSON line");
+    let v: serde_json::Value = serde_json::from_str(last).expect("valid JSON");
+    for key in [
+        "optimizer",
+        "hidden",
+        "lr",
+        "alpha",
+        "seed",
+        "reached",
+        "test_accuracy",
+        "samples",
+        "epochs",
+        "train_seconds",
+        "eval_seconds",
+        "diverged",
+    ] {
+        assert!(v.get(key).is_some(), "missing key {key} in {last}");
+    }
+    assert_eq!(v["optimizer"], "dlr");
+    assert_eq!(v["hidden"], 16);
+    assert_eq!(v["seed"], 3);
+    assert_eq!(v["reached"], true, "{last}");
+    assert!(v["test_accuracy"].as_f64().unwrap() >= 0.5);
+    let net =
+        dlr::Network::from_bytes(&std::fs::read(&model).unwrap()).expect("saved model reads back");
+    assert_eq!(net.sizes(), vec![64, 16, 10]);
+}
+
+#[test]
+fn divergence_is_exit_3_with_the_step() {
+    let dir = tiny_set("diverge");
+    // ε = 0 and a zero gradient (a zero pixel) make Adam divide 0 by 0.
+    let out = dlr()
+        .args([
+            "train",
+            "--optimizer",
+            "adam",
+            "--eps",
+            "0",
+            "--hidden",
+            "8",
+            "--data",
+        ])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    let lines = stderr_lines(&out);
+    assert_eq!(out.status.code(), Some(3), "{lines:?}");
+    assert!(lines.iter().any(|l| l.contains("step")), "{lines:?}");
+}

@@ -1,0 +1,45 @@
+//! Same seed and options → byte-identical models, whatever `eval_every` is;
+//! a different seed → a different model.
+
+mod common;
+
+use common::synthetic_dataset;
+use dlr::network::Network;
+use dlr::optim::{Optimizer, OptimizerConfig, OptimizerKind};
+use dlr::train::{train, TrainConfig};
+
+fn trained_bytes(kind: OptimizerKind, seed: u64, eval_every: usize, batch: usize) -> Vec<u8> {
+    let train_set = synthetic_dataset(600, 6, 6, 1);
+    let test_set = synthetic_dataset(100, 6, 6, 2);
+    let mut net = Network::new(&[36, 12, 10], seed);
+    let mut opt = Optimizer::new(&OptimizerConfig::new(kind), &net);
+    let config = TrainConfig {
+        target: 2.0,
+        max_epochs: 1.5,
+        eval_every,
+        batch,
+        seed,
+    };
+    let report = train(&mut net, &mut opt, &train_set, &test_set, &config, |_| {});
+    assert_eq!(report.samples, 900);
+    assert!(!report.reached);
+    net.to_bytes()
+}
+
+#[test]
+fn same_seed_gives_identical_models_for_every_optimizer() {
+    for kind in OptimizerKind::ALL {
+        for batch in [1, 8] {
+            let a = trained_bytes(kind, 7, 100, batch);
+            let b = trained_bytes(kind, 7, 100, batch);
+            assert_eq!(a, b, "{kind} batch {batch}: two runs differ");
+            let c = trained_bytes(kind, 7, 37, batch);
+            assert_eq!(a, c, "{kind} batch {batch}: eval_every changed the model");
+            let d = trained_bytes(kind, 8, 100, batch);
+            assert_ne!(
+                a, d,
+                "{kind} batch {batch}: another seed gave the same model"
+            );
+        }
+    }
+}

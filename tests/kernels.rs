@@ -1,0 +1,232 @@
+//! Every SIMD kernel against its scalar twin: lengths 1..=67, random data,
+//! and sub-slices at offsets 1..7 (misaligned).
+
+#![allow(clippy::needless_range_loop)] // index maths reads like the formulas
+
+mod common;
+
+use common::{assert_close, uniform_vec};
+use dlr::kernels::{self, reference};
+use dlr::rng::Rng;
+
+const EPS: f32 = f32::EPSILON;
+
+fn lengths() -> impl Iterator<Item = usize> {
+    (1..=67).chain([100, 784])
+}
+
+#[test]
+fn axpy_matches_twin() {
+    let mut rng = Rng::new(1);
+    for n in lengths() {
+        let x = uniform_vec(&mut rng, n, -1.0, 1.0);
+        let y0 = uniform_vec(&mut rng, n, -1.0, 1.0);
+        let a = rng.uniform_symmetric(2.0);
+        let (mut y, mut y_ref) = (y0.clone(), y0.clone());
+        kernels::axpy(&mut y, a, &x);
+        reference::axpy(&mut y_ref, a, &x);
+        // One rounding (fused) against two: within 2 ulp of the magnitudes.
+        assert_close("axpy", &y, &y_ref, 4.0 * EPS * 3.0, 0.0);
+    }
+}
+
+#[test]
+fn dot_and_sum_squares_match_twin() {
+    let mut rng = Rng::new(2);
+    for n in lengths() {
+        let x = uniform_vec(&mut rng, n, -1.0, 1.0);
+        let y = uniform_vec(&mut rng, n, -1.0, 1.0);
+        // Summation order differs: bound by n·ε·Σ|x y|.
+        let scale: f32 = x.iter().zip(&y).map(|(a, b)| (a * b).abs()).sum();
+        let tol = n as f32 * EPS * scale + 1e-7;
+        let (d, d_ref) = (kernels::dot(&x, &y), reference::dot(&x, &y));
+        assert!((d - d_ref).abs() <= tol, "dot n={n}: {d} vs {d_ref}");
+        let (s, s_ref) = (kernels::sum_squares(&x), reference::sum_squares(&x));
+        assert!(
+            (s - s_ref).abs() <= n as f32 * EPS * s_ref + 1e-7,
+            "sum_squares n={n}"
+        );
+    }
+}
+
+#[test]
+fn sigmoid_matches_twin() {
+    let mut rng = Rng::new(3);
+    for n in lengths() {
+        let z0 = uniform_vec(&mut rng, n, -20.0, 20.0);
+        let (mut z, mut z_ref) = (z0.clone(), z0);
+        kernels::sigmoid(&mut z);
+        reference::sigmoid(&mut z_ref);
+        assert_close("sigmoid", &z, &z_ref, 1e-7, 8.0 * EPS);
+    }
+}
+
+#[test]
+fn sigmoid_extremes_and_nan() {
+    let mut z = vec![
+        -1000.0,
+        -87.0,
+        0.0,
+        87.0,
+        1000.0,
+        f32::NAN,
+        f32::INFINITY,
+        f32::NEG_INFINITY,
+        3.0,
+    ];
+    kernels::sigmoid(&mut z);
+    assert!(z[0] >= 0.0 && z[0] < 1e-37, "σ(−1000) = {}", z[0]);
+    assert_eq!(z[2], 0.5);
+    assert_eq!(z[3], 1.0);
+    assert_eq!(z[4], 1.0);
+    assert!(z[5].is_nan(), "NaN must survive the SIMD sigmoid");
+    assert_eq!(z[6], 1.0);
+    assert!(z[7] < 1e-37);
+}
+
+#[test]
+fn output_delta_matches_twin() {
+    let mut rng = Rng::new(4);
+    for n in lengths() {
+        let y = uniform_vec(&mut rng, n, 0.0, 1.0);
+        let label = rng.below(n as u64) as usize;
+        let (mut d, mut d_ref) = (vec![f32::NAN; n], vec![f32::NAN; n]);
+        let loss = kernels::output_delta(&y, label, 0, &mut d);
+        let loss_ref = reference::output_delta(&y, label, 0, &mut d_ref);
+        assert_close("output_delta", &d, &d_ref, 1e-7, 4.0 * EPS);
+        assert!(
+            (loss - loss_ref).abs() <= n as f32 * EPS * loss_ref + 1e-7,
+            "loss n={n}"
+        );
+    }
+}
+
+#[test]
+fn hidden_delta_matches_twin() {
+    let mut rng = Rng::new(5);
+    for n_h in [1, 7, 13, 33, 67] {
+        for n_next in lengths().take(20) {
+            let h = uniform_vec(&mut rng, n_h, 0.0, 1.0);
+            let w = uniform_vec(&mut rng, n_h * n_next, -1.0, 1.0);
+            let d = uniform_vec(&mut rng, n_next, -0.25, 0.25);
+            let (mut e, mut e_ref) = (vec![f32::NAN; n_h], vec![f32::NAN; n_h]);
+            kernels::hidden_delta(&h, &w, &d, &mut e);
+            reference::hidden_delta(&h, &w, &d, &mut e_ref);
+            assert_close("hidden_delta", &e, &e_ref, n_next as f32 * EPS * 0.25, 0.0);
+        }
+    }
+}
+
+#[test]
+fn sgd_row_matches_twin() {
+    let mut rng = Rng::new(6);
+    for n in lengths() {
+        let w0 = uniform_vec(&mut rng, n, -1.0, 1.0);
+        let d = uniform_vec(&mut rng, n, -1.0, 1.0);
+        let (mut w, mut w_ref) = (w0.clone(), w0);
+        kernels::sgd_row(&mut w, 0.3, &d);
+        reference::sgd_row(&mut w_ref, 0.3, &d);
+        assert_close("sgd_row", &w, &w_ref, 4.0 * EPS, 0.0);
+    }
+}
+
+#[test]
+fn nesterov_row_matches_twin() {
+    let mut rng = Rng::new(7);
+    for n in lengths() {
+        let w0 = uniform_vec(&mut rng, n, -1.0, 1.0);
+        let v0 = uniform_vec(&mut rng, n, -0.1, 0.1);
+        let d = uniform_vec(&mut rng, n, -1.0, 1.0);
+        let (mut w, mut w_ref, mut v, mut v_ref) = (w0.clone(), w0, v0.clone(), v0);
+        kernels::nesterov_row(&mut w, &mut v, 0.7, &d, 0.1, 0.9);
+        reference::nesterov_row(&mut w_ref, &mut v_ref, 0.7, &d, 0.1, 0.9);
+        assert_close("nesterov_row v", &v, &v_ref, 4.0 * EPS, 0.0);
+        assert_close("nesterov_row w", &w, &w_ref, 4.0 * EPS, 0.0);
+    }
+}
+
+#[test]
+fn adam_row_matches_twin() {
+    let mut rng = Rng::new(8);
+    for n in lengths() {
+        let w0 = uniform_vec(&mut rng, n, -1.0, 1.0);
+        let m0 = uniform_vec(&mut rng, n, -0.01, 0.01);
+        let v0 = uniform_vec(&mut rng, n, 0.0, 1e-4);
+        let d = uniform_vec(&mut rng, n, -0.1, 0.1);
+        let (mut w, mut m, mut v) = (w0.clone(), m0.clone(), v0.clone());
+        let (mut w_r, mut m_r, mut v_r) = (w0, m0, v0);
+        let args = (0.5, 0.9, 0.999, 0.01, 3.2, 1e-8);
+        kernels::adam_row(
+            &mut w, &mut m, &mut v, args.0, &d, args.1, args.2, args.3, args.4, args.5,
+        );
+        reference::adam_row(
+            &mut w_r, &mut m_r, &mut v_r, args.0, &d, args.1, args.2, args.3, args.4, args.5,
+        );
+        assert_close("adam_row m", &m, &m_r, 1e-9, 4.0 * EPS);
+        assert_close("adam_row v", &v, &v_r, 1e-12, 4.0 * EPS);
+        assert_close("adam_row w", &w, &w_r, 8.0 * EPS, 0.0);
+    }
+}
+
+#[test]
+fn dlr_row_matches_twin() {
+    let mut rng = Rng::new(9);
+    for n in lengths() {
+        let w0 = uniform_vec(&mut rng, n, -1.0, 1.0);
+        let d = uniform_vec(&mut rng, n, -1.0, 1.0);
+        let (mut w, mut w_ref) = (w0.clone(), w0);
+        let s = kernels::dlr_row(&mut w, 0.2, 0.3, &d);
+        let s_ref = reference::dlr_row(&mut w_ref, 0.2, 0.3, &d);
+        assert_close("dlr_row w", &w, &w_ref, 4.0 * EPS, 0.0);
+        assert!(
+            (s - s_ref).abs() <= 2.0 * n as f32 * EPS * s_ref,
+            "dlr_row Σw² n={n}: {s} vs {s_ref}"
+        );
+    }
+}
+
+#[test]
+fn dlr_post_row_matches_twin() {
+    let mut rng = Rng::new(10);
+    for n in lengths() {
+        let w0 = uniform_vec(&mut rng, n, -1.0, 1.0);
+        let d = uniform_vec(&mut rng, n, -0.5, 0.5);
+        let c0 = uniform_vec(&mut rng, n, 1.0, 5.0);
+        let (mut w, mut w_ref, mut c, mut c_ref) = (w0.clone(), w0, c0.clone(), c0);
+        kernels::dlr_post_row(&mut w, 0.6, 0.3, &d, &mut c);
+        reference::dlr_post_row(&mut w_ref, 0.6, 0.3, &d, &mut c_ref);
+        assert_close("dlr_post_row w", &w, &w_ref, 4.0 * EPS, 0.0);
+        assert_close("dlr_post_row Σw²", &c, &c_ref, 0.0, 8.0 * EPS);
+    }
+}
+
+#[test]
+fn kernels_match_twins_on_misaligned_subslices() {
+    let mut rng = Rng::new(11);
+    let big_x = uniform_vec(&mut rng, 200, -1.0, 1.0);
+    let big_w = uniform_vec(&mut rng, 200, -1.0, 1.0);
+    for offset in 1..8 {
+        for n in [9, 31, 100] {
+            let x = &big_x[offset..offset + n];
+            let mut w = big_w.clone();
+            let mut w_ref = big_w.clone();
+            let s = kernels::dlr_row(&mut w[offset..offset + n], 0.1, 0.5, x);
+            let s_ref = reference::dlr_row(&mut w_ref[offset..offset + n], 0.1, 0.5, x);
+            assert_close("misaligned dlr_row", &w, &w_ref, 4.0 * EPS, 0.0);
+            assert!((s - s_ref).abs() <= 2.0 * n as f32 * EPS * s_ref);
+            let mut y = big_w.clone();
+            let mut y_ref = big_w.clone();
+            kernels::axpy(&mut y[offset..offset + n], 0.7, x);
+            reference::axpy(&mut y_ref[offset..offset + n], 0.7, x);
+            assert_close("misaligned axpy", &y, &y_ref, 4.0 * EPS * 2.0, 0.0);
+        }
+    }
+}
+
+#[test]
+fn empty_slices_are_fine() {
+    let mut w: Vec<f32> = vec![];
+    assert_eq!(kernels::dlr_row(&mut w, 1.0, 1.0, &[]), 0.0);
+    assert_eq!(kernels::dot(&[], &[]), 0.0);
+    kernels::sigmoid(&mut w);
+}

@@ -1,0 +1,74 @@
+//! The model file: round trip, and every corruption rejected.
+
+use dlr::model::{ModelError, MAGIC};
+use dlr::network::Network;
+
+#[test]
+fn round_trip_is_exact() {
+    for sizes in [&[784, 100, 10][..], &[5, 3], &[10, 7, 6, 2]] {
+        let net = Network::new(sizes, 3);
+        let bytes = net.to_bytes();
+        let back = Network::from_bytes(&bytes).expect("reads back");
+        assert_eq!(back, net);
+        assert_eq!(back.to_bytes(), bytes);
+    }
+}
+
+#[test]
+fn corruptions_are_rejected() {
+    let bytes = Network::new(&[6, 4, 3], 1).to_bytes();
+    assert_eq!(Network::from_bytes(&[]), Err(ModelError::Truncated));
+    assert_eq!(
+        Network::from_bytes(&bytes[..bytes.len() - 1]),
+        Err(ModelError::Truncated)
+    );
+    assert_eq!(
+        Network::from_bytes(&bytes[..20]),
+        Err(ModelError::Truncated)
+    );
+    let mut long = bytes.clone();
+    long.push(0);
+    assert_eq!(Network::from_bytes(&long), Err(ModelError::TrailingBytes));
+    let mut magic = bytes.clone();
+    magic[0] ^= 1;
+    assert_eq!(Network::from_bytes(&magic), Err(ModelError::BadMagic));
+    let mut version = bytes.clone();
+    version[8] = 9;
+    assert_eq!(
+        Network::from_bytes(&version),
+        Err(ModelError::UnsupportedVersion(9))
+    );
+    let mut flipped = bytes.clone();
+    flipped[40] ^= 0x10;
+    assert_eq!(
+        Network::from_bytes(&flipped),
+        Err(ModelError::ChecksumMismatch)
+    );
+    // Sizes declaring far more weights than the bytes hold: no allocation, an error.
+    let mut huge = Vec::from(&MAGIC[..]);
+    huge.extend_from_slice(&1u32.to_le_bytes());
+    huge.extend_from_slice(&2u32.to_le_bytes());
+    huge.extend_from_slice(&u32::MAX.to_le_bytes());
+    huge.extend_from_slice(&u32::MAX.to_le_bytes());
+    huge.extend_from_slice(&[0; 8]);
+    assert_eq!(
+        Network::from_bytes(&huge),
+        Err(ModelError::BadShape),
+        "byte count overflows"
+    );
+    huge[16..24].copy_from_slice(&[0, 0, 1, 0, 0, 0, 1, 0]);
+    assert_eq!(
+        Network::from_bytes(&huge),
+        Err(ModelError::Truncated),
+        "65536² weights declared"
+    );
+    let mut zero = bytes.clone();
+    zero[16..20].copy_from_slice(&0u32.to_le_bytes());
+    assert_eq!(Network::from_bytes(&zero), Err(ModelError::BadShape));
+}
+
+#[test]
+fn crc32_matches_the_standard_check_value() {
+    // The CRC-32/ISO-HDLC check value of "123456789".
+    assert_eq!(dlr::model::crc32(b"123456789"), 0xCBF4_3926);
+}

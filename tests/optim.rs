@@ -1,0 +1,396 @@
+//! The fused DLR update against the textbook two-pass formula, and the
+//! other optimizers against their formulas, step by step.
+
+#![allow(clippy::needless_range_loop)] // index maths reads like the formulas
+
+mod common;
+
+use dlr::network::{Layer, Network};
+use dlr::optim::{Grad, Optimizer, OptimizerConfig, OptimizerKind, RESYNC_EVERY};
+use dlr::rng::Rng;
+
+/// Textbook DLR in f64, two passes: first every norm from the weights before
+/// the step, then `w_ij ← w_ij − η₀ (|w_ij| + α)/(‖·‖ + α) a_j δ_i`.
+/// `w`: (n_in, n_out) pre-major; `post`: Eq. 3 (column norms) else Eq. 1 (rows).
+#[allow(clippy::too_many_arguments)]
+fn textbook_dlr_step(
+    w: &mut [f64],
+    n_in: usize,
+    n_out: usize,
+    a: &[f64],
+    delta: &[f64],
+    eta0: f64,
+    alpha: f64,
+    post: bool,
+) {
+    let norms: Vec<f64> = if post {
+        (0..n_out)
+            .map(|i| {
+                (0..n_in)
+                    .map(|j| w[j * n_out + i].powi(2))
+                    .sum::<f64>()
+                    .sqrt()
+            })
+            .collect()
+    } else {
+        (0..n_in)
+            .map(|j| {
+                (0..n_out)
+                    .map(|i| w[j * n_out + i].powi(2))
+                    .sum::<f64>()
+                    .sqrt()
+            })
+            .collect()
+    };
+    for j in 0..n_in {
+        for i in 0..n_out {
+            let k = j * n_out + i;
+            let norm = if post { norms[i] } else { norms[j] };
+            let eta = eta0 * (w[k].abs() + alpha) / (norm + alpha);
+            w[k] -= eta * a[j] * delta[i];
+        }
+    }
+}
+
+/// Max over weights of `|fused − textbook| / max(|textbook|, 10⁻³·max|textbook|)`:
+/// elementwise relative difference, floored so that weights crossing zero
+/// are measured against the layer's scale.
+fn max_rel_diff(fused: &[f32], textbook: &[f64]) -> f64 {
+    let scale = textbook.iter().fold(0.0f64, |m, w| m.max(w.abs()));
+    fused
+        .iter()
+        .zip(textbook)
+        .map(|(&f, &t)| (f as f64 - t).abs() / t.abs().max(1e-3 * scale))
+        .fold(0.0, f64::max)
+}
+
+/// `‖fused − textbook‖_∞ / ‖textbook‖_rms` over a layer.
+fn max_diff_over_rms(fused: &[f32], textbook: &[f64]) -> f64 {
+    let rms = (textbook.iter().map(|t| t * t).sum::<f64>() / textbook.len() as f64).sqrt();
+    fused
+        .iter()
+        .zip(textbook)
+        .map(|(&f, &t)| (f as f64 - t).abs())
+        .fold(0.0, f64::max)
+        / rms
+}
+
+/// 1,000 random sparse steps. Two measures:
+/// - per step: from the same weights, the fused f32 step against the
+///   textbook f64 step, elementwise relative difference < 1e-5;
+/// - over the trajectory: fused f32 against textbook f64 run side by side
+///   from the same start, max difference over the rms weight < 1e-5.
+fn fused_matches_textbook(kind: OptimizerKind, n_in: usize, n_out: usize, seed: u64) {
+    let mut rng = Rng::new(seed);
+    let mut net = Network::with_init_scale(&[n_in, n_out], seed, 1.0);
+    let (eta0, alpha) = (0.5, 0.3);
+    let config = OptimizerConfig {
+        lr: eta0,
+        alpha,
+        ..OptimizerConfig::new(kind)
+    };
+    let mut opt = Optimizer::new(&config, &net);
+    let post = kind == OptimizerKind::DlrPost;
+    let mut trajectory: Vec<f64> = net.layers()[0].w.iter().map(|&w| w as f64).collect();
+    let (mut worst_step, mut worst_trajectory) = (0.0f64, 0.0f64);
+    for step in 0..1000 {
+        // Sparse inputs as MNIST's: most zero.
+        let a: Vec<f32> = (0..n_in)
+            .map(|_| {
+                if rng.uniform() < 0.7 {
+                    0.0
+                } else {
+                    rng.uniform()
+                }
+            })
+            .collect();
+        let delta: Vec<f32> = (0..n_out).map(|_| rng.uniform_symmetric(0.05)).collect();
+        let active: Vec<u32> = (0..n_in as u32).filter(|&j| a[j as usize] != 0.0).collect();
+        let a64: Vec<f64> = a.iter().map(|&x| x as f64).collect();
+        let d64: Vec<f64> = delta.iter().map(|&x| x as f64).collect();
+        let mut one_step: Vec<f64> = net.layers()[0].w.iter().map(|&w| w as f64).collect();
+        textbook_dlr_step(
+            &mut one_step,
+            n_in,
+            n_out,
+            &a64,
+            &d64,
+            eta0 as f64,
+            alpha as f64,
+            post,
+        );
+        textbook_dlr_step(
+            &mut trajectory,
+            n_in,
+            n_out,
+            &a64,
+            &d64,
+            eta0 as f64,
+            alpha as f64,
+            post,
+        );
+        // Alternate the two ways of naming the active rows.
+        let grad = Grad::Outer {
+            a: &a,
+            active: (step % 2 == 0).then_some(&active[..]),
+            delta: &delta,
+        };
+        opt.begin_step();
+        let layer = &mut net.layers_mut()[0];
+        opt.update_layer(0, &mut layer.w, n_out, &grad);
+        worst_step = worst_step.max(max_rel_diff(&net.layers()[0].w, &one_step));
+        worst_trajectory = worst_trajectory.max(max_diff_over_rms(&net.layers()[0].w, &trajectory));
+    }
+    assert!(
+        worst_step < 1e-5,
+        "{kind} {n_in}x{n_out}: max relative difference of one step {worst_step:e}"
+    );
+    assert!(
+        worst_trajectory < 1e-5,
+        "{kind} {n_in}x{n_out}: trajectories differ by {worst_trajectory:e} of the rms weight"
+    );
+    // The updates did move the weights (the comparison is not vacuous).
+    let start = Network::with_init_scale(&[n_in, n_out], seed, 1.0);
+    let moved = net.layers()[0]
+        .w
+        .iter()
+        .zip(&start.layers()[0].w)
+        .any(|(a, b)| (a - b).abs() > 1e-3);
+    assert!(moved, "weights did not move");
+}
+
+#[test]
+fn fused_dlr_eq1_matches_two_pass_formula() {
+    for (s, (n_in, n_out)) in [(50, 37), (17, 8), (31, 100), (9, 1)]
+        .into_iter()
+        .enumerate()
+    {
+        fused_matches_textbook(OptimizerKind::Dlr, n_in, n_out, s as u64);
+    }
+}
+
+#[test]
+fn fused_dlr_eq3_matches_two_pass_formula() {
+    for (s, (n_in, n_out)) in [(50, 37), (17, 8), (31, 100), (9, 1)]
+        .into_iter()
+        .enumerate()
+    {
+        fused_matches_textbook(OptimizerKind::DlrPost, n_in, n_out, 10 + s as u64);
+    }
+}
+
+#[test]
+fn dlr_eq3_column_norm_cache_drift_stays_bounded_over_1e5_steps() {
+    let (n_in, n_out) = (40, 13);
+    let mut rng = Rng::new(5);
+    let mut net = Network::with_init_scale(&[n_in, n_out], 5, 1.0);
+    let config = OptimizerConfig {
+        lr: 0.2,
+        alpha: 0.3,
+        ..OptimizerConfig::new(OptimizerKind::DlrPost)
+    };
+    let mut opt = Optimizer::new(&config, &net);
+    let mut worst = 0.0f64;
+    for step in 1..=100_000u64 {
+        let a: Vec<f32> = (0..n_in)
+            .map(|_| {
+                if rng.uniform() < 0.5 {
+                    0.0
+                } else {
+                    rng.uniform()
+                }
+            })
+            .collect();
+        let delta: Vec<f32> = (0..n_out).map(|_| rng.uniform_symmetric(0.02)).collect();
+        opt.begin_step();
+        let layer = &mut net.layers_mut()[0];
+        opt.update_layer(
+            0,
+            &mut layer.w,
+            n_out,
+            &Grad::Outer {
+                a: &a,
+                active: None,
+                delta: &delta,
+            },
+        );
+        // Worst case: just before a re-sync. Measured: about 1.2e-5.
+        if step % RESYNC_EVERY == RESYNC_EVERY - 1 {
+            let Optimizer::Dlr(dlr) = &opt else {
+                panic!("expected DLR")
+            };
+            let w = &net.layers()[0].w;
+            for i in 0..n_out {
+                let exact: f64 = (0..n_in).map(|j| (w[j * n_out + i] as f64).powi(2)).sum();
+                let cached = dlr.cached_sum_sq(0)[i];
+                worst = worst.max((cached - exact).abs() / exact);
+            }
+        }
+    }
+    assert!(
+        worst < 5e-5,
+        "column-norm cache drifted by {worst:e} (relative)"
+    );
+}
+
+#[test]
+fn dlr_skips_rows_with_zero_input() {
+    let mut net = Network::with_init_scale(&[6, 5], 3, 1.0);
+    let before: Layer = net.layers()[0].clone();
+    for kind in [
+        OptimizerKind::Dlr,
+        OptimizerKind::DlrPost,
+        OptimizerKind::Sgd,
+    ] {
+        let mut opt = Optimizer::new(&OptimizerConfig::new(kind), &net);
+        let a = [0.0, 0.5, 0.0, 0.0, 1.0, 0.0];
+        let delta = [0.1, -0.2, 0.3, 0.0, 0.05];
+        opt.begin_step();
+        let layer = &mut net.layers_mut()[0];
+        opt.update_layer(
+            0,
+            &mut layer.w,
+            5,
+            &Grad::Outer {
+                a: &a,
+                active: None,
+                delta: &delta,
+            },
+        );
+        for j in [0, 2, 3, 5] {
+            assert_eq!(
+                net.layers()[0].row(j),
+                before.row(j),
+                "{kind}: row {j} with zero input changed"
+            );
+        }
+        assert_ne!(
+            net.layers()[0].row(1),
+            before.row(1),
+            "{kind}: active row unchanged"
+        );
+        net.layers_mut()[0] = before.clone();
+    }
+}
+
+#[test]
+fn adam_first_step_moves_each_weight_by_about_lr() {
+    // With m̂ = g and v̂ = g² after one step, Adam moves every weight with a
+    // non-zero gradient by α g/(|g| + ε) ≈ α sign(g).
+    let mut net = Network::with_init_scale(&[4, 3], 1, 1.0);
+    let w0 = net.layers()[0].w.clone();
+    let config = OptimizerConfig {
+        lr: 0.01,
+        eps: 1e-8,
+        ..OptimizerConfig::new(OptimizerKind::Adam)
+    };
+    let mut opt = Optimizer::new(&config, &net);
+    let a = [1.0, 0.0, 0.5, 0.25];
+    let delta = [0.3, -0.2, 0.1];
+    opt.begin_step();
+    let layer = &mut net.layers_mut()[0];
+    opt.update_layer(
+        0,
+        &mut layer.w,
+        3,
+        &Grad::Outer {
+            a: &a,
+            active: None,
+            delta: &delta,
+        },
+    );
+    for j in 0..4 {
+        for i in 0..3 {
+            let g = a[j] * delta[i];
+            let moved = w0[j * 3 + i] - net.layers()[0].w[j * 3 + i];
+            let expected = if g == 0.0 { 0.0 } else { 0.01 * g.signum() };
+            assert!(
+                (moved - expected).abs() < 1e-6,
+                "w[{j},{i}] moved {moved}, expected {expected}"
+            );
+        }
+    }
+}
+
+#[test]
+fn nesterov_two_steps_follow_the_formula() {
+    let mut net = Network::with_init_scale(&[2, 2], 1, 1.0);
+    let w0 = net.layers()[0].w.clone();
+    let (lr, mu) = (0.1f32, 0.9f32);
+    let config = OptimizerConfig {
+        lr,
+        momentum: mu,
+        ..OptimizerConfig::new(OptimizerKind::Nesterov)
+    };
+    let mut opt = Optimizer::new(&config, &net);
+    let a = [1.0f32, 0.0];
+    let delta = [0.5f32, -1.0];
+    for _ in 0..2 {
+        opt.begin_step();
+        let layer = &mut net.layers_mut()[0];
+        opt.update_layer(
+            0,
+            &mut layer.w,
+            2,
+            &Grad::Outer {
+                a: &a,
+                active: None,
+                delta: &delta,
+            },
+        );
+    }
+    for i in 0..2 {
+        let g = delta[i];
+        // v1 = g, w1 = w0 − η(g + μ g); v2 = μ g + g, w2 = w1 − η(g + μ v2).
+        let v2 = mu * g + g;
+        let expected = w0[i] - lr * (g + mu * g) - lr * (g + mu * v2);
+        assert!((net.layers()[0].w[i] - expected).abs() < 1e-6);
+        assert_eq!(
+            net.layers()[0].w[2 + i],
+            w0[2 + i],
+            "zero-input row with zero velocity moved"
+        );
+    }
+}
+
+#[test]
+fn invalid_hyper_parameters_are_rejected() {
+    let bad = [
+        OptimizerConfig {
+            lr: -0.1,
+            ..OptimizerConfig::new(OptimizerKind::Sgd)
+        },
+        OptimizerConfig {
+            lr: f32::NAN,
+            ..OptimizerConfig::new(OptimizerKind::Dlr)
+        },
+        OptimizerConfig {
+            alpha: 0.0,
+            ..OptimizerConfig::new(OptimizerKind::Dlr)
+        },
+        OptimizerConfig {
+            eps: -1.0,
+            ..OptimizerConfig::new(OptimizerKind::Adam)
+        },
+        OptimizerConfig {
+            beta1: 1.0,
+            ..OptimizerConfig::new(OptimizerKind::Adam)
+        },
+        OptimizerConfig {
+            beta2: -0.1,
+            ..OptimizerConfig::new(OptimizerKind::Adam)
+        },
+        OptimizerConfig {
+            momentum: 1.0,
+            ..OptimizerConfig::new(OptimizerKind::Nesterov)
+        },
+    ];
+    for c in bad {
+        assert!(c.validate().is_err(), "{c:?} was accepted");
+    }
+    for kind in OptimizerKind::ALL {
+        OptimizerConfig::new(kind)
+            .validate()
+            .expect("defaults are valid");
+    }
+}
