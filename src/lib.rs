@@ -68,3 +68,8 @@ pub mod train;
 pub use dataset::Dataset;
 pub use network::Network;
 pub use optim::{Optimizer, OptimizerConfig, OptimizerKind};
+
+/// The examples of README.md, run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

@@ -184,3 +184,5 @@ pub fn crc32(bytes: &[u8]) -> u32 {
     }
     !crc
 }
+
+impl core::error::Error for ModelError {}

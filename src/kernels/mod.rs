@@ -2,7 +2,7 @@
 //! forward pass, backprop and the optimizer updates.
 //!
 //! Convention: each kernel here has a scalar twin of the **same name and
-//! signature** in [`reference`], a plain indexed loop whose doc comment is the
+//! signature** in [`reference`](mod@reference), a plain indexed loop whose doc comment is the
 //! formula. The twin is the specification, the oracle of the tests and the
 //! baseline of the benches. The SIMD version runs the head of its slices in
 //! `f32x8` lanes and hands the tail (`len % 8` elements) to the twin, so tails

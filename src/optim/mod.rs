@@ -101,6 +101,8 @@ impl fmt::Display for ConfigError {
     }
 }
 
+impl core::error::Error for ConfigError {}
+
 impl OptimizerConfig {
     /// The tuned defaults of `kind` for a 784-100-10 network.
     pub fn new(kind: OptimizerKind) -> Self {
@@ -131,8 +133,8 @@ impl OptimizerConfig {
                 ..base
             },
             OptimizerKind::DlrPost => Self {
-                lr: 1.0,
-                alpha: 0.5,
+                lr: 4.0,
+                alpha: 0.4,
                 ..base
             },
         }
