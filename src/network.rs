@@ -143,19 +143,15 @@ impl Network {
         for (l, layer) in self.layers.iter().enumerate() {
             let (before, rest) = ws.acts.split_at_mut(l);
             let z = &mut rest[0];
-            z.fill(0.0);
             // z ← Σ_j a_j w_j· over the non-zero inputs only.
             if l == 0 {
-                for &j in &ws.active {
-                    let j = j as usize;
-                    kernels::axpy(z, ws.x[j], layer.row(j));
-                }
+                kernels::forward_rows(z, &layer.w, &ws.x, &ws.active);
             } else {
-                for (j, &aj) in before[l - 1].iter().enumerate() {
-                    if aj != 0.0 {
-                        kernels::axpy(z, aj, layer.row(j));
-                    }
-                }
+                let a = &before[l - 1];
+                ws.rows.clear();
+                ws.rows
+                    .extend((0..a.len() as u32).filter(|&j| a[j as usize] != 0.0));
+                kernels::forward_rows(z, &layer.w, a, &ws.rows);
             }
             kernels::sigmoid(z);
         }
@@ -340,6 +336,8 @@ pub struct Workspace {
     x: Vec<f32>,
     // Indices j with x_j ≠ 0.
     active: Vec<u32>,
+    // Indices of the non-zero inputs of a hidden layer (scratch).
+    rows: Vec<u32>,
     // acts[l]: (n_out_l,) outputs of layer l.
     acts: Vec<Vec<f32>>,
     // deltas[l]: (n_out_l,) deltas of layer l.
@@ -353,6 +351,7 @@ impl Workspace {
         Self {
             x: vec![0.0; net.n_inputs()],
             active: Vec::with_capacity(net.n_inputs()),
+            rows: Vec::with_capacity(net.layers.iter().map(|l| l.n_in).max().unwrap_or(0)),
             acts: outs(),
             deltas: outs(),
         }
@@ -370,13 +369,16 @@ impl Workspace {
 
     /// Converts the pixels to `[0, 1]` and lists the non-zero ones.
     fn load_input(&mut self, image: &[u8]) {
-        self.active.clear();
+        // Branch-free: write every index, advance only past non-zero pixels
+        // (MNIST's runs of ink would make a branch mispredict often).
+        self.active.resize(image.len(), 0);
+        let mut n = 0;
         for (j, (xj, &p)) in self.x.iter_mut().zip(image).enumerate() {
             *xj = p as f32 * (1.0 / 255.0);
-            if p != 0 {
-                self.active.push(j as u32);
-            }
+            self.active[n] = j as u32;
+            n += (p != 0) as usize;
         }
+        self.active.truncate(n);
     }
 
     /// Outputs of the last forward pass, `(n_out,)`.

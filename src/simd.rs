@@ -18,6 +18,16 @@ pub fn load(chunk: &[f32; LANES]) -> F32s {
     F32s::from(*chunk)
 }
 
+/// Loads eight lanes from `s[k..k + 8]` (any alignment).
+///
+/// # Panics
+/// If `s` has fewer than `k + 8` elements.
+#[inline(always)]
+pub fn load_at(s: &[f32], k: usize) -> F32s {
+    let chunk: &[f32; LANES] = s[k..k + LANES].try_into().unwrap_or(&[0.0; LANES]);
+    load(chunk)
+}
+
 /// Stores eight lanes into a chunk.
 #[inline(always)]
 pub fn store(chunk: &mut [f32; LANES], v: F32s) {

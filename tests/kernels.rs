@@ -230,3 +230,28 @@ fn empty_slices_are_fine() {
     assert_eq!(kernels::dot(&[], &[]), 0.0);
     kernels::sigmoid(&mut w);
 }
+
+#[test]
+fn forward_rows_matches_twin() {
+    let mut rng = Rng::new(12);
+    for n_out in lengths() {
+        let n_in = 37;
+        let w = uniform_vec(&mut rng, n_in * n_out, -1.0, 1.0);
+        let x = uniform_vec(&mut rng, n_in, 0.0, 1.0);
+        let rows: Vec<u32> = (0..n_in as u32).filter(|_| rng.uniform() < 0.4).collect();
+        let (mut z, mut z_ref) = (vec![f32::NAN; n_out], vec![f32::NAN; n_out]);
+        kernels::forward_rows(&mut z, &w, &x, &rows);
+        reference::forward_rows(&mut z_ref, &w, &x, &rows);
+        assert_close(
+            "forward_rows",
+            &z,
+            &z_ref,
+            rows.len() as f32 * 2.0 * EPS,
+            0.0,
+        );
+    }
+    // No rows: zeros, NaN poison overwritten.
+    let mut z = vec![f32::NAN; 20];
+    kernels::forward_rows(&mut z, &[0.0; 40], &[1.0, 1.0], &[]);
+    assert!(z.iter().all(|&v| v == 0.0));
+}

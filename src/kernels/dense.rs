@@ -1,7 +1,7 @@
 //! SIMD kernels of the forward pass and backprop. Twins: [`super::reference`].
 
 use crate::kernels::reference;
-use crate::simd::{load, store, F32s, LANES};
+use crate::simd::{load, load_at, store, F32s, LANES};
 
 /// `y ← y + a x`. Twin: [`reference::axpy`].
 ///
@@ -99,5 +99,50 @@ pub fn hidden_delta(h: &[f32], w_next: &[f32], d_next: &[f32], e: &mut [f32]) {
     for (i, (&hi, ei)) in h.iter().zip(e.iter_mut()).enumerate() {
         let back = dot(&w_next[i * n_next..(i + 1) * n_next], d_next);
         *ei = hi * (1.0 - hi) * back;
+    }
+}
+
+/// Forward pass of a pre-major layer over selected rows, overwriting `z`:
+/// `z_i ← Σ_{j ∈ rows} x_j w_ji`. Twin: [`reference::forward_rows`].
+///
+/// Column blocks of four vectors stay in registers while every selected row
+/// streams through them, so `z` is written once instead of once per row.
+#[inline]
+pub fn forward_rows(z: &mut [f32], w: &[f32], x: &[f32], rows: &[u32]) {
+    let n_out = z.len();
+    debug_assert!(rows
+        .iter()
+        .all(|&j| (j as usize + 1) * n_out <= w.len() && (j as usize) < x.len()));
+    const BLOCK: usize = 4 * LANES;
+    let mut c0 = 0;
+    while c0 + BLOCK <= n_out {
+        let mut acc = [F32s::ZERO; 4];
+        for &j in rows {
+            let (j, xj) = (j as usize, F32s::splat(x[j as usize]));
+            let base = j * n_out + c0;
+            for (k, a) in acc.iter_mut().enumerate() {
+                *a = load_at(w, base + k * LANES).mul_add(xj, *a);
+            }
+        }
+        for (k, a) in acc.iter().enumerate() {
+            z[c0 + k * LANES..c0 + (k + 1) * LANES].copy_from_slice(a.as_array());
+        }
+        c0 += BLOCK;
+    }
+    while c0 + LANES <= n_out {
+        let mut acc = F32s::ZERO;
+        for &j in rows {
+            acc = load_at(w, j as usize * n_out + c0).mul_add(F32s::splat(x[j as usize]), acc);
+        }
+        z[c0..c0 + LANES].copy_from_slice(acc.as_array());
+        c0 += LANES;
+    }
+    // Tail columns: the twin's sum, one column at a time.
+    for (c, zc) in z.iter_mut().enumerate().skip(c0) {
+        let mut s = 0.0;
+        for &j in rows {
+            s += x[j as usize] * w[j as usize * n_out + c];
+        }
+        *zc = s;
     }
 }

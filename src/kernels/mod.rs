@@ -16,5 +16,5 @@ mod dense;
 pub mod reference;
 mod update;
 
-pub use dense::{axpy, dot, hidden_delta, output_delta, sigmoid, sum_squares};
+pub use dense::{axpy, dot, forward_rows, hidden_delta, output_delta, sigmoid, sum_squares};
 pub use update::{adam_row, dlr_post_row, dlr_row, nesterov_row, sgd_row};

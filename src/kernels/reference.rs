@@ -181,3 +181,17 @@ pub fn dlr_post_row(
         col_sum_sq[i] += (new - old) * (new + old);
     }
 }
+
+/// Forward pass of a pre-major layer over selected rows, overwriting `z`:
+/// `z_i ← Σ_{j ∈ rows} x_j w_ji`.
+///
+/// + `z`: `(n_out,)`; `w`: `(n_in, n_out)` pre-major; `x`: `(n_in,)`
+/// + `rows`: the inputs to sum (the non-zero ones; others add nothing)
+pub fn forward_rows(z: &mut [f32], w: &[f32], x: &[f32], rows: &[u32]) {
+    let n_out = z.len();
+    z.fill(0.0);
+    for &j in rows {
+        let j = j as usize;
+        axpy(z, x[j], &w[j * n_out..(j + 1) * n_out]);
+    }
+}
