@@ -52,6 +52,8 @@
 
 extern crate alloc;
 
+#[cfg(feature = "std")]
+pub mod bench;
 pub mod dataset;
 pub mod gemm;
 pub mod idx;

@@ -1,0 +1,2 @@
+//! `dlr bench`: per-step cost of every optimizer at several hidden sizes.
+//! (Being written.)
