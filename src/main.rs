@@ -32,6 +32,8 @@ struct Cli {
 enum Command {
     /// Train once; the defaults train DLR (Eq. 1), H=100, to 96 % test accuracy.
     Train(TrainArgs),
+    /// Per-step cost (forward + backward + update, batch 1) of every optimizer x hidden size.
+    Bench(BenchArgs),
     /// Download MNIST from the public mirrors into data/mnist and verify its SHA-256.
     Fetch {
         /// Directory to download into.
@@ -96,6 +98,31 @@ struct TrainArgs {
     json: bool,
 }
 
+#[derive(Args, Debug)]
+struct BenchArgs {
+    /// Hidden sizes, comma-separated.
+    #[arg(long, default_value = "30,100,300,1000", value_delimiter = ',', num_args = 1..)]
+    hidden: Vec<usize>,
+    /// Optimizers, comma-separated.
+    #[arg(long, default_value = "sgd,nesterov,adam,dlr,dlr-post", value_delimiter = ',', value_parser = parse_kind)]
+    optimizers: Vec<OptimizerKind>,
+    /// Timed rounds per optimizer and size (the median is reported).
+    #[arg(long, default_value_t = 11)]
+    repeats: usize,
+    /// Target seconds per round.
+    #[arg(long, default_value_t = 0.02)]
+    round_seconds: f64,
+    /// Skip timing one online DLR epoch per size.
+    #[arg(long)]
+    no_epoch: bool,
+    /// Directory with the four MNIST files (else $DLR_DATA, else data/mnist).
+    #[arg(long)]
+    data: Option<PathBuf>,
+    /// Print one JSON object per (optimizer, size) instead of the table.
+    #[arg(long)]
+    json: bool,
+}
+
 fn parse_kind(s: &str) -> Result<OptimizerKind, String> {
     OptimizerKind::from_name(s).ok_or_else(|| {
         let names: Vec<_> = OptimizerKind::ALL.iter().map(|k| k.name()).collect();
@@ -140,6 +167,7 @@ fn main() -> ExitCode {
     };
     let result = match cli.command {
         Command::Train(args) => run_train(&args),
+        Command::Bench(args) => run_bench(&args),
         Command::Fetch { dir } => dlr::mnist::fetch(&dir, &dlr::mnist::mirrors())
             .map(|()| println!("MNIST is in {}", dir.display()))
             .map_err(|e| Failure::bad_input(e.to_string())),
@@ -151,6 +179,98 @@ fn main() -> ExitCode {
             ExitCode::from(f.code)
         }
     }
+}
+
+fn run_bench(args: &BenchArgs) -> Result<(), Failure> {
+    if args.hidden.is_empty() || args.hidden.contains(&0) {
+        return Err(Failure::bad_input("--hidden sizes must be positive"));
+    }
+    if args.repeats == 0 || !(args.round_seconds.is_finite() && args.round_seconds > 0.0) {
+        return Err(Failure::bad_input(
+            "--repeats and --round-seconds must be positive",
+        ));
+    }
+    let interactive = std::io::stderr().is_terminal();
+    let mnist = dlr::mnist::load(args.data.as_deref(), interactive)
+        .map_err(|e| Failure::bad_input(e.to_string()))?;
+    let config = dlr::bench::BenchConfig {
+        hidden: args.hidden.clone(),
+        optimizers: args.optimizers.clone(),
+        repeats: args.repeats,
+        round_seconds: args.round_seconds,
+        epoch: !args.no_epoch,
+        seed: 1,
+    };
+    let (steps, sizes) = dlr::bench::run(&mnist.train, &mnist.test, &config, |what| {
+        if interactive {
+            eprint!("\r\x1b[Kmeasuring {what}");
+        }
+    });
+    if interactive {
+        eprint!("\r\x1b[K");
+    }
+    let simd = dlr::simd::simd_path();
+    if args.json {
+        for s in &steps {
+            let size = sizes.iter().find(|z| z.hidden == s.hidden);
+            let line = serde_json::json!({
+                "optimizer": s.optimizer.name(),
+                "hidden": s.hidden,
+                "us_per_step": s.us_per_step,
+                "us_min": s.us_min,
+                "us_max": s.us_max,
+                "ns_per_weight": 1e3 * s.us_per_step / s.weights as f64,
+                "weights": s.weights,
+                "steps_per_round": s.steps_per_round,
+                "repeats": args.repeats,
+                "eval_ms": size.map(|z| z.eval_ms),
+                "dlr_epoch_seconds": size.and_then(|z| z.dlr_epoch_seconds),
+                "simd": simd,
+            });
+            println!("{line}");
+        }
+        return Ok(());
+    }
+    println!(
+        "per-step cost, batch 1, median of {} rounds (SIMD path: {simd})",
+        args.repeats
+    );
+    print!("{:>6}", "H");
+    for k in &args.optimizers {
+        print!("{:>12}", k.name());
+    }
+    println!(
+        "{:>12}{:>12}{:>14}{:>12}",
+        "adam/dlr", "dlr/sgd", "eval 10k ms", "epoch s"
+    );
+    for size in &sizes {
+        let h = size.hidden;
+        let cost = |k: OptimizerKind| {
+            steps
+                .iter()
+                .find(|s| s.hidden == h && s.optimizer == k)
+                .map(|s| s.us_per_step)
+        };
+        print!("{h:>6}");
+        for &k in &args.optimizers {
+            print!("{:>10.2}us", cost(k).unwrap_or(f64::NAN));
+        }
+        let ratio = |a: OptimizerKind, b: OptimizerKind| match (cost(a), cost(b)) {
+            (Some(x), Some(y)) => format!("{:.2}", x / y),
+            _ => "-".into(),
+        };
+        let epoch = size
+            .dlr_epoch_seconds
+            .map_or("-".into(), |s| format!("{s:.3}"));
+        println!(
+            "{:>12}{:>12}{:>14.2}{:>12}",
+            ratio(OptimizerKind::Adam, OptimizerKind::Dlr),
+            ratio(OptimizerKind::Dlr, OptimizerKind::Sgd),
+            size.eval_ms,
+            epoch
+        );
+    }
+    Ok(())
 }
 
 fn optimizer_config(args: &TrainArgs) -> Result<OptimizerConfig, Failure> {

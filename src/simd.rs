@@ -1,16 +1,94 @@
-//! The only module that knows about `wide`: the vector type, the head/tail
-//! split every kernel uses, and which instruction set was compiled in.
+//! The only module that knows about `wide`: the vector types, the [`Vector`]
+//! trait the kernels are written against, and which instruction set was
+//! compiled in.
+//!
+//! Kernels run the head of a slice in `f32x8`, then at most one `f32x4`
+//! step, then hand the last 0–3 elements to their scalar twin (H = 100 is
+//! 12·8 + 4: no scalar work at all).
 //!
 //! `wide` chooses its instructions from compile-time target features only, so
 //! the path is fixed when the crate is built (see the crate docs).
 
-pub use wide::f32x8;
+use core::ops::{Add, Mul, Neg, Sub};
 
-/// Lanes in [`F32s`].
+pub use wide::{f32x4, f32x8};
+
+/// Lanes of the widest vector the kernels use.
 pub const LANES: usize = 8;
 
-/// The vector type of every kernel.
+/// The widest vector type of the kernels.
 pub type F32s = f32x8;
+
+/// What the kernels need of a vector of `f32` lanes.
+pub trait Vector:
+    Copy + Add<Output = Self> + Sub<Output = Self> + Mul<Output = Self> + Neg<Output = Self>
+{
+    /// Lanes.
+    const LANES: usize;
+    /// All lanes `0`.
+    const ZERO: Self;
+    /// All lanes `x`.
+    fn splat(x: f32) -> Self;
+    /// Lanes from the first `LANES` elements of `s`.
+    fn load(s: &[f32]) -> Self;
+    /// Writes the lanes to the first `LANES` elements of `s`.
+    fn store(self, s: &mut [f32]);
+    /// `self · b + c` (one rounding when FMA is compiled in).
+    fn mul_add(self, b: Self, c: Self) -> Self;
+    /// Lane-wise `|x|`.
+    fn abs(self) -> Self;
+    /// Lane-wise exact `√x`.
+    fn sqrt(self) -> Self;
+    /// Lane-wise exact division.
+    fn div(self, rhs: Self) -> Self;
+    /// Sum of the lanes.
+    fn reduce_add(self) -> f32;
+}
+
+macro_rules! impl_vector {
+    ($t:ty, $n:literal) => {
+        impl Vector for $t {
+            const LANES: usize = $n;
+            const ZERO: Self = <$t>::ZERO;
+            #[inline(always)]
+            fn splat(x: f32) -> Self {
+                <$t>::splat(x)
+            }
+            #[inline(always)]
+            fn load(s: &[f32]) -> Self {
+                let chunk: [f32; $n] = s[..$n].try_into().unwrap_or([0.0; $n]);
+                <$t>::from(chunk)
+            }
+            #[inline(always)]
+            fn store(self, s: &mut [f32]) {
+                s[..$n].copy_from_slice(self.as_array());
+            }
+            #[inline(always)]
+            fn mul_add(self, b: Self, c: Self) -> Self {
+                <$t>::mul_add(self, b, c)
+            }
+            #[inline(always)]
+            fn abs(self) -> Self {
+                <$t>::abs(self)
+            }
+            #[inline(always)]
+            fn sqrt(self) -> Self {
+                <$t>::sqrt(self)
+            }
+            #[inline(always)]
+            fn div(self, rhs: Self) -> Self {
+                self / rhs
+            }
+            #[inline(always)]
+            fn reduce_add(self) -> f32 {
+                <$t>::reduce_add(self)
+            }
+        }
+    };
+}
+
+impl_vector!(f32x8, 8);
+impl_vector!(f32x4, 4);
 
 /// Loads eight lanes from a chunk.
 #[inline(always)]
@@ -24,14 +102,20 @@ pub fn load(chunk: &[f32; LANES]) -> F32s {
 /// If `s` has fewer than `k + 8` elements.
 #[inline(always)]
 pub fn load_at(s: &[f32], k: usize) -> F32s {
-    let chunk: &[f32; LANES] = s[k..k + LANES].try_into().unwrap_or(&[0.0; LANES]);
-    load(chunk)
+    <F32s as Vector>::load(&s[k..])
 }
 
 /// Stores eight lanes into a chunk.
 #[inline(always)]
 pub fn store(chunk: &mut [f32; LANES], v: F32s) {
     *chunk = v.to_array();
+}
+
+/// Length of the part of an `n`-element slice that the vector loops cover
+/// (`f32x8` head plus at most one `f32x4`); the twin takes the rest.
+#[inline(always)]
+pub const fn vector_len(n: usize) -> usize {
+    n / 8 * 8 + (n % 8) / 4 * 4
 }
 
 /// The SIMD instruction set the kernels were compiled for: `"avx512"`,

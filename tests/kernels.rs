@@ -255,3 +255,16 @@ fn forward_rows_matches_twin() {
     kernels::forward_rows(&mut z, &[0.0; 40], &[1.0, 1.0], &[]);
     assert!(z.iter().all(|&v| v == 0.0));
 }
+
+#[test]
+fn dlr_steps_matches_twin() {
+    let mut rng = Rng::new(13);
+    for n in lengths() {
+        let s0 = uniform_vec(&mut rng, n, 0.0, 4.0);
+        let a = uniform_vec(&mut rng, n, 0.0, 1.0);
+        let (mut s, mut s_ref) = (s0.clone(), s0);
+        kernels::dlr_steps(&mut s, &a, 2.0, 0.4);
+        reference::dlr_steps(&mut s_ref, &a, 2.0, 0.4);
+        assert_close("dlr_steps", &s, &s_ref, 0.0, 4.0 * EPS);
+    }
+}

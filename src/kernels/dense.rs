@@ -1,35 +1,44 @@
 //! SIMD kernels of the forward pass and backprop. Twins: [`super::reference`].
 
+use super::{split3, split3_mut};
 use crate::kernels::reference;
-use crate::simd::{load, load_at, store, F32s, LANES};
+use crate::simd::{f32x4, f32x8, Vector, LANES};
+
+#[inline(always)]
+fn axpy_body<V: Vector>(y: &mut [f32], a: f32, x: &[f32]) {
+    let av = V::splat(a);
+    for (yc, xc) in y.chunks_exact_mut(V::LANES).zip(x.chunks_exact(V::LANES)) {
+        V::load(xc).mul_add(av, V::load(yc)).store(yc);
+    }
+}
 
 /// `y ← y + a x`. Twin: [`reference::axpy`].
-///
-/// The forward pass of a pre-major layer is a sum of these, one per non-zero
-/// input: `z ← z + a_j w_j·`.
 #[inline]
 pub fn axpy(y: &mut [f32], a: f32, x: &[f32]) {
     debug_assert_eq!(y.len(), x.len());
-    let (y_head, y_tail) = y.as_chunks_mut::<LANES>();
-    let (x_head, x_tail) = x.as_chunks::<LANES>();
-    let av = F32s::splat(a);
-    for (yc, xc) in y_head.iter_mut().zip(x_head) {
-        store(yc, load(xc).mul_add(av, load(yc)));
+    let (y8, y4, yt) = split3_mut(y);
+    let (x8, x4, xt) = split3(x);
+    axpy_body::<f32x8>(y8, a, x8);
+    axpy_body::<f32x4>(y4, a, x4);
+    reference::axpy(yt, a, xt);
+}
+
+#[inline(always)]
+fn dot_body<V: Vector>(x: &[f32], y: &[f32]) -> f32 {
+    let mut acc = V::ZERO;
+    for (xc, yc) in x.chunks_exact(V::LANES).zip(y.chunks_exact(V::LANES)) {
+        acc = V::load(xc).mul_add(V::load(yc), acc);
     }
-    reference::axpy(y_tail, a, x_tail);
+    acc.reduce_add()
 }
 
 /// `Σ_i x_i y_i`. Twin: [`reference::dot`].
 #[inline]
 pub fn dot(x: &[f32], y: &[f32]) -> f32 {
     debug_assert_eq!(x.len(), y.len());
-    let (x_head, x_tail) = x.as_chunks::<LANES>();
-    let (y_head, y_tail) = y.as_chunks::<LANES>();
-    let mut acc = F32s::ZERO;
-    for (xc, yc) in x_head.iter().zip(y_head) {
-        acc = load(xc).mul_add(load(yc), acc);
-    }
-    acc.reduce_add() + reference::dot(x_tail, y_tail)
+    let (x8, x4, xt) = split3(x);
+    let (y8, y4, yt) = split3(y);
+    dot_body::<f32x8>(x8, y8) + dot_body::<f32x4>(x4, y4) + reference::dot(xt, yt)
 }
 
 /// `Σ_i x_i²`. Twin: [`reference::sum_squares`].
@@ -48,15 +57,15 @@ pub fn sum_squares(x: &[f32]) -> f32 {
 #[inline]
 pub fn sigmoid(z: &mut [f32]) {
     let (head, tail) = z.as_chunks_mut::<LANES>();
-    let one = F32s::ONE;
-    let lo = F32s::splat(-87.0);
-    let hi = F32s::splat(87.0);
+    let one = f32x8::ONE;
+    let lo = f32x8::splat(-87.0);
+    let hi = f32x8::splat(87.0);
     for c in head.iter_mut() {
-        let x = load(c);
+        let x = f32x8::from(*c);
         // maxps/minps return their second operand when either is NaN, so
         // with x second a NaN lane stays NaN and a diverged net stays visible.
         let x = hi.fast_min(lo.fast_max(x));
-        store(c, one / (one + (-x).exp()));
+        *c = (one / (one + (-x).exp())).to_array();
     }
     reference::sigmoid(tail);
 }
@@ -70,18 +79,18 @@ pub fn output_delta(y: &[f32], label: usize, offset: usize, d: &mut [f32]) -> f3
     debug_assert_eq!(y.len(), d.len());
     let (y_head, y_tail) = y.as_chunks::<LANES>();
     let (d_head, d_tail) = d.as_chunks_mut::<LANES>();
-    let one = F32s::ONE;
-    let mut loss = F32s::ZERO;
+    let one = f32x8::ONE;
+    let mut loss = f32x8::ZERO;
     for (c, (yc, dc)) in y_head.iter().zip(d_head.iter_mut()).enumerate() {
         let base = offset + c * LANES;
         let mut t = [0.0f32; LANES];
         if label >= base && label < base + LANES {
             t[label - base] = 1.0;
         }
-        let yv = load(yc);
-        let err = yv - F32s::from(t);
-        store(dc, err * yv * (one - yv));
-        loss = (err * err).mul_add(F32s::splat(0.5), loss);
+        let yv = f32x8::from(*yc);
+        let err = yv - f32x8::from(t);
+        *dc = (err * yv * (one - yv)).to_array();
+        loss = (err * err).mul_add(f32x8::splat(0.5), loss);
     }
     let done = y_head.len() * LANES;
     loss.reduce_add() + reference::output_delta(y_tail, label, offset + done, d_tail)
@@ -102,42 +111,62 @@ pub fn hidden_delta(h: &[f32], w_next: &[f32], d_next: &[f32], e: &mut [f32]) {
     }
 }
 
+/// `BLOCKS` vectors of columns `c0..` summed over the selected rows.
+#[inline(always)]
+fn forward_block<V: Vector, const BLOCKS: usize>(
+    z: &mut [f32],
+    w: &[f32],
+    x: &[f32],
+    rows: &[u32],
+    n_out: usize,
+    c0: usize,
+) {
+    let mut acc = [V::ZERO; BLOCKS];
+    for &j in rows {
+        let j = j as usize;
+        let xj = V::splat(x[j]);
+        let row = &w[j * n_out + c0..j * n_out + c0 + BLOCKS * V::LANES];
+        for (k, a) in acc.iter_mut().enumerate() {
+            *a = V::load(&row[k * V::LANES..]).mul_add(xj, *a);
+        }
+    }
+    for (k, a) in acc.iter().enumerate() {
+        a.store(&mut z[c0 + k * V::LANES..]);
+    }
+}
+
 /// Forward pass of a pre-major layer over selected rows, overwriting `z`:
 /// `z_i ← Σ_{j ∈ rows} x_j w_ji`. Twin: [`reference::forward_rows`].
 ///
-/// Column blocks of four vectors stay in registers while every selected row
-/// streams through them, so `z` is written once instead of once per row.
+/// Blocks of up to twelve vectors of columns stay in registers while every
+/// selected row streams through them, so `z` is written once instead of once
+/// per row, and H = 100 takes one pass over the rows (plus one `f32x4`).
 #[inline]
 pub fn forward_rows(z: &mut [f32], w: &[f32], x: &[f32], rows: &[u32]) {
     let n_out = z.len();
     debug_assert!(rows
         .iter()
         .all(|&j| (j as usize + 1) * n_out <= w.len() && (j as usize) < x.len()));
-    const BLOCK: usize = 4 * LANES;
     let mut c0 = 0;
-    while c0 + BLOCK <= n_out {
-        let mut acc = [F32s::ZERO; 4];
-        for &j in rows {
-            let (j, xj) = (j as usize, F32s::splat(x[j as usize]));
-            let base = j * n_out + c0;
-            for (k, a) in acc.iter_mut().enumerate() {
-                *a = load_at(w, base + k * LANES).mul_add(xj, *a);
-            }
+    loop {
+        let vectors = ((n_out - c0) / LANES).min(12);
+        macro_rules! block {
+            ($($k:literal)*) => {
+                match vectors {
+                    0 => break,
+                    $($k => forward_block::<f32x8, $k>(z, w, x, rows, n_out, c0),)*
+                    _ => unreachable!("at most 12 vectors per block"),
+                }
+            };
         }
-        for (k, a) in acc.iter().enumerate() {
-            z[c0 + k * LANES..c0 + (k + 1) * LANES].copy_from_slice(a.as_array());
-        }
-        c0 += BLOCK;
+        block!(1 2 3 4 5 6 7 8 9 10 11 12);
+        c0 += vectors * LANES;
     }
-    while c0 + LANES <= n_out {
-        let mut acc = F32s::ZERO;
-        for &j in rows {
-            acc = load_at(w, j as usize * n_out + c0).mul_add(F32s::splat(x[j as usize]), acc);
-        }
-        z[c0..c0 + LANES].copy_from_slice(acc.as_array());
-        c0 += LANES;
+    if c0 + 4 <= n_out {
+        forward_block::<f32x4, 1>(z, w, x, rows, n_out, c0);
+        c0 += 4;
     }
-    // Tail columns: the twin's sum, one column at a time.
+    // The last 0–3 columns: the twin's sum, one column at a time.
     for (c, zc) in z.iter_mut().enumerate().skip(c0) {
         let mut s = 0.0;
         for &j in rows {

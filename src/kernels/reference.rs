@@ -195,3 +195,15 @@ pub fn forward_rows(z: &mut [f32], w: &[f32], x: &[f32], rows: &[u32]) {
         axpy(z, x[j], &w[j * n_out..(j + 1) * n_out]);
     }
 }
+
+/// DLR Eq. 1 per-row step factors, in place: `s_k ← η₀ a_k / (√s_k + α)`.
+///
+/// + `sum_sq_to_step`: `(rows,)` the rows' cached `‖w_·j‖²` in, their
+///   `step = η₀ a_j / (‖w_·j‖ + α)` out (the `step` of [`dlr_row`])
+/// + `a`: `(rows,)` the rows' inputs `a_j`
+pub fn dlr_steps(sum_sq_to_step: &mut [f32], a: &[f32], eta0: f32, alpha: f32) {
+    debug_assert_eq!(sum_sq_to_step.len(), a.len());
+    for (s, &aj) in sum_sq_to_step.iter_mut().zip(a) {
+        *s = eta0 * aj / (libm::sqrtf(*s) + alpha);
+    }
+}

@@ -2,10 +2,13 @@
 //! one input `j`) at a time. Twins: [`super::reference`].
 //!
 //! The rank-1 gradient of row `j` is `a_j δ`, so no gradient matrix is built;
-//! a dense gradient row `g` is passed as `a = 1, δ = g`.
+//! a dense gradient row `g` is passed as `a = 1, δ = g`. Each kernel's body
+//! is written once over [`Vector`] and run as `f32x8` on the head, `f32x4`
+//! on the next 4 elements, and the scalar twin on the last 0–3.
 
+use super::{split3, split3_mut};
 use crate::kernels::reference;
-use crate::simd::{load, store, F32s, LANES};
+use crate::simd::{f32x4, f32x8, Vector};
 
 /// SGD: `w_i ← w_i − step δ_i`, `step = η a_j`. Twin: [`reference::sgd_row`].
 #[inline]
@@ -13,22 +16,80 @@ pub fn sgd_row(w: &mut [f32], step: f32, delta: &[f32]) {
     super::axpy(w, -step, delta);
 }
 
+#[inline(always)]
+fn nesterov_body<V: Vector>(
+    w: &mut [f32],
+    v: &mut [f32],
+    a: f32,
+    delta: &[f32],
+    lr: f32,
+    momentum: f32,
+) {
+    let (av, lrv, mu) = (V::splat(a), V::splat(lr), V::splat(momentum));
+    let n = V::LANES;
+    for ((wc, vc), dc) in w
+        .chunks_exact_mut(n)
+        .zip(v.chunks_exact_mut(n))
+        .zip(delta.chunks_exact(n))
+    {
+        let g = av * V::load(dc);
+        let v_new = mu.mul_add(V::load(vc), g);
+        v_new.store(vc);
+        (V::load(wc) - lrv * mu.mul_add(v_new, g)).store(wc);
+    }
+}
+
 /// Nesterov momentum: `v ← μ v + g`, `w ← w − η (g + μ v)`, `g = a δ`.
 /// Twin: [`reference::nesterov_row`].
 #[inline]
 pub fn nesterov_row(w: &mut [f32], v: &mut [f32], a: f32, delta: &[f32], lr: f32, momentum: f32) {
     debug_assert!(w.len() == v.len() && w.len() == delta.len());
-    let (w_head, w_tail) = w.as_chunks_mut::<LANES>();
-    let (v_head, v_tail) = v.as_chunks_mut::<LANES>();
-    let (d_head, d_tail) = delta.as_chunks::<LANES>();
-    let (av, lrv, mu) = (F32s::splat(a), F32s::splat(lr), F32s::splat(momentum));
-    for ((wc, vc), dc) in w_head.iter_mut().zip(v_head.iter_mut()).zip(d_head) {
-        let g = av * load(dc);
-        let v_new = mu.mul_add(load(vc), g);
-        store(vc, v_new);
-        store(wc, load(wc) - lrv * mu.mul_add(v_new, g));
+    let (w8, w4, wt) = split3_mut(w);
+    let (v8, v4, vt) = split3_mut(v);
+    let (d8, d4, dt) = split3(delta);
+    nesterov_body::<f32x8>(w8, v8, a, d8, lr, momentum);
+    nesterov_body::<f32x4>(w4, v4, a, d4, lr, momentum);
+    reference::nesterov_row(wt, vt, a, dt, lr, momentum);
+}
+
+/// Adam's per-step scalars: β₁, β₂, `lr_t = α/(1 − β₁ᵗ)`, `1/√(1 − β₂ᵗ)`, ε.
+#[derive(Clone, Copy)]
+struct AdamScalars {
+    beta1: f32,
+    beta2: f32,
+    lr_t: f32,
+    inv_sqrt_bc2: f32,
+    eps: f32,
+}
+
+#[inline(always)]
+fn adam_body<V: Vector>(
+    w: &mut [f32],
+    m: &mut [f32],
+    v: &mut [f32],
+    a: f32,
+    delta: &[f32],
+    s: AdamScalars,
+) {
+    let av = V::splat(a);
+    let (b1, b2) = (V::splat(s.beta1), V::splat(s.beta2));
+    let (c1, c2) = (V::splat(1.0 - s.beta1), V::splat(1.0 - s.beta2));
+    let (lr, bc2, eps) = (V::splat(s.lr_t), V::splat(s.inv_sqrt_bc2), V::splat(s.eps));
+    let n = V::LANES;
+    for (((wc, mc), vc), dc) in w
+        .chunks_exact_mut(n)
+        .zip(m.chunks_exact_mut(n))
+        .zip(v.chunks_exact_mut(n))
+        .zip(delta.chunks_exact(n))
+    {
+        let g = av * V::load(dc);
+        let m_new = b1 * V::load(mc) + c1 * g;
+        let v_new = b2 * V::load(vc) + c2 * g * g;
+        m_new.store(mc);
+        v_new.store(vc);
+        // Exact sqrt and division: the approximate rsqrt would cost accuracy.
+        (V::load(wc) - (lr * m_new).div(v_new.sqrt() * bc2 + eps)).store(wc);
     }
-    reference::nesterov_row(w_tail, v_tail, a, d_tail, lr, momentum);
 }
 
 /// Adam with hoisted bias correction. Twin: [`reference::adam_row`], which
@@ -48,44 +109,56 @@ pub fn adam_row(
     eps: f32,
 ) {
     debug_assert!(w.len() == m.len() && w.len() == v.len() && w.len() == delta.len());
-    let (w_head, w_tail) = w.as_chunks_mut::<LANES>();
-    let (m_head, m_tail) = m.as_chunks_mut::<LANES>();
-    let (v_head, v_tail) = v.as_chunks_mut::<LANES>();
-    let (d_head, d_tail) = delta.as_chunks::<LANES>();
-    let av = F32s::splat(a);
-    let (b1, b2) = (F32s::splat(beta1), F32s::splat(beta2));
-    let (c1, c2) = (F32s::splat(1.0 - beta1), F32s::splat(1.0 - beta2));
-    let (lr, bc2, epsv) = (
-        F32s::splat(lr_t),
-        F32s::splat(inv_sqrt_bc2),
-        F32s::splat(eps),
-    );
-    for (((wc, mc), vc), dc) in w_head
-        .iter_mut()
-        .zip(m_head.iter_mut())
-        .zip(v_head.iter_mut())
-        .zip(d_head)
-    {
-        let g = av * load(dc);
-        let m_new = b1 * load(mc) + c1 * g;
-        let v_new = b2 * load(vc) + c2 * g * g;
-        store(mc, m_new);
-        store(vc, v_new);
-        // Exact sqrt and division: the approximate rsqrt would cost accuracy.
-        store(wc, load(wc) - lr * m_new / (v_new.sqrt() * bc2 + epsv));
-    }
-    reference::adam_row(
-        w_tail,
-        m_tail,
-        v_tail,
-        a,
-        d_tail,
+    let s = AdamScalars {
         beta1,
         beta2,
         lr_t,
         inv_sqrt_bc2,
         eps,
-    );
+    };
+    let (w8, w4, wt) = split3_mut(w);
+    let (m8, m4, mt) = split3_mut(m);
+    let (v8, v4, vt) = split3_mut(v);
+    let (d8, d4, dt) = split3(delta);
+    adam_body::<f32x8>(w8, m8, v8, a, d8, s);
+    adam_body::<f32x4>(w4, m4, v4, a, d4, s);
+    reference::adam_row(wt, mt, vt, a, dt, beta1, beta2, lr_t, inv_sqrt_bc2, eps);
+}
+
+#[inline(always)]
+fn dlr_body<V: Vector>(w: &mut [f32], step: f32, alpha: f32, delta: &[f32]) -> f32 {
+    let (neg_step, alphav) = (V::splat(-step), V::splat(alpha));
+    // w − step (|w| + α) δ, as one fused multiply-add on (−step δ).
+    let update = |wc: &mut [f32], dc: &[f32]| {
+        let wv = V::load(wc);
+        let w_new = (wv.abs() + alphav).mul_add(neg_step * V::load(dc), wv);
+        w_new.store(wc);
+        w_new
+    };
+    // Four partial sums of squares: one accumulator would chain every
+    // vector of the row on the latency of the previous fused multiply-add.
+    let n = V::LANES;
+    let mut sums = [V::ZERO; 4];
+    let (w_quads, w_rest) = w.split_at_mut(w.len() / (4 * n) * (4 * n));
+    let (d_quads, d_rest) = delta.split_at(w_quads.len());
+    for (wq, dq) in w_quads
+        .chunks_exact_mut(4 * n)
+        .zip(d_quads.chunks_exact(4 * n))
+    {
+        for (k, s) in sums.iter_mut().enumerate() {
+            let w_new = update(&mut wq[k * n..(k + 1) * n], &dq[k * n..(k + 1) * n]);
+            *s = w_new.mul_add(w_new, *s);
+        }
+    }
+    for (k, (wc, dc)) in w_rest
+        .chunks_exact_mut(n)
+        .zip(d_rest.chunks_exact(n))
+        .enumerate()
+    {
+        let w_new = update(wc, dc);
+        sums[k] = w_new.mul_add(w_new, sums[k]);
+    }
+    ((sums[0] + sums[1]) + (sums[2] + sums[3])).reduce_add()
 }
 
 /// DLR Eq. 1, single pass: `w_i ← w_i − step (|w_i| + α) δ_i` and returns the
@@ -96,18 +169,34 @@ pub fn adam_row(
 #[inline]
 pub fn dlr_row(w: &mut [f32], step: f32, alpha: f32, delta: &[f32]) -> f32 {
     debug_assert_eq!(w.len(), delta.len());
-    let (w_head, w_tail) = w.as_chunks_mut::<LANES>();
-    let (d_head, d_tail) = delta.as_chunks::<LANES>();
-    let (neg_step, alphav) = (F32s::splat(-step), F32s::splat(alpha));
-    let mut sum_sq = F32s::ZERO;
-    for (wc, dc) in w_head.iter_mut().zip(d_head) {
-        let wv = load(wc);
-        // w − step (|w| + α) δ, as one fused multiply-add on (−step δ).
-        let w_new = (wv.abs() + alphav).mul_add(neg_step * load(dc), wv);
-        store(wc, w_new);
-        sum_sq = w_new.mul_add(w_new, sum_sq);
+    let (w8, w4, wt) = split3_mut(w);
+    let (d8, d4, dt) = split3(delta);
+    dlr_body::<f32x8>(w8, step, alpha, d8)
+        + dlr_body::<f32x4>(w4, step, alpha, d4)
+        + reference::dlr_row(wt, step, alpha, dt)
+}
+
+#[inline(always)]
+fn dlr_post_body<V: Vector>(
+    w: &mut [f32],
+    a: f32,
+    alpha: f32,
+    scaled_delta: &[f32],
+    col_sum_sq: &mut [f32],
+) {
+    let (neg_a, alphav) = (V::splat(-a), V::splat(alpha));
+    let n = V::LANES;
+    for ((wc, dc), sc) in w
+        .chunks_exact_mut(n)
+        .zip(scaled_delta.chunks_exact(n))
+        .zip(col_sum_sq.chunks_exact_mut(n))
+    {
+        let old = V::load(wc);
+        let new = (old.abs() + alphav).mul_add(neg_a * V::load(dc), old);
+        new.store(wc);
+        // new² − old² = (new − old)(new + old): no cancellation of two squares.
+        (new - old).mul_add(new + old, V::load(sc)).store(sc);
     }
-    sum_sq.reduce_add() + reference::dlr_row(w_tail, step, alpha, d_tail)
 }
 
 /// DLR Eq. 3, single pass: `w_i ← w_i − a_j (|w_i| + α) scaled_delta_i` and
@@ -121,16 +210,38 @@ pub fn dlr_post_row(
     col_sum_sq: &mut [f32],
 ) {
     debug_assert!(w.len() == scaled_delta.len() && w.len() == col_sum_sq.len());
-    let (w_head, w_tail) = w.as_chunks_mut::<LANES>();
-    let (d_head, d_tail) = scaled_delta.as_chunks::<LANES>();
-    let (s_head, s_tail) = col_sum_sq.as_chunks_mut::<LANES>();
-    let (neg_a, alphav) = (F32s::splat(-a), F32s::splat(alpha));
-    for ((wc, dc), sc) in w_head.iter_mut().zip(d_head).zip(s_head.iter_mut()) {
-        let old = load(wc);
-        let new = (old.abs() + alphav).mul_add(neg_a * load(dc), old);
-        store(wc, new);
-        // new² − old² = (new − old)(new + old): no cancellation of two squares.
-        store(sc, (new - old).mul_add(new + old, load(sc)));
+    let (w8, w4, wt) = split3_mut(w);
+    let (d8, d4, dt) = split3(scaled_delta);
+    let (s8, s4, st) = split3_mut(col_sum_sq);
+    dlr_post_body::<f32x8>(w8, a, alpha, d8, s8);
+    dlr_post_body::<f32x4>(w4, a, alpha, d4, s4);
+    reference::dlr_post_row(wt, a, alpha, dt, st);
+}
+
+#[inline(always)]
+fn dlr_steps_body<V: Vector>(sum_sq_to_step: &mut [f32], a: &[f32], eta0: f32, alpha: f32) {
+    let (eta0v, alphav) = (V::splat(eta0), V::splat(alpha));
+    for (sc, ac) in sum_sq_to_step
+        .chunks_exact_mut(V::LANES)
+        .zip(a.chunks_exact(V::LANES))
+    {
+        (eta0v * V::load(ac))
+            .div(V::load(sc).sqrt() + alphav)
+            .store(sc);
     }
-    reference::dlr_post_row(w_tail, a, alpha, d_tail, s_tail);
+}
+
+/// DLR Eq. 1 step factors of many rows at once, in place:
+/// `s_k ← η₀ a_k / (√s_k + α)`. Twin: [`reference::dlr_steps`].
+///
+/// One square root and one division per row, eight rows per instruction,
+/// instead of a scalar pair at the head of every row update.
+#[inline]
+pub fn dlr_steps(sum_sq_to_step: &mut [f32], a: &[f32], eta0: f32, alpha: f32) {
+    debug_assert_eq!(sum_sq_to_step.len(), a.len());
+    let (s8, s4, st) = split3_mut(sum_sq_to_step);
+    let (a8, a4, at) = split3(a);
+    dlr_steps_body::<f32x8>(s8, a8, eta0, alpha);
+    dlr_steps_body::<f32x4>(s4, a4, eta0, alpha);
+    reference::dlr_steps(st, at, eta0, alpha);
 }

@@ -58,6 +58,11 @@ pub struct Dlr {
     col_factor: Vec<f32>,
     scaled_delta: Vec<f32>,
     col_increment: Vec<f32>,
+    // Pre only, (rows touched this step,) scratch: the rows, their inputs,
+    // and their cached ‖w_·j‖² turned into step factors.
+    touched: Vec<u32>,
+    touched_a: Vec<f32>,
+    touched_step: Vec<f32>,
     steps: u64,
     resync_pending: bool,
 }
@@ -67,6 +72,7 @@ impl Dlr {
     /// `net`'s current weights.
     pub fn new(eta0: f32, alpha: f32, norm: DlrNorm, net: &Network) -> Self {
         let widest = net.layers().iter().map(|l| l.n_out).max().unwrap_or(0);
+        let tallest = net.layers().iter().map(|l| l.n_in).max().unwrap_or(0);
         let mut dlr = Self {
             eta0,
             alpha,
@@ -76,6 +82,9 @@ impl Dlr {
             col_factor: vec![0.0; widest],
             scaled_delta: vec![0.0; widest],
             col_increment: vec![0.0; widest],
+            touched: Vec::with_capacity(tallest),
+            touched_a: Vec::with_capacity(tallest),
+            touched_step: Vec::with_capacity(tallest),
             steps: 0,
             resync_pending: false,
         };
@@ -145,12 +154,28 @@ impl Dlr {
         match self.norm {
             DlrNorm::Pre => {
                 let sum_sq = &mut self.row_sum_sq[layer];
-                grad.for_each_nonzero_row(n_out, |j, a, delta| {
-                    let norm = libm::sqrtf(sum_sq[j]);
-                    let step = eta0 * a / (norm + alpha);
-                    sum_sq[j] =
-                        kernels::dlr_row(&mut w[j * n_out..(j + 1) * n_out], step, alpha, delta);
+                // First every touched row's step η₀ a_j / (‖w_·j‖ + α), in
+                // SIMD, then one fused pass per row.
+                let (rows, a, step) = (
+                    &mut self.touched,
+                    &mut self.touched_a,
+                    &mut self.touched_step,
+                );
+                rows.clear();
+                a.clear();
+                step.clear();
+                grad.for_each_nonzero_row(n_out, |j, aj, _| {
+                    rows.push(j as u32);
+                    a.push(aj);
+                    step.push(sum_sq[j]);
                 });
+                kernels::dlr_steps(step, a, eta0, alpha);
+                for (&j, &s) in rows.iter().zip(step.iter()) {
+                    let j = j as usize;
+                    let delta = grad.row_delta(j, n_out);
+                    sum_sq[j] =
+                        kernels::dlr_row(&mut w[j * n_out..(j + 1) * n_out], s, alpha, delta);
+                }
             }
             DlrNorm::Post => {
                 let n_layers = self.col_sum_sq.len();

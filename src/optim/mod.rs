@@ -123,7 +123,7 @@ impl OptimizerConfig {
                 ..base
             },
             OptimizerKind::Adam => Self {
-                lr: 0.003,
+                lr: 0.002,
                 eps: 1e-4,
                 ..base
             },
@@ -133,8 +133,8 @@ impl OptimizerConfig {
                 ..base
             },
             OptimizerKind::DlrPost => Self {
-                lr: 4.0,
-                alpha: 0.4,
+                lr: 5.0,
+                alpha: 0.3,
                 ..base
             },
         }
@@ -234,6 +234,16 @@ impl Grad<'_> {
                     f(j, 1.0, row);
                 }
             }
+        }
+    }
+
+    /// The `δ` of row `j`: the shared deltas of a rank-1 gradient, or row `j`
+    /// of a dense one.
+    #[inline(always)]
+    pub(crate) fn row_delta(&self, j: usize, n_out: usize) -> &[f32] {
+        match *self {
+            Grad::Outer { delta, .. } => delta,
+            Grad::Dense(g) => &g[j * n_out..(j + 1) * n_out],
         }
     }
 
