@@ -148,10 +148,15 @@ impl Network {
                 kernels::forward_rows(z, &layer.w, &ws.x, &ws.active);
             } else {
                 let a = &before[l - 1];
-                ws.rows.clear();
-                ws.rows
-                    .extend((0..a.len() as u32).filter(|&j| a[j as usize] != 0.0));
-                kernels::forward_rows(z, &layer.w, a, &ws.rows);
+                // Logistic outputs are rarely exactly 0; list the others
+                // branch-free (write every index, advance past non-zeros).
+                ws.rows.resize(a.len(), 0);
+                let mut n = 0;
+                for (j, &aj) in a.iter().enumerate() {
+                    ws.rows[n] = j as u32;
+                    n += (aj != 0.0) as usize;
+                }
+                kernels::forward_rows(z, &layer.w, a, &ws.rows[..n]);
             }
             kernels::sigmoid(z);
         }
@@ -318,6 +323,16 @@ impl Network {
     }
 }
 
+/// A word with the high bit of each byte set where that byte of `x` is
+/// non-zero, and every other bit clear.
+#[inline(always)]
+fn nonzero_bytes(x: u64) -> u64 {
+    const LOW7: u64 = 0x7F7F_7F7F_7F7F_7F7F;
+    // (b & 0x7F) + 0x7F carries into bit 7 iff the low seven bits are not
+    // all zero; or-ing b itself catches b = 0x80. No carry crosses a byte.
+    (((x & LOW7) + LOW7) | x) & !LOW7
+}
+
 /// Index of the largest value (the first on ties, NaN never wins).
 pub fn argmax(xs: &[f32]) -> usize {
     let mut best = 0;
@@ -373,28 +388,26 @@ impl Workspace {
         for (xj, &p) in self.x.iter_mut().zip(image) {
             *xj = p as f32 * (1.0 / 255.0);
         }
-        // Indices of the non-zero pixels. MNIST's borders are blank, so whole
-        // 16-pixel chunks are skipped at once; inside a chunk the scan is
-        // branch-free (write every index, advance past non-zero pixels only),
-        // since runs of ink would make a branch mispredict often.
-        self.active.resize(image.len(), 0);
-        let mut n = 0;
-        let (chunks, tail) = image.as_chunks::<16>();
-        for (c, chunk) in chunks.iter().enumerate() {
-            if u128::from_ne_bytes(*chunk) == 0 {
-                continue;
-            }
-            for (k, &p) in chunk.iter().enumerate() {
-                self.active[n] = (c * 16 + k) as u32;
-                n += (p != 0) as usize;
+        // Indices of the non-zero pixels, eight at a time: a word with a
+        // high bit set in each non-zero byte, then one index per set bit.
+        // MNIST's borders are blank, so most words cost one test.
+        self.active.clear();
+        let (words, tail) = image.as_chunks::<8>();
+        for (c, word) in words.iter().enumerate() {
+            let mut nonzero = nonzero_bytes(u64::from_le_bytes(*word));
+            while nonzero != 0 {
+                let byte = nonzero.trailing_zeros() as usize / 8;
+                self.active.push((c * 8 + byte) as u32);
+                nonzero &= nonzero - 1;
             }
         }
-        let done = chunks.len() * 16;
-        for (k, &p) in tail.iter().enumerate() {
-            self.active[n] = (done + k) as u32;
-            n += (p != 0) as usize;
-        }
-        self.active.truncate(n);
+        let done = words.len() * 8;
+        self.active.extend(
+            tail.iter()
+                .enumerate()
+                .filter(|(_, &p)| p != 0)
+                .map(|(k, _)| (done + k) as u32),
+        );
     }
 
     /// Outputs of the last forward pass, `(n_out,)`.
