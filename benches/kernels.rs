@@ -7,7 +7,11 @@ use std::hint::black_box;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use dlr::kernels::{self, reference};
+use dlr::network::{BatchWorkspace, Network, Workspace};
+use dlr::optim::{Grad, Optimizer, OptimizerConfig, OptimizerKind};
 use dlr::rng::Rng;
+use dlr::Dataset;
+use wide::f32x8;
 
 fn data(n: usize, seed: u64) -> Vec<f32> {
     let mut rng = Rng::new(seed);
@@ -109,5 +113,105 @@ fn forward(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, rows, forward);
+/// The textbook two-pass DLR step on a dense layer, in SIMD: first every
+/// row norm, then every weight with its own rate
+/// `η_ij = η₀ (|w_ij| + α) / (‖w_·j‖ + α)` (a division per weight).
+fn two_pass_dlr(w: &mut [f32], n_out: usize, a: &[f32], delta: &[f32], eta0: f32, alpha: f32) {
+    let norms: Vec<f32> = w
+        .chunks_exact(n_out)
+        .map(|row| kernels::sum_squares(row).sqrt())
+        .collect();
+    for ((row, &aj), &norm) in w.chunks_exact_mut(n_out).zip(a).zip(&norms) {
+        let (head, tail) = row.as_chunks_mut::<8>();
+        let (d_head, d_tail) = delta.as_chunks::<8>();
+        let (e, al, nv, av) = (
+            f32x8::splat(eta0),
+            f32x8::splat(alpha),
+            f32x8::splat(norm),
+            f32x8::splat(aj),
+        );
+        for (wc, dc) in head.iter_mut().zip(d_head) {
+            let wv = f32x8::from(*wc);
+            let eta = e * (wv.abs() + al) / (nv + al);
+            *wc = (wv - eta * av * f32x8::from(*dc)).to_array();
+        }
+        for (wi, &di) in tail.iter_mut().zip(d_tail) {
+            let eta = eta0 * (wi.abs() + alpha) / (norm + alpha);
+            *wi -= eta * aj * di;
+        }
+    }
+}
+
+fn dlr_layer(c: &mut Criterion) {
+    // A dense 784×100 layer, every input non-zero: the whole layer moves.
+    let (n_in, n_out) = (784, 100);
+    let mut g = c.benchmark_group("dense 784x100 layer update");
+    g.throughput(Throughput::Elements((n_in * n_out) as u64));
+    let mut net = Network::new(&[n_in, n_out], 1);
+    let a: Vec<f32> = data(n_in, 5).iter().map(|x| 0.5 + 0.5 * x).collect();
+    let delta: Vec<f32> = data(n_out, 6).iter().map(|x| 1e-4 * x).collect();
+    let grad = Grad::Outer {
+        a: &a,
+        active: None,
+        delta: &delta,
+    };
+    let mut dlr = Optimizer::new(&OptimizerConfig::new(OptimizerKind::Dlr), &net);
+    let mut sgd = Optimizer::new(&OptimizerConfig::new(OptimizerKind::Sgd), &net);
+    g.bench_function("dlr fused single pass", |b| {
+        b.iter(|| {
+            let layer = &mut net.layers_mut()[0];
+            dlr.update_layer(0, &mut layer.w, n_out, black_box(&grad))
+        })
+    });
+    g.bench_function("dlr textbook two-pass", |b| {
+        b.iter(|| {
+            two_pass_dlr(
+                &mut net.layers_mut()[0].w,
+                n_out,
+                &a,
+                black_box(&delta),
+                2.0,
+                0.4,
+            )
+        })
+    });
+    g.bench_function("sgd", |b| {
+        b.iter(|| {
+            let layer = &mut net.layers_mut()[0];
+            sgd.update_layer(0, &mut layer.w, n_out, black_box(&grad))
+        })
+    });
+    g.finish();
+}
+
+fn evaluation(c: &mut Criterion) {
+    // Synthetic MNIST-like images: 28×28, about a fifth of the pixels lit.
+    let mut rng = Rng::new(7);
+    let n = 2000;
+    let images: Vec<u8> = (0..n * 784)
+        .map(|_| {
+            if rng.uniform() < 0.19 {
+                (rng.uniform() * 255.0) as u8
+            } else {
+                0
+            }
+        })
+        .collect();
+    let labels: Vec<u8> = (0..n).map(|i| (i % 10) as u8).collect();
+    let set = Dataset::from_parts(images, labels, 28, 28).expect("well formed");
+    let mut g = c.benchmark_group("evaluate 2000 images, 784-100-10");
+    g.throughput(Throughput::Elements(n as u64));
+    let net = Network::new(&[784, 100, 10], 1);
+    let mut ws = Workspace::new(&net);
+    let mut bws = BatchWorkspace::new(&net, 256);
+    g.bench_function("sparse rows", |b| {
+        b.iter(|| net.count_correct(&mut ws, black_box(&set)))
+    });
+    g.bench_function("sgemm batches of 256", |b| {
+        b.iter(|| net.count_correct_batched(&mut bws, black_box(&set)))
+    });
+    g.finish();
+}
+
+criterion_group!(benches, rows, forward, dlr_layer, evaluation);
 criterion_main!(benches);

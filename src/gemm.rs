@@ -68,11 +68,19 @@ pub fn gemm(alpha: f32, a: MatRef<'_>, b: MatRef<'_>, beta: f32, c: &mut [f32]) 
     if m == 0 || n == 0 {
         return;
     }
+    if k == 0 {
+        // An empty sum: C ← β C, without reading C when β = 0.
+        if beta == 0.0 {
+            c.fill(0.0);
+        } else {
+            c.iter_mut().for_each(|x| *x *= beta);
+        }
+        return;
+    }
     // SAFETY: MatRef's constructors tie each view to a slice that holds every
     // element its shape and strides address (row_major asserts
     // len = rows·cols, and t() only swaps shape with strides); C is checked
     // above to hold m·n elements, row-major; all three are distinct borrows.
-    // With k = 0 sgemm reads nothing from A or B.
     unsafe {
         matrixmultiply::sgemm(
             m,

@@ -230,15 +230,9 @@ impl Network {
         self.count_correct(ws, data) as f64 / data.len() as f64
     }
 
-    /// One mini-batch step on the images `batch` of `data`: the gradient of
-    /// the mean loss over the batch, through sgemm. Returns the mean loss.
-    pub fn train_batch(
-        &mut self,
-        bws: &mut BatchWorkspace,
-        opt: &mut Optimizer,
-        data: &Dataset,
-        batch: &[u32],
-    ) -> f32 {
+    /// Forward pass of the images `batch` of `data` through sgemm: the
+    /// outputs of layer `l` land in `bws`, `(b, n_out_l)` row-major.
+    fn forward_batch(&self, bws: &mut BatchWorkspace, data: &Dataset, batch: &[u32]) {
         let b = batch.len();
         assert!(
             b > 0 && b <= bws.capacity,
@@ -252,7 +246,7 @@ impl Network {
                 *xj = p as f32 * (1.0 / 255.0);
             }
         }
-        // Forward: Z_l = A_{l−1} W_l, A_l = σ(Z_l); shapes (b, n_out_l).
+        // Z_l = A_{l−1} W_l, A_l = σ(Z_l); shapes (b, n_out_l).
         for (l, layer) in self.layers.iter().enumerate() {
             let (before, rest) = bws.acts.split_at_mut(l);
             let input = if l == 0 {
@@ -270,6 +264,39 @@ impl Network {
             );
             kernels::sigmoid(z);
         }
+    }
+
+    /// Number of images of `data` classified correctly, evaluated in
+    /// batches of `bws`'s capacity through sgemm (dense: every pixel is
+    /// multiplied, zero or not). [`Network::count_correct`] is the sparse
+    /// path; `benches/kernels.rs` compares the two.
+    pub fn count_correct_batched(&self, bws: &mut BatchWorkspace, data: &Dataset) -> usize {
+        let last = self.layers.len() - 1;
+        let n_last = self.n_outputs();
+        let all: Vec<u32> = (0..data.len() as u32).collect();
+        let mut correct = 0;
+        for batch in all.chunks(bws.capacity) {
+            self.forward_batch(bws, data, batch);
+            for (s, &i) in batch.iter().enumerate() {
+                let y = &bws.acts[last][s * n_last..(s + 1) * n_last];
+                correct += usize::from(argmax(y) == data.label(i as usize) as usize);
+            }
+        }
+        correct
+    }
+
+    /// One mini-batch step on the images `batch` of `data`: the gradient of
+    /// the mean loss over the batch, through sgemm. Returns the mean loss.
+    pub fn train_batch(
+        &mut self,
+        bws: &mut BatchWorkspace,
+        opt: &mut Optimizer,
+        data: &Dataset,
+        batch: &[u32],
+    ) -> f32 {
+        let b = batch.len();
+        let n0 = self.n_inputs();
+        self.forward_batch(bws, data, batch);
         // Output deltas and the loss, one sample per row.
         let last = self.layers.len() - 1;
         let n_last = self.layers[last].n_out;

@@ -43,3 +43,19 @@ fn same_seed_gives_identical_models_for_every_optimizer() {
         }
     }
 }
+
+#[test]
+fn batched_sgemm_evaluation_agrees_with_the_sparse_path() {
+    use dlr::network::{BatchWorkspace, Workspace};
+    let data = synthetic_dataset(333, 6, 6, 9);
+    for seed in 0..3 {
+        let net = Network::with_init_scale(&[36, 20, 10], seed, 3.0);
+        let sparse = net.count_correct(&mut Workspace::new(&net), &data);
+        let dense = net.count_correct_batched(&mut BatchWorkspace::new(&net, 64), &data);
+        assert_eq!(sparse, dense, "seed {seed}");
+        assert!(
+            sparse > 0 && sparse < data.len(),
+            "a random net is neither always right nor wrong"
+        );
+    }
+}
