@@ -268,3 +268,22 @@ fn dlr_steps_matches_twin() {
         assert_close("dlr_steps", &s, &s_ref, 0.0, 4.0 * EPS);
     }
 }
+
+/// The accuracy bound stated on `kernels::sigmoid`: against the exact
+/// logistic (f64), `|σ_simd(z) − σ(z)| ≤ 4 ε σ(z) + 2e−38` on a fine grid
+/// over [−100, 100], where f32 underflows and saturates at both ends.
+#[test]
+fn sigmoid_accuracy_bound_against_f64() {
+    let zs: Vec<f32> = (-100_000..=100_000).map(|k| k as f32 * 1e-3).collect();
+    let mut s = zs.clone();
+    kernels::sigmoid(&mut s);
+    let mut worst = 0.0f64;
+    for (&z, &y) in zs.iter().zip(&s) {
+        let exact = 1.0 / (1.0 + (-(z as f64)).exp());
+        let err = (y as f64 - exact).abs();
+        let bound = 4.0 * f32::EPSILON as f64 * exact + 2e-38;
+        worst = worst.max(err / bound);
+        assert!(err <= bound, "σ({z}) = {y:e}, exact {exact:e}, error {err:e} > bound {bound:e}");
+    }
+    assert!(worst > 0.0, "the comparison measured something");
+}

@@ -54,6 +54,9 @@ pub fn sum_squares(x: &[f32]) -> f32 {
 /// an exact division. Inputs are clamped to ±87 first, where `e^{87}` is still
 /// finite; the clamp moves no output by more than `σ(−87) < 2e−38`. NaN is
 /// kept (so divergence stays visible).
+///
+/// Accuracy: `|σ_simd(z) − σ(z)| ≤ 4 ε σ(z) + 2·10⁻³⁸` against the exact
+/// logistic, `ε = f32::EPSILON` (tested on a 10⁻³ grid over [−100, 100]).
 #[inline]
 pub fn sigmoid(z: &mut [f32]) {
     let (head, tail) = z.as_chunks_mut::<LANES>();
