@@ -423,6 +423,7 @@ fn run_train(args: &TrainArgs) -> Result<(), Failure> {
             "diverged": report.diverged_at.is_some(),
             "diverged_step": report.diverged_at,
             "simd": dlr::simd::simd_path(),
+            "peak_rss_mb": peak_rss_mb(),
         });
         println!("{line}");
     } else {
@@ -443,6 +444,15 @@ fn run_train(args: &TrainArgs) -> Result<(), Failure> {
 fn json_f32(x: f32) -> serde_json::Value {
     let shortest: f64 = x.to_string().parse().unwrap_or(x as f64);
     serde_json::json!(shortest)
+}
+
+/// The process's peak resident set size in MB (Linux: `VmHWM` of
+/// /proc/self/status); `None` where that is not available.
+fn peak_rss_mb() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb / 1024.0)
 }
 
 fn hidden_text(hidden: &[usize]) -> String {

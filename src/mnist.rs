@@ -345,7 +345,7 @@ fn load_pair(dir: &Path, images: &str, labels: &str) -> Result<(Dataset, PathBuf
     };
     check(&images_idx, &images_path, 3)?;
     check(&labels_idx, &labels_path, 1)?;
-    let dataset = Dataset::from_idx(&images_idx, &labels_idx).map_err(|err| {
+    let dataset = Dataset::from_idx_owned(images_idx, labels_idx).map_err(|err| {
         // What is left is between the two files: counts and label values
         // are the labels' fault, anything else the images'.
         let path = match err {

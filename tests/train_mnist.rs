@@ -83,3 +83,30 @@ fn same_seed_twice_gives_byte_identical_saved_models() {
     assert_eq!(a, b, "same seed, different model bytes");
     assert_ne!(a, c, "different seeds, same model bytes");
 }
+
+#[test]
+fn training_on_full_mnist_peaks_below_100_mb() {
+    let out = Command::new(env!("CARGO_BIN_EXE_dlr"))
+        .args([
+            "train",
+            "--json",
+            "--max-epochs",
+            "0.05",
+            "--eval-every",
+            "3000",
+            "--data",
+        ])
+        .arg(common::mnist_dir())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let v: serde_json::Value = serde_json::from_str(stdout.lines().last().unwrap()).unwrap();
+    let mb = v["peak_rss_mb"].as_f64().expect("peak_rss_mb on Linux");
+    // Images stay u8: 47 MB + 7.8 MB of pixels, loaded without a second copy.
+    assert!(mb > 50.0 && mb < 100.0, "peak RSS {mb} MB");
+}

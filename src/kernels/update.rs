@@ -171,9 +171,16 @@ pub fn dlr_row(w: &mut [f32], step: f32, alpha: f32, delta: &[f32]) -> f32 {
     debug_assert_eq!(w.len(), delta.len());
     let (w8, w4, wt) = split3_mut(w);
     let (d8, d4, dt) = split3(delta);
-    dlr_body::<f32x8>(w8, step, alpha, d8)
-        + dlr_body::<f32x4>(w4, step, alpha, d4)
-        + reference::dlr_row(wt, step, alpha, dt)
+    // Rows are short (10 weights in an output layer): skip empty parts
+    // rather than pay for their set-up and horizontal sums.
+    let mut sum = dlr_body::<f32x8>(w8, step, alpha, d8);
+    if !w4.is_empty() {
+        sum += dlr_body::<f32x4>(w4, step, alpha, d4);
+    }
+    if !wt.is_empty() {
+        sum += reference::dlr_row(wt, step, alpha, dt);
+    }
+    sum
 }
 
 #[inline(always)]
