@@ -116,7 +116,7 @@ impl OptimizerConfig {
             eps: 1e-8,
         };
         match kind {
-            OptimizerKind::Sgd => Self { lr: 0.5, ..base },
+            OptimizerKind::Sgd => Self { lr: 0.4, ..base },
             OptimizerKind::Nesterov => Self {
                 lr: 0.1,
                 momentum: 0.8,
@@ -129,7 +129,7 @@ impl OptimizerConfig {
             },
             OptimizerKind::Dlr => Self {
                 lr: 2.0,
-                alpha: 0.4,
+                alpha: 0.3,
                 ..base
             },
             OptimizerKind::DlrPost => Self {
