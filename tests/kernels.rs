@@ -283,7 +283,10 @@ fn sigmoid_accuracy_bound_against_f64() {
         let err = (y as f64 - exact).abs();
         let bound = 4.0 * f32::EPSILON as f64 * exact + 2e-38;
         worst = worst.max(err / bound);
-        assert!(err <= bound, "σ({z}) = {y:e}, exact {exact:e}, error {err:e} > bound {bound:e}");
+        assert!(
+            err <= bound,
+            "σ({z}) = {y:e}, exact {exact:e}, error {err:e} > bound {bound:e}"
+        );
     }
     assert!(worst > 0.0, "the comparison measured something");
 }
