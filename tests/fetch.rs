@@ -415,10 +415,10 @@ fn real_mnist_dir() -> PathBuf {
 
 #[test]
 fn pinned_checksums_are_the_shared_sha256sums() {
-    let sums_path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data/mnist/SHA256SUMS");
+    let sums_path = real_mnist_dir().join("SHA256SUMS");
     let sums = fs::read_to_string(&sums_path).unwrap_or_else(|err| {
         panic!(
-            "{}: {err}; this test needs the shared MNIST copy beside the repository",
+            "{}: {err}; this test needs the shared MNIST copy: set DLR_DATA=../shared/data/mnist",
             sums_path.display()
         )
     });
