@@ -418,23 +418,26 @@ impl Workspace {
         // Indices of the non-zero pixels, eight at a time: a word with a
         // high bit set in each non-zero byte, then one index per set bit.
         // MNIST's borders are blank, so most words cost one test.
-        self.active.clear();
+        // Indexed writes into a buffer sized for every pixel: a push would
+        // test the capacity at every index.
+        self.active.resize(image.len(), 0);
+        let mut n = 0;
         let (words, tail) = image.as_chunks::<8>();
         for (c, word) in words.iter().enumerate() {
             let mut nonzero = nonzero_bytes(u64::from_le_bytes(*word));
             while nonzero != 0 {
                 let byte = nonzero.trailing_zeros() as usize / 8;
-                self.active.push((c * 8 + byte) as u32);
+                self.active[n] = (c * 8 + byte) as u32;
+                n += 1;
                 nonzero &= nonzero - 1;
             }
         }
         let done = words.len() * 8;
-        self.active.extend(
-            tail.iter()
-                .enumerate()
-                .filter(|(_, &p)| p != 0)
-                .map(|(k, _)| (done + k) as u32),
-        );
+        for (k, &p) in tail.iter().enumerate() {
+            self.active[n] = (done + k) as u32;
+            n += usize::from(p != 0);
+        }
+        self.active.truncate(n);
     }
 
     /// Outputs of the last forward pass, `(n_out,)`.

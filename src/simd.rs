@@ -43,6 +43,10 @@ pub trait Vector:
     fn div(self, rhs: Self) -> Self;
     /// Sum of the lanes.
     fn reduce_add(self) -> f32;
+    /// Lane-wise `e^x` (`wide`'s, within 1 ulp of `f32::exp` on ±87).
+    fn exp(self) -> Self;
+    /// Lane-wise clamp to `[lo, hi]` that keeps NaN lanes NaN.
+    fn clamp_keep_nan(self, lo: f32, hi: f32) -> Self;
 }
 
 macro_rules! impl_vector {
@@ -82,6 +86,16 @@ macro_rules! impl_vector {
             #[inline(always)]
             fn reduce_add(self) -> f32 {
                 <$t>::reduce_add(self)
+            }
+            #[inline(always)]
+            fn exp(self) -> Self {
+                <$t>::exp(self)
+            }
+            #[inline(always)]
+            fn clamp_keep_nan(self, lo: f32, hi: f32) -> Self {
+                // maxps/minps return their second operand when either is
+                // NaN: with x second, a NaN lane stays NaN.
+                <$t>::splat(hi).fast_min(<$t>::splat(lo).fast_max(self))
             }
         }
     };

@@ -59,18 +59,20 @@ pub fn sum_squares(x: &[f32]) -> f32 {
 /// logistic, `ε = f32::EPSILON` (tested on a 10⁻³ grid over [−100, 100]).
 #[inline]
 pub fn sigmoid(z: &mut [f32]) {
-    let (head, tail) = z.as_chunks_mut::<LANES>();
-    let one = f32x8::ONE;
-    let lo = f32x8::splat(-87.0);
-    let hi = f32x8::splat(87.0);
-    for c in head.iter_mut() {
-        let x = f32x8::from(*c);
-        // maxps/minps return their second operand when either is NaN, so
-        // with x second a NaN lane stays NaN and a diverged net stays visible.
-        let x = hi.fast_min(lo.fast_max(x));
-        *c = (one / (one + (-x).exp())).to_array();
+    let (z8, z4, zt) = split3_mut(z);
+    sigmoid_body::<f32x8>(z8);
+    sigmoid_body::<f32x4>(z4);
+    reference::sigmoid(zt);
+}
+
+#[inline(always)]
+fn sigmoid_body<V: Vector>(z: &mut [f32]) {
+    let one = V::splat(1.0);
+    for c in z.chunks_exact_mut(V::LANES) {
+        // NaN stays NaN, so a diverged net stays visible.
+        let x = V::load(c).clamp_keep_nan(-87.0, 87.0);
+        one.div(one + (-x).exp()).store(c);
     }
-    reference::sigmoid(tail);
 }
 
 /// Output delta `d_k ← (y_k − t_k) y_k (1 − y_k)`; returns `C = ½ Σ (y_k − t_k)²`.
@@ -143,7 +145,8 @@ fn forward_block<V: Vector, const BLOCKS: usize>(
 ///
 /// Blocks of up to twelve vectors of columns stay in registers while every
 /// selected row streams through them, so `z` is written once instead of once
-/// per row, and H = 100 takes one pass over the rows (plus one `f32x4`).
+/// per row, and H = 100 takes one pass over the rows plus one for its last
+/// four columns.
 #[inline]
 pub fn forward_rows(z: &mut [f32], w: &[f32], x: &[f32], rows: &[u32]) {
     let n_out = z.len();
@@ -165,16 +168,32 @@ pub fn forward_rows(z: &mut [f32], w: &[f32], x: &[f32], rows: &[u32]) {
         block!(1 2 3 4 5 6 7 8 9 10 11 12);
         c0 += vectors * LANES;
     }
-    if c0 + 4 <= n_out {
-        forward_block::<f32x4, 1>(z, w, x, rows, n_out, c0);
-        c0 += 4;
+    if c0 < n_out {
+        forward_overhang(z, w, x, rows, n_out, c0);
     }
-    // The last 0–3 columns: the twin's sum, one column at a time.
-    for (c, zc) in z.iter_mut().enumerate().skip(c0) {
-        let mut s = 0.0;
-        for &j in rows {
-            s += x[j as usize] * w[j as usize * n_out + c];
-        }
-        *zc = s;
+}
+
+/// The last 1–7 columns `c0..n_out` in one `f32x8` pass: each row's load
+/// runs past its end into the next row's first weights, lanes that are
+/// computed and thrown away. A scalar sum per column would chain every row
+/// on the latency of one addition. Only the final row of `w`, which has no
+/// next row, is read through a zero-padded copy.
+#[inline(always)]
+fn forward_overhang(z: &mut [f32], w: &[f32], x: &[f32], rows: &[u32], n_out: usize, c0: usize) {
+    let mut acc = f32x8::ZERO;
+    for &j in rows {
+        let j = j as usize;
+        let base = j * n_out + c0;
+        let row = if base + LANES <= w.len() {
+            f32x8::load(&w[base..])
+        } else {
+            let mut padded = [0.0f32; LANES];
+            for (p, &v) in padded.iter_mut().zip(&w[base..(j + 1) * n_out]) {
+                *p = v;
+            }
+            f32x8::from(padded)
+        };
+        acc = row.mul_add(f32x8::splat(x[j]), acc);
     }
+    z[c0..].copy_from_slice(&acc.as_array()[..n_out - c0]);
 }

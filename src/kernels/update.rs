@@ -8,7 +8,7 @@
 
 use super::{split3, split3_mut};
 use crate::kernels::reference;
-use crate::simd::{f32x4, f32x8, Vector};
+use crate::simd::{f32x4, f32x8, Vector, LANES};
 
 /// SGD: `w_i ← w_i − step δ_i`, `step = η a_j`. Twin: [`reference::sgd_row`].
 #[inline]
@@ -125,62 +125,57 @@ pub fn adam_row(
     reference::adam_row(wt, mt, vt, a, dt, beta1, beta2, lr_t, inv_sqrt_bc2, eps);
 }
 
-#[inline(always)]
-fn dlr_body<V: Vector>(w: &mut [f32], step: f32, alpha: f32, delta: &[f32]) -> f32 {
-    let (neg_step, alphav) = (V::splat(-step), V::splat(alpha));
-    // w − step (|w| + α) δ, as one fused multiply-add on (−step δ).
-    let update = |wc: &mut [f32], dc: &[f32]| {
-        let wv = V::load(wc);
-        let w_new = (wv.abs() + alphav).mul_add(neg_step * V::load(dc), wv);
-        w_new.store(wc);
-        w_new
-    };
-    // Four partial sums of squares: one accumulator would chain every
-    // vector of the row on the latency of the previous fused multiply-add.
-    let n = V::LANES;
-    let mut sums = [V::ZERO; 4];
-    let (w_quads, w_rest) = w.split_at_mut(w.len() / (4 * n) * (4 * n));
-    let (d_quads, d_rest) = delta.split_at(w_quads.len());
-    for (wq, dq) in w_quads
-        .chunks_exact_mut(4 * n)
-        .zip(d_quads.chunks_exact(4 * n))
-    {
-        for (k, s) in sums.iter_mut().enumerate() {
-            let w_new = update(&mut wq[k * n..(k + 1) * n], &dq[k * n..(k + 1) * n]);
-            *s = w_new.mul_add(w_new, *s);
-        }
-    }
-    for (k, (wc, dc)) in w_rest
-        .chunks_exact_mut(n)
-        .zip(d_rest.chunks_exact(n))
-        .enumerate()
-    {
-        let w_new = update(wc, dc);
-        sums[k] = w_new.mul_add(w_new, sums[k]);
-    }
-    ((sums[0] + sums[1]) + (sums[2] + sums[3])).reduce_add()
-}
-
 /// DLR Eq. 1, single pass: `w_i ← w_i − step (|w_i| + α) δ_i` and returns the
 /// new `Σ w_i²`, `step = η₀ a_j / (‖w_·j‖ + α)`. Twin: [`reference::dlr_row`].
 ///
 /// One read and one write of the row: the norm the next step needs is summed
 /// from the values as they are written, so no separate norm pass exists.
+/// A row whose length is not a multiple of 8 (100, 10) ends with one vector
+/// `w[n−8..n]` that overlaps the last full one. It is loaded before any
+/// store (a load straddling a fresh store would stall on store forwarding)
+/// and updated from the original values, so its overlapping lanes get the
+/// very values the main loop writes; they are masked out of the sum only.
+/// Each row thus costs a single horizontal sum and no scalar tail.
 #[inline]
 pub fn dlr_row(w: &mut [f32], step: f32, alpha: f32, delta: &[f32]) -> f32 {
     debug_assert_eq!(w.len(), delta.len());
-    let (w8, w4, wt) = split3_mut(w);
-    let (d8, d4, dt) = split3(delta);
-    // Rows are short (10 weights in an output layer): skip empty parts
-    // rather than pay for their set-up and horizontal sums.
-    let mut sum = dlr_body::<f32x8>(w8, step, alpha, d8);
-    if !w4.is_empty() {
-        sum += dlr_body::<f32x4>(w4, step, alpha, d4);
+    let n = w.len();
+    if n < LANES {
+        return reference::dlr_row(w, step, alpha, delta);
     }
-    if !wt.is_empty() {
-        sum += reference::dlr_row(wt, step, alpha, dt);
+    let full = n / LANES * LANES;
+    let (neg_step, alphav) = (f32x8::splat(-step), f32x8::splat(alpha));
+    // w − step (|w| + α) δ, as one fused multiply-add on (−step δ).
+    let update = |wv: f32x8, dv: f32x8| (wv.abs() + alphav).mul_add(neg_step * dv, wv);
+    // Four partial sums of squares: one accumulator would chain every
+    // vector of the row on the latency of the previous fused multiply-add.
+    let mut sums = [f32x8::ZERO; 4];
+    let window = n - LANES;
+    let window_new = update(f32x8::load(&w[window..]), f32x8::load(&delta[window..]));
+    let (w_quads, w_rest) = w[..full].split_at_mut(full / (4 * LANES) * (4 * LANES));
+    let (d_quads, d_rest) = delta[..full].split_at(w_quads.len());
+    for (wq, dq) in w_quads.chunks_exact_mut(4 * LANES).zip(d_quads.chunks_exact(4 * LANES)) {
+        for (k, s) in sums.iter_mut().enumerate() {
+            let r = k * LANES..(k + 1) * LANES;
+            let w_new = update(f32x8::load(&wq[r.clone()]), f32x8::load(&dq[r.clone()]));
+            w_new.store(&mut wq[r]);
+            *s = w_new.mul_add(w_new, *s);
+        }
     }
-    sum
+    for (k, (wc, dc)) in w_rest.chunks_exact_mut(LANES).zip(d_rest.chunks_exact(LANES)).enumerate() {
+        let w_new = update(f32x8::load(wc), f32x8::load(dc));
+        w_new.store(wc);
+        sums[k] = w_new.mul_add(w_new, sums[k]);
+    }
+    if full < n {
+        // Lanes of the window past `full` are this row's last weights.
+        window_new.store(&mut w[window..]);
+        let lane = f32x8::from([0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0]);
+        let fresh = lane.simd_gt(f32x8::splat((full - window) as f32 - 0.5));
+        let counted = fresh.select(window_new, f32x8::ZERO);
+        sums[3] = counted.mul_add(counted, sums[3]);
+    }
+    ((sums[0] + sums[1]) + (sums[2] + sums[3])).reduce_add()
 }
 
 #[inline(always)]

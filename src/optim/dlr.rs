@@ -161,16 +161,21 @@ impl Dlr {
                     &mut self.touched_a,
                     &mut self.touched_step,
                 );
-                rows.clear();
-                a.clear();
-                step.clear();
+                // Indexed writes into buffers sized for every row: a push
+                // would test the capacity at every row.
+                let n_in = w.len() / n_out;
+                rows.resize(n_in, 0);
+                a.resize(n_in, 0.0);
+                step.resize(n_in, 0.0);
+                let mut n = 0;
                 grad.for_each_nonzero_row(n_out, |j, aj, _| {
-                    rows.push(j as u32);
-                    a.push(aj);
-                    step.push(sum_sq[j]);
+                    rows[n] = j as u32;
+                    a[n] = aj;
+                    step[n] = sum_sq[j];
+                    n += 1;
                 });
-                kernels::dlr_steps(step, a, eta0, alpha);
-                for (&j, &s) in rows.iter().zip(step.iter()) {
+                kernels::dlr_steps(&mut step[..n], &a[..n], eta0, alpha);
+                for (&j, &s) in rows[..n].iter().zip(step[..n].iter()) {
                     let j = j as usize;
                     let delta = grad.row_delta(j, n_out);
                     sum_sq[j] =
