@@ -84,6 +84,9 @@ struct TrainArgs {
     /// Seed of the initialisation and the shuffling.
     #[arg(long, default_value_t = 1)]
     seed: u64,
+    /// Threads that evaluate the test set (0: one per core); results do not depend on it.
+    #[arg(long, default_value_t = 0)]
+    eval_threads: usize,
     /// Half-width of the uniform initial weights, times 1/sqrt(n_in).
     #[arg(long, default_value_t = dlr::network::DEFAULT_INIT_SCALE)]
     init_scale: f32,
@@ -334,6 +337,7 @@ fn run_train(args: &TrainArgs) -> Result<(), Failure> {
         eval_every: args.eval_every,
         batch: args.batch,
         seed: args.seed,
+        eval_threads: args.eval_threads,
     };
 
     let total = (args.max_epochs * train_set.len() as f64).ceil() as u64;

@@ -285,6 +285,37 @@ impl Network {
         correct
     }
 
+    /// [`Network::count_correct`] on `threads` threads, each taking a
+    /// contiguous share of `data` (the count does not depend on `threads`).
+    #[cfg(feature = "std")]
+    pub fn count_correct_threaded(&self, data: &Dataset, threads: usize) -> usize {
+        let threads = threads.clamp(1, data.len().max(1));
+        if threads == 1 {
+            return self.count_correct(&mut Workspace::new(self), data);
+        }
+        let share = data.len().div_ceil(threads);
+        std::thread::scope(|scope| {
+            let workers: Vec<_> = (0..threads)
+                .map(|t| {
+                    let range = (t * share).min(data.len())..((t + 1) * share).min(data.len());
+                    scope.spawn(move || {
+                        let mut ws = Workspace::new(self);
+                        range
+                            .filter(|&i| {
+                                self.predict(&mut ws, data.image(i)) == data.label(i) as usize
+                            })
+                            .count()
+                    })
+                })
+                .collect();
+            // A worker only panics on a broken invariant; re-raise it here.
+            workers
+                .into_iter()
+                .map(|w| w.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+                .sum()
+        })
+    }
+
     /// One mini-batch step on the images `batch` of `data`: the gradient of
     /// the mean loss over the batch, through sgemm. Returns the mean loss.
     pub fn train_batch(

@@ -22,6 +22,9 @@ pub struct TrainConfig {
     pub batch: usize,
     /// Seed of the shuffling (the network's initialisation has its own).
     pub seed: u64,
+    /// Threads that evaluate the test set (0: one per core). Evaluation is
+    /// read-only, so this changes timings, never results. Without `std`, 1.
+    pub eval_threads: usize,
 }
 
 impl Default for TrainConfig {
@@ -32,6 +35,7 @@ impl Default for TrainConfig {
             eval_every: 1000,
             batch: 1,
             seed: 1,
+            eval_threads: 0,
         }
     }
 }
@@ -150,7 +154,7 @@ pub fn train(
         }
         if samples >= next_eval || samples == total {
             report.train_seconds += clock.lap();
-            let accuracy = net.accuracy(&mut ws, test_set);
+            let accuracy = evaluate(net, &mut ws, test_set, config.eval_threads);
             report.eval_seconds += clock.lap();
             report.test_accuracy = accuracy;
             report.history.push((samples, accuracy));
@@ -176,6 +180,25 @@ pub fn train(
         samples as f64 / n as f64
     };
     report
+}
+
+/// Test accuracy of `net` on `data`, on `threads` threads (0: one per core).
+fn evaluate(net: &Network, ws: &mut Workspace, data: &Dataset, threads: usize) -> f64 {
+    if data.is_empty() {
+        return 0.0;
+    }
+    #[cfg(feature = "std")]
+    {
+        let threads = match threads {
+            0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
+            t => t,
+        };
+        if threads > 1 {
+            return net.count_correct_threaded(data, threads) as f64 / data.len() as f64;
+        }
+    }
+    let _ = threads;
+    net.accuracy(ws, data)
 }
 
 /// Wall-clock laps with `std`; zeros without.

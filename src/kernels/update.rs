@@ -154,7 +154,10 @@ pub fn dlr_row(w: &mut [f32], step: f32, alpha: f32, delta: &[f32]) -> f32 {
     let window_new = update(f32x8::load(&w[window..]), f32x8::load(&delta[window..]));
     let (w_quads, w_rest) = w[..full].split_at_mut(full / (4 * LANES) * (4 * LANES));
     let (d_quads, d_rest) = delta[..full].split_at(w_quads.len());
-    for (wq, dq) in w_quads.chunks_exact_mut(4 * LANES).zip(d_quads.chunks_exact(4 * LANES)) {
+    for (wq, dq) in w_quads
+        .chunks_exact_mut(4 * LANES)
+        .zip(d_quads.chunks_exact(4 * LANES))
+    {
         for (k, s) in sums.iter_mut().enumerate() {
             let r = k * LANES..(k + 1) * LANES;
             let w_new = update(f32x8::load(&wq[r.clone()]), f32x8::load(&dq[r.clone()]));
@@ -162,7 +165,11 @@ pub fn dlr_row(w: &mut [f32], step: f32, alpha: f32, delta: &[f32]) -> f32 {
             *s = w_new.mul_add(w_new, *s);
         }
     }
-    for (k, (wc, dc)) in w_rest.chunks_exact_mut(LANES).zip(d_rest.chunks_exact(LANES)).enumerate() {
+    for (k, (wc, dc)) in w_rest
+        .chunks_exact_mut(LANES)
+        .zip(d_rest.chunks_exact(LANES))
+        .enumerate()
+    {
         let w_new = update(f32x8::load(wc), f32x8::load(dc));
         w_new.store(wc);
         sums[k] = w_new.mul_add(w_new, sums[k]);
