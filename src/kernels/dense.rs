@@ -118,7 +118,7 @@ pub fn hidden_delta(h: &[f32], w_next: &[f32], d_next: &[f32], e: &mut [f32]) {
 
 /// `BLOCKS` vectors of columns `c0..` summed over the selected rows.
 #[inline(always)]
-fn forward_block<V: Vector, const BLOCKS: usize>(
+fn forward_block<V: Vector, const BLOCKS: usize, const OVERHANG: bool>(
     z: &mut [f32],
     w: &[f32],
     x: &[f32],
@@ -126,17 +126,43 @@ fn forward_block<V: Vector, const BLOCKS: usize>(
     n_out: usize,
     c0: usize,
 ) {
+    // With OVERHANG, the columns after the block (fewer than a vector) ride
+    // along in one more accumulator, as in `forward_overhang`.
+    let end = c0 + BLOCKS * V::LANES;
     let mut acc = [V::ZERO; BLOCKS];
+    let mut tail = f32x8::ZERO;
     for &j in rows {
         let j = j as usize;
         let xj = V::splat(x[j]);
-        let row = &w[j * n_out + c0..j * n_out + c0 + BLOCKS * V::LANES];
+        let row = &w[j * n_out + c0..j * n_out + end];
         for (k, a) in acc.iter_mut().enumerate() {
             *a = V::load(&row[k * V::LANES..]).mul_add(xj, *a);
+        }
+        if OVERHANG {
+            tail = overhang_row(w, j, n_out, end).mul_add(f32x8::splat(x[j]), tail);
         }
     }
     for (k, a) in acc.iter().enumerate() {
         a.store(&mut z[c0 + k * V::LANES..]);
+    }
+    if OVERHANG {
+        z[end..].copy_from_slice(&tail.as_array()[..n_out - end]);
+    }
+}
+
+/// Eight weights of row `j` from column `c0` on, running into the next row
+/// (lanes the caller discards); the last row of `w` is zero-padded.
+#[inline(always)]
+fn overhang_row(w: &[f32], j: usize, n_out: usize, c0: usize) -> f32x8 {
+    let base = j * n_out + c0;
+    if base + LANES <= w.len() {
+        f32x8::load(&w[base..])
+    } else {
+        let mut padded = [0.0f32; LANES];
+        for (p, &v) in padded.iter_mut().zip(&w[base..(j + 1) * n_out]) {
+            *p = v;
+        }
+        f32x8::from(padded)
     }
 }
 
@@ -156,17 +182,24 @@ pub fn forward_rows(z: &mut [f32], w: &[f32], x: &[f32], rows: &[u32]) {
     let mut c0 = 0;
     loop {
         let vectors = ((n_out - c0) / LANES).min(12);
+        // The last block takes the final 1–7 columns along in the same pass.
+        let rest = n_out - c0 - vectors * LANES;
+        let overhang = vectors > 0 && rest > 0 && rest < LANES;
         macro_rules! block {
             ($($k:literal)*) => {
-                match vectors {
-                    0 => break,
-                    $($k => forward_block::<f32x8, $k>(z, w, x, rows, n_out, c0),)*
+                match (vectors, overhang) {
+                    (0, _) => break,
+                    $(($k, false) => forward_block::<f32x8, $k, false>(z, w, x, rows, n_out, c0),
+                      ($k, true) => forward_block::<f32x8, $k, true>(z, w, x, rows, n_out, c0),)*
                     _ => unreachable!("at most 12 vectors per block"),
                 }
             };
         }
         block!(1 2 3 4 5 6 7 8 9 10 11 12);
         c0 += vectors * LANES;
+        if overhang {
+            return;
+        }
     }
     if c0 < n_out {
         forward_overhang(z, w, x, rows, n_out, c0);
@@ -183,17 +216,7 @@ fn forward_overhang(z: &mut [f32], w: &[f32], x: &[f32], rows: &[u32], n_out: us
     let mut acc = f32x8::ZERO;
     for &j in rows {
         let j = j as usize;
-        let base = j * n_out + c0;
-        let row = if base + LANES <= w.len() {
-            f32x8::load(&w[base..])
-        } else {
-            let mut padded = [0.0f32; LANES];
-            for (p, &v) in padded.iter_mut().zip(&w[base..(j + 1) * n_out]) {
-                *p = v;
-            }
-            f32x8::from(padded)
-        };
-        acc = row.mul_add(f32x8::splat(x[j]), acc);
+        acc = overhang_row(w, j, n_out, c0).mul_add(f32x8::splat(x[j]), acc);
     }
     z[c0..].copy_from_slice(&acc.as_array()[..n_out - c0]);
 }
