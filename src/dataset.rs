@@ -54,7 +54,29 @@ impl Dataset {
     /// + `labels_idx`: `u8`, 1-D `(n,)`, digits in `0..=9`
     ///
     /// Both are checked whole before anything is copied; the only allocations
-    /// are the two payloads, at their actual sizes.
+    /// are the two payloads, at their actual sizes. Needs no `std`: embed the
+    /// files with `include_bytes!` (as `examples/embedded.rs` does) or read
+    /// them any way you like.
+    ///
+    /// ```
+    /// use dlr::idx::{self, IdxError, IdxType};
+    /// use dlr::Dataset;
+    ///
+    /// // Two 2×2 images labelled 1 and 7, as the bytes of two IDX files.
+    /// let images = idx::write(IdxType::U8, &[2, 2, 2], &[0, 255, 0, 0, 9, 0, 0, 80]);
+    /// let labels = idx::write(IdxType::U8, &[2], &[1, 7]);
+    /// let data = Dataset::from_idx(&images, &labels)?;
+    /// assert_eq!((data.len(), data.shape()), (2, (2, 2)));
+    /// assert_eq!((data.image(1), data.label(1)), (&[9, 0, 0, 80][..], 7));
+    ///
+    /// // Labels must be digits, and as many as the images.
+    /// let bad = idx::write(IdxType::U8, &[2], &[1, 12]);
+    /// assert_eq!(
+    ///     Dataset::from_idx(&images, &bad),
+    ///     Err(IdxError::LabelOutOfRange { index: 1, value: 12 })
+    /// );
+    /// # Ok::<(), IdxError>(())
+    /// ```
     pub fn from_idx(images_idx: &[u8], labels_idx: &[u8]) -> Result<Self, IdxError> {
         let (rows, cols, image_header, label_header) = Self::validate_idx(images_idx, labels_idx)?;
         // After validation the payloads are exactly the bytes past the headers.

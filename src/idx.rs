@@ -2,9 +2,10 @@
 //!
 //! Nothing here is hot: a file is parsed once. [`parse`] borrows the payload
 //! and never allocates from a declared size, so a hostile header costs only
-//! its own bytes (the `dims` list is at most 255 entries, and only read once
-//! the bytes holding it are known to be there). Every length is checked with
-//! checked arithmetic before a slice is taken; no input makes it panic.
+//! its own bytes: the `dims` list, at most 255 entries (2 KiB), allocated
+//! only once the bytes holding it are known to be there. Every length is
+//! checked with checked arithmetic before a slice is taken; no input makes it
+//! panic.
 //!
 //! Layout, all big-endian:
 //!
@@ -378,6 +379,24 @@ pub fn parse_header(bytes: &[u8]) -> Result<IdxHeader, IdxError> {
 /// Parses a whole IDX array: header, then exactly the data it declares.
 ///
 /// Borrows the data; allocates only the `dims` list.
+///
+/// ```
+/// use dlr::idx::{self, IdxError, IdxType};
+///
+/// // A 2×3 array of big-endian i16, as an IDX file's bytes.
+/// let values = [1i16, -2, 3, -4, 5, -6];
+/// let data: Vec<u8> = values.iter().flat_map(|v| v.to_be_bytes()).collect();
+/// let bytes = idx::write(IdxType::I16, &[2, 3], &data);
+/// let array = idx::parse(&bytes)?;
+/// assert_eq!(array.header.dtype, IdxType::I16);
+/// assert_eq!(array.header.dims, [2, 3]);
+/// assert_eq!(array.to_f64_vec(), [1.0, -2.0, 3.0, -4.0, 5.0, -6.0]);
+///
+/// // A byte short: a typed error, never a panic.
+/// let short = idx::parse(&bytes[..bytes.len() - 1]);
+/// assert_eq!(short, Err(IdxError::Truncated { expected: 12, found: 11 }));
+/// # Ok::<(), IdxError>(())
+/// ```
 pub fn parse(bytes: &[u8]) -> Result<IdxArray<'_>, IdxError> {
     let header = parse_header(bytes)?;
     let expected = header.payload_len().ok_or(IdxError::DimensionOverflow)?;

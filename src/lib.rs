@@ -44,9 +44,33 @@
 //! `RUSTFLAGS="-C target-cpu=x86-64-v3"`, or it gets the SSE2 baseline.
 //! [`simd::simd_path`] names the path that was compiled in.
 //!
+//! ## Training in a few lines
+//! ```
+//! use dlr::train::{train, TrainConfig};
+//! use dlr::{Dataset, Network, Optimizer, OptimizerConfig, OptimizerKind};
+//!
+//! // Ten 2×5 images, image c lights pixel c and is labelled c.
+//! let images = (0..100).map(|i| if i % 10 == i / 10 { 255 } else { 0 }).collect();
+//! let data = Dataset::from_parts(images, (0..10).collect(), 2, 5)?;
+//! let mut net = Network::new(&[10, 16, 10], 42);
+//! let mut opt = Optimizer::new(&OptimizerConfig::new(OptimizerKind::Dlr), &net);
+//! let config = TrainConfig { target: 1.0, max_epochs: 100.0, eval_every: 10, ..Default::default() };
+//! let report = train(&mut net, &mut opt, &data, &data, &config, |_| {});
+//! assert!(report.reached);
+//! let model_file: Vec<u8> = net.to_bytes();
+//! # Ok::<(), dlr::idx::IdxError>(())
+//! ```
+//!
 //! ## Features
-//! `std` (default) adds files, gzip, downloads, clocks and the `dlr` program.
-//! Without it the crate is `no_std` + `alloc`.
+//! `std` (default) adds files, gzip, downloads, threads, clocks, plots and
+//! the `dlr` program. Without it (`default-features = false`) the crate is
+//! `no_std` + `alloc` and depends only on `wide`, `matrixmultiply`,
+//! `rand_core`, `rand_pcg` and `libm`: the kernels, the network, every
+//! optimizer, the trainer, IDX parsing from bytes ([`idx`],
+//! [`Dataset::from_idx`]) and the model file ([`Network::to_bytes`],
+//! [`Network::from_bytes`]) all work. `examples/embedded.rs` is a `no_std`,
+//! `no_main` program over libc that trains, saves, reloads and evaluates a
+//! network in a binary of about 60 KB (README, "Embedding").
 #![cfg_attr(not(feature = "std"), no_std)]
 #![warn(missing_docs)]
 
@@ -54,6 +78,7 @@ extern crate alloc;
 
 #[cfg(feature = "std")]
 pub mod bench;
+pub mod checkpoint;
 pub mod dataset;
 pub mod gemm;
 pub mod idx;
@@ -63,8 +88,14 @@ pub mod mnist;
 pub mod model;
 pub mod network;
 pub mod optim;
+#[cfg(feature = "std")]
+pub mod report;
+#[cfg(feature = "std")]
+pub mod repro;
 pub mod rng;
 pub mod simd;
+#[cfg(feature = "std")]
+pub mod sweep;
 pub mod train;
 
 pub use dataset::Dataset;

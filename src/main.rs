@@ -10,7 +10,7 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand};
 use dlr::network::Network;
 use dlr::optim::{Optimizer, OptimizerConfig, OptimizerKind};
-use dlr::train::{train, Event, TrainConfig};
+use dlr::train::{Event, TrainConfig, Trainer};
 
 /// Exit code for bad usage or bad input.
 const EXIT_BAD_INPUT: u8 = 2;
@@ -40,6 +40,74 @@ enum Command {
         #[arg(long, default_value = "data/mnist")]
         dir: PathBuf,
     },
+    /// Run a grid of trainings in parallel, one JSON line per run appended to --out (resumable).
+    Sweep(SweepArgs),
+    /// Merge sweep JSONL files into Markdown/CSV tables and SVG plots.
+    Report(ReportArgs),
+    /// Reproduce the paper's Figures 1-3 (sweeps, tables, plots) into --out.
+    Repro(ReproArgs),
+}
+
+#[derive(Args, Debug)]
+struct SweepArgs {
+    /// Grid file, TOML (*.toml) or JSON (anything else).
+    #[arg(long, conflicts_with = "preset")]
+    grid: Option<PathBuf>,
+    /// A named grid (see --list-presets).
+    #[arg(long)]
+    preset: Option<String>,
+    /// Print the presets and exit.
+    #[arg(long)]
+    list_presets: bool,
+    /// Append one JSON line per finished run here; runs already in it are skipped.
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Concurrent trainings (threads), 0 = one per core.
+    #[arg(long, default_value_t = 0)]
+    jobs: usize,
+    /// Run only slice i of n (0 <= i < n): runs whose grid index is i mod n.
+    #[arg(long, value_parser = dlr::sweep::parse_shard)]
+    shard: Option<(usize, usize)>,
+    /// Threads that evaluate the test set inside each training.
+    #[arg(long, default_value_t = 1)]
+    eval_threads: usize,
+    /// Print the keys of the runs of this shard, one per line, and exit.
+    #[arg(long)]
+    list: bool,
+    /// Directory with the four MNIST files (else $DLR_DATA, else data/mnist).
+    #[arg(long)]
+    data: Option<PathBuf>,
+    /// No line per finished run on stderr.
+    #[arg(long)]
+    quiet: bool,
+}
+
+#[derive(Args, Debug)]
+struct ReportArgs {
+    /// JSONL files written by `dlr sweep`.
+    files: Vec<PathBuf>,
+    /// Directory for report.md, best.csv, configs.csv and the SVG plots.
+    #[arg(long, default_value = "report")]
+    out: PathBuf,
+}
+
+#[derive(Args, Debug)]
+struct ReproArgs {
+    /// Small grids and few seeds: minutes instead of hours.
+    #[arg(long)]
+    quick: bool,
+    /// Output directory (results are resumed from the JSONL files in it).
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Concurrent trainings, 0 = one per core.
+    #[arg(long, default_value_t = 0)]
+    jobs: usize,
+    /// Only these figures, comma-separated (1, 2, 3).
+    #[arg(long, value_delimiter = ',', default_value = "1,2,3")]
+    figures: Vec<u8>,
+    /// Directory with the four MNIST files (else $DLR_DATA, else data/mnist).
+    #[arg(long)]
+    data: Option<PathBuf>,
 }
 
 #[derive(Args, Debug)]
@@ -96,6 +164,16 @@ struct TrainArgs {
     /// Write the final model here.
     #[arg(long)]
     save: Option<PathBuf>,
+    /// Keep a checkpoint here (atomically replaced): at the start, every
+    /// --checkpoint-every samples and at the end.
+    #[arg(long)]
+    checkpoint: Option<PathBuf>,
+    /// Samples between checkpoints [default: 10000].
+    #[arg(long)]
+    checkpoint_every: Option<u64>,
+    /// Go on from this checkpoint; the options must be those of the run that wrote it.
+    #[arg(long)]
+    resume: Option<PathBuf>,
     /// Print one JSON object as the last line of stdout.
     #[arg(long)]
     json: bool,
@@ -174,6 +252,9 @@ fn main() -> ExitCode {
         Command::Fetch { dir } => dlr::mnist::fetch(&dir, &dlr::mnist::mirrors())
             .map(|()| println!("MNIST is in {}", dir.display()))
             .map_err(|e| Failure::bad_input(e.to_string())),
+        Command::Sweep(args) => run_sweep(&args),
+        Command::Report(args) => run_report(&args),
+        Command::Repro(args) => run_repro(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -315,12 +396,164 @@ fn check_train_args(args: &TrainArgs) -> Result<(), Failure> {
             )));
         }
     }
+    if args.checkpoint_every.is_some() && args.checkpoint.is_none() {
+        return Err(Failure::bad_input(
+            "--checkpoint-every needs --checkpoint PATH",
+        ));
+    }
+    if args.checkpoint_every == Some(0) {
+        return Err(Failure::bad_input("--checkpoint-every must be at least 1"));
+    }
+    if let Some(path) = &args.checkpoint {
+        let parent = path
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        if !parent.is_dir() || path.file_name().is_none() {
+            return Err(Failure::bad_input(format!(
+                "{}: cannot write a checkpoint there: directory {} does not exist",
+                path.display(),
+                parent.display()
+            )));
+        }
+        // A run never replaces a checkpoint it did not start from.
+        if path.exists() && !resumes_from(args, path) {
+            return Err(Failure::bad_input(format!(
+                "{}: a checkpoint is already there; continue it with --resume {0}, or remove it",
+                path.display()
+            )));
+        }
+    }
     Ok(())
+}
+
+/// Whether `--resume` names the file at `path` (`ck` and `./ck` alike).
+fn resumes_from(args: &TrainArgs, path: &Path) -> bool {
+    args.resume.as_deref().is_some_and(|resume| {
+        resume == path
+            || matches!(
+                (std::fs::canonicalize(resume), std::fs::canonicalize(path)),
+                (Ok(a), Ok(b)) if a == b
+            )
+    })
+}
+
+/// Samples between checkpoints when `--checkpoint-every` is not given.
+const DEFAULT_CHECKPOINT_EVERY: u64 = 10_000;
+
+/// Fails with one line naming `path` unless the options of `args` are those
+/// the checkpoint was written with (all but --eval-every, --eval-threads,
+/// --data, --save, --checkpoint*, --json, which never change the weights).
+fn check_resume_args(
+    args: &TrainArgs,
+    config: &OptimizerConfig,
+    path: &Path,
+    ck: &dlr::checkpoint::Checkpoint,
+) -> Result<(), Failure> {
+    let contradiction = |flag: &str, ours: String, theirs: String| {
+        Failure::bad_input(format!(
+            "{}: {flag} {ours} contradicts the checkpoint ({flag} {theirs})",
+            path.display()
+        ))
+    };
+    let theirs = ck.opt.config();
+    if theirs.kind != config.kind {
+        return Err(contradiction(
+            "--optimizer",
+            config.kind.to_string(),
+            theirs.kind.to_string(),
+        ));
+    }
+    for ((flag, ours), (_, stored)) in config
+        .used_parameters()
+        .into_iter()
+        .zip(theirs.used_parameters())
+    {
+        if ours.to_bits() != stored.to_bits() {
+            return Err(contradiction(flag, ours.to_string(), stored.to_string()));
+        }
+    }
+    let sizes = ck.net.sizes();
+    let hidden = &sizes[1..sizes.len() - 1];
+    if hidden != args.hidden.as_slice() || sizes.last() != Some(&10) {
+        return Err(contradiction(
+            "--hidden",
+            hidden_text(&args.hidden),
+            format!("{}, layers {}", hidden_text(hidden), hidden_text(&sizes)),
+        ));
+    }
+    let c = &ck.config;
+    if c.seed != args.seed {
+        return Err(contradiction(
+            "--seed",
+            args.seed.to_string(),
+            c.seed.to_string(),
+        ));
+    }
+    if c.batch != args.batch {
+        return Err(contradiction(
+            "--batch",
+            args.batch.to_string(),
+            c.batch.to_string(),
+        ));
+    }
+    if ck.init_scale.to_bits() != args.init_scale.to_bits() {
+        return Err(contradiction(
+            "--init-scale",
+            args.init_scale.to_string(),
+            ck.init_scale.to_string(),
+        ));
+    }
+    if c.target.to_bits() != args.target.to_bits() {
+        return Err(contradiction(
+            "--target",
+            args.target.to_string(),
+            c.target.to_string(),
+        ));
+    }
+    if c.max_epochs.to_bits() != args.max_epochs.to_bits() {
+        return Err(contradiction(
+            "--max-epochs",
+            args.max_epochs.to_string(),
+            c.max_epochs.to_string(),
+        ));
+    }
+    Ok(())
+}
+
+/// Writes `trainer`'s checkpoint to `path` atomically and returns the
+/// samples it holds; writes nothing when the weights are not finite (the
+/// trainer then stops as diverged, and the last good checkpoint stays).
+fn write_checkpoint(trainer: &mut Trainer<'_>, path: &Path) -> Result<Option<u64>, Failure> {
+    let Some(ck) = trainer.checkpoint() else {
+        return Ok(None);
+    };
+    dlr::checkpoint::write_atomically(path, &ck.to_bytes()).map_err(|e| {
+        Failure::bad_input(format!(
+            "{}: cannot write the checkpoint: {}",
+            path.display(),
+            e.to_string()
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ")
+        ))
+    })?;
+    Ok(Some(ck.progress.samples))
 }
 
 fn run_train(args: &TrainArgs) -> Result<(), Failure> {
     check_train_args(args)?;
     let config = optimizer_config(args)?;
+    // The checkpoint before the data: a bad one fails at once.
+    let resumed = match &args.resume {
+        Some(path) => {
+            let ck =
+                dlr::checkpoint::read_file(path).map_err(|e| Failure::bad_input(e.to_string()))?;
+            check_resume_args(args, &config, path, &ck)?;
+            Some((path, ck))
+        }
+        None => None,
+    };
     let interactive = std::io::stderr().is_terminal();
     let mnist = dlr::mnist::load(args.data.as_deref(), interactive)
         .map_err(|e| Failure::bad_input(e.to_string()))?;
@@ -329,44 +562,80 @@ fn run_train(args: &TrainArgs) -> Result<(), Failure> {
     let mut sizes = vec![train_set.pixels()];
     sizes.extend(&args.hidden);
     sizes.push(10);
-    let mut net = Network::with_init_scale(&sizes, args.seed, args.init_scale);
-    let mut opt = Optimizer::new(&config, &net);
-    let train_config = TrainConfig {
-        target: args.target,
-        max_epochs: args.max_epochs,
-        eval_every: args.eval_every,
-        batch: args.batch,
-        seed: args.seed,
-        eval_threads: args.eval_threads,
+    let mut trainer = match resumed {
+        Some((path, ck)) => {
+            let mut trainer = Trainer::from_checkpoint(ck, train_set, test_set)
+                .map_err(|e| Failure::bad_input(format!("{}: {e}", path.display())))?;
+            trainer.set_eval(args.eval_every, args.eval_threads);
+            trainer
+        }
+        None => {
+            let net = Network::with_init_scale(&sizes, args.seed, args.init_scale);
+            let opt = Optimizer::new(&config, &net);
+            let train_config = TrainConfig {
+                target: args.target,
+                max_epochs: args.max_epochs,
+                eval_every: args.eval_every,
+                batch: args.batch,
+                seed: args.seed,
+                eval_threads: args.eval_threads,
+            };
+            let mut trainer = Trainer::new(net, opt, train_set, test_set, &train_config);
+            trainer.set_init_scale(args.init_scale);
+            trainer
+        }
     };
 
-    let total = (args.max_epochs * train_set.len() as f64).ceil() as u64;
     let bar = interactive.then(|| {
-        let bar = indicatif::ProgressBar::new(total);
+        let bar = indicatif::ProgressBar::new(trainer.total_samples());
         if let Ok(style) = indicatif::ProgressStyle::with_template(
             "{bar:40} {pos}/{len} samples  {msg}  [{elapsed}]",
         ) {
             bar.set_style(style);
         }
+        bar.set_position(trainer.samples());
         bar
     });
-    let report = train(
-        &mut net,
-        &mut opt,
-        train_set,
-        test_set,
-        &train_config,
-        |event| {
-            let Event::Eval { samples, accuracy } = *event;
-            if let Some(bar) = &bar {
-                bar.set_position(samples);
-                bar.set_message(format!("test accuracy {:.2} %", 100.0 * accuracy));
+    let on_event = |event: &Event| {
+        let Event::Eval { samples, accuracy } = *event;
+        if let Some(bar) = &bar {
+            bar.set_position(samples);
+            bar.set_message(format!("test accuracy {:.2} %", 100.0 * accuracy));
+        }
+    };
+    // With --checkpoint: one at the start (so a run killed at any moment
+    // can be resumed), one every --checkpoint-every samples, one at the end.
+    let every = args.checkpoint_every.unwrap_or(DEFAULT_CHECKPOINT_EVERY);
+    // Samples of the last checkpoint at --checkpoint, for the divergence message.
+    let mut kept = None;
+    if let Some(path) = &args.checkpoint {
+        if resumes_from(args, path) {
+            kept = Some(trainer.samples());
+        } else {
+            kept = write_checkpoint(&mut trainer, path)?;
+        }
+    }
+    loop {
+        let until = match &args.checkpoint {
+            Some(_) => (trainer.samples() / every)
+                .saturating_add(1)
+                .saturating_mul(every),
+            None => u64::MAX,
+        };
+        trainer.run_until(until, on_event);
+        if let Some(path) = &args.checkpoint {
+            if trainer.report().diverged_at.is_none() {
+                kept = write_checkpoint(&mut trainer, path)?.or(kept);
             }
-        },
-    );
+        }
+        if trainer.is_finished() {
+            break;
+        }
+    }
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }
+    let (net, _, report) = trainer.into_parts();
 
     if let Some(path) = &args.save {
         save_atomically(path, &net.to_bytes()).map_err(|e| {
@@ -437,7 +706,14 @@ fn run_train(args: &TrainArgs) -> Result<(), Failure> {
     match report.diverged_at {
         Some(step) => Err(Failure {
             code: EXIT_DIVERGED,
-            message: format!("training diverged at step {step}: loss or weights became NaN/Inf (try a smaller --lr)"),
+            message: match (&args.checkpoint, kept) {
+                (Some(path), Some(samples)) => format!(
+                    "training diverged at step {step}: loss or weights became NaN/Inf (try a smaller --lr); \
+                     the last good checkpoint ({samples} samples) stays in {}",
+                    path.display()
+                ),
+                _ => format!("training diverged at step {step}: loss or weights became NaN/Inf (try a smaller --lr)"),
+            },
         }),
         None => Ok(()),
     }
@@ -467,22 +743,129 @@ fn hidden_text(hidden: &[usize]) -> String {
         .join(",")
 }
 
-/// Writes `bytes` to a temporary file beside `path`, syncs it, then renames
-/// it over `path`: a reader sees the old file or the new one, never half.
+/// Writes `bytes` to a temporary file beside `path`, syncs it, renames it
+/// over `path` and syncs the directory: a reader sees the old file or the
+/// new one, never half.
 fn save_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let file_name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let tmp = path.with_file_name(format!(".{file_name}.tmp-{}", std::process::id()));
-    let result = (|| {
-        let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
-        std::fs::rename(&tmp, path)
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
+    dlr::checkpoint::write_atomically(path, bytes)
+}
+
+fn jobs_or_cores(jobs: usize) -> usize {
+    match jobs {
+        0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
+        j => j,
     }
-    result
+}
+
+fn run_sweep(args: &SweepArgs) -> Result<(), Failure> {
+    if args.list_presets {
+        for (name, what) in dlr::sweep::PRESETS {
+            println!("{name:<12} {what}");
+        }
+        return Ok(());
+    }
+    let grid = match (&args.grid, &args.preset) {
+        (Some(path), _) => dlr::sweep::Grid::from_file(path),
+        (None, Some(name)) => dlr::sweep::preset(name),
+        (None, None) => {
+            return Err(Failure::bad_input(
+                "give --grid FILE or --preset NAME (see --list-presets)",
+            ))
+        }
+    }
+    .map_err(|e| Failure::bad_input(e.to_string()))?;
+    let (index, count) = args.shard.unwrap_or((0, 1));
+    let runs = grid.shard(index, count);
+    if args.list {
+        for r in &runs {
+            println!("{}", r.key());
+        }
+        return Ok(());
+    }
+    let Some(out) = &args.out else {
+        return Err(Failure::bad_input("--out FILE is required"));
+    };
+    let interactive = std::io::stderr().is_terminal();
+    let mnist = dlr::mnist::load(args.data.as_deref(), interactive)
+        .map_err(|e| Failure::bad_input(e.to_string()))?;
+    let opts = dlr::sweep::SweepOptions {
+        jobs: jobs_or_cores(args.jobs),
+        eval_threads: args.eval_threads.max(1),
+        out: out.clone(),
+    };
+    let quiet = args.quiet;
+    let summary = dlr::sweep::run_sweep(
+        &grid.name,
+        &runs,
+        &mnist.train,
+        &mnist.test,
+        &opts,
+        |k, n, run, report| {
+            if !quiet {
+                let what = match (report.diverged_at, report.reached) {
+                    (Some(step), _) => format!("diverged at step {step}"),
+                    (None, true) => format!("{:.3} epochs", report.epochs),
+                    (None, false) => format!("missed ({:.2} %)", 100.0 * report.test_accuracy),
+                };
+                eprintln!("[{k}/{n}] {}: {what}", run.key());
+            }
+        },
+    )
+    .map_err(|e| Failure::bad_input(e.to_string()))?;
+    println!(
+        "sweep {} shard {index}/{count}: {} runs, {} already in {}, {} trained ({} reached the target, {} diverged)",
+        grid.name,
+        summary.total,
+        summary.skipped,
+        out.display(),
+        summary.done,
+        summary.reached,
+        summary.diverged
+    );
+    Ok(())
+}
+
+fn run_report(args: &ReportArgs) -> Result<(), Failure> {
+    if args.files.is_empty() {
+        return Err(Failure::bad_input(
+            "give the JSONL files of one or more sweeps: dlr report FILES... [--out DIR]",
+        ));
+    }
+    let records =
+        dlr::report::read_records(&args.files).map_err(|e| Failure::bad_input(e.to_string()))?;
+    let files = dlr::report::write_report(&records, &args.out)
+        .map_err(|e| Failure::bad_input(e.to_string()))?;
+    let stats = dlr::report::config_stats(&records);
+    print!(
+        "{}",
+        dlr::report::best_markdown(&dlr::report::best_configs(&stats))
+    );
+    for f in &files.files {
+        eprintln!("wrote {}", f.display());
+    }
+    Ok(())
+}
+
+fn run_repro(args: &ReproArgs) -> Result<(), Failure> {
+    if let Some(f) = args.figures.iter().find(|f| !(1..=3).contains(*f)) {
+        return Err(Failure::bad_input(format!(
+            "--figures: there is no figure {f} (expected 1, 2, 3)"
+        )));
+    }
+    let Some(out) = &args.out else {
+        return Err(Failure::bad_input("--out DIR is required"));
+    };
+    let interactive = std::io::stderr().is_terminal();
+    let mnist = dlr::mnist::load(args.data.as_deref(), interactive)
+        .map_err(|e| Failure::bad_input(e.to_string()))?;
+    let config = dlr::repro::ReproConfig {
+        quick: args.quick,
+        out: out.clone(),
+        jobs: jobs_or_cores(args.jobs),
+        figures: args.figures.clone(),
+    };
+    dlr::repro::run(&config, &mnist.train, &mnist.test, |msg| eprintln!("{msg}"))
+        .map_err(|e| Failure::bad_input(e.to_string()))?;
+    println!("results in {}", out.display());
+    Ok(())
 }

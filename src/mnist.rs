@@ -11,6 +11,15 @@
 //! Untrusted sizes: a gzip stream is decoded only as far as its IDX header
 //! says it should go (plus one byte, to notice more), and never past
 //! [`MAX_FILE_BYTES`], so a small `.gz` cannot expand into all of memory.
+//!
+//! Allocation bound of [`read_idx_file`]: a plain file costs its own size
+//! (at most [`MAX_FILE_BYTES`]); a gzip stream costs one buffer of at most
+//! twice the bytes it decodes, which are at most the header's declared size
+//! plus one (and at most `MAX_FILE_BYTES + 1`), plus about 100 KiB of
+//! decoder state. A header that declares more than its stream holds costs
+//! what the stream holds, not what it declares; one that declares more than
+//! `MAX_FILE_BYTES`, or dimensions whose product overflows, is refused after
+//! its own bytes. `tests/hostile_idx.rs` measures these bounds.
 
 use std::fmt;
 use std::fs::{self, File};
@@ -414,6 +423,13 @@ pub fn read_idx_file(path: &Path) -> Result<Vec<u8>, DataError> {
         });
     }
     Ok(bytes)
+}
+
+/// The gzip path of [`read_idx_file`] on bytes in memory (fuzzing, tests):
+/// decodes `gz` no further than its IDX header declares plus one byte.
+/// Errors name the path `<memory>`.
+pub fn decode_idx_gzip(gz: &[u8]) -> Result<Vec<u8>, DataError> {
+    read_gzip_bounded(Path::new("<memory>"), MultiGzDecoder::new(gz))
 }
 
 /// Decodes an IDX array from a gzip stream without letting it expand past the

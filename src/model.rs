@@ -53,6 +53,18 @@ impl fmt::Display for ModelError {
 
 impl Network {
     /// The model file's bytes (format in [`crate::model`]).
+    ///
+    /// ```
+    /// use dlr::model::{ModelError, MAGIC};
+    /// use dlr::Network;
+    ///
+    /// let net = Network::new(&[3, 2], 7);
+    /// let bytes = net.to_bytes();
+    /// // Magic, version, count 16 + sizes 2·4 + weights 3·2·4 + CRC 4.
+    /// assert_eq!((&bytes[..8], bytes.len()), (&MAGIC[..], 52));
+    /// assert_eq!(Network::from_bytes(&bytes)?, net); // bit-exact
+    /// # Ok::<(), ModelError>(())
+    /// ```
     pub fn to_bytes(&self) -> Vec<u8> {
         let sizes = self.sizes();
         let mut out = Vec::with_capacity(20 + 4 * sizes.len() + 4 * self.n_weights());
@@ -73,6 +85,20 @@ impl Network {
     }
 
     /// Reads a model file's bytes. Allocates only what the bytes hold.
+    ///
+    /// Every malformed input is an error, checked before the weights are
+    /// copied: truncation, bad magic, another version, impossible shapes,
+    /// trailing bytes, and any flipped bit (CRC-32).
+    ///
+    /// ```
+    /// use dlr::model::ModelError;
+    /// use dlr::Network;
+    ///
+    /// let mut bytes = Network::new(&[3, 2], 7).to_bytes();
+    /// bytes[30] ^= 0x10; // one bit of a weight
+    /// assert_eq!(Network::from_bytes(&bytes), Err(ModelError::ChecksumMismatch));
+    /// assert_eq!(Network::from_bytes(&bytes[..40]), Err(ModelError::Truncated));
+    /// ```
     pub fn from_bytes(bytes: &[u8]) -> Result<Network, ModelError> {
         let mut r = Reader { bytes, pos: 0 };
         if r.take(8)? != MAGIC {

@@ -180,6 +180,27 @@ impl Network {
 
     /// One online step on `(image, label)`: forward, backward, update every
     /// layer. Returns the loss before the update.
+    ///
+    /// The building block of a training loop of your own (no `std` needed):
+    ///
+    /// ```
+    /// use dlr::network::Workspace;
+    /// use dlr::{Network, Optimizer, OptimizerConfig, OptimizerKind};
+    ///
+    /// // Four 2×2 images: image k lights pixel k and is labelled k.
+    /// let images = [[255, 0, 0, 0], [0, 255, 0, 0], [0, 0, 255, 0], [0, 0, 0, 255u8]];
+    /// let mut net = Network::new(&[4, 8, 4], 1);
+    /// let mut opt = Optimizer::new(&OptimizerConfig::new(OptimizerKind::Dlr), &net);
+    /// let mut ws = Workspace::new(&net); // scratch buffers, reused by every step
+    /// let first = net.train_step(&mut ws, &mut opt, &images[0], 0);
+    /// for _ in 0..200 {
+    ///     for (label, image) in images.iter().enumerate() {
+    ///         net.train_step(&mut ws, &mut opt, image, label);
+    ///     }
+    /// }
+    /// assert!(net.train_step(&mut ws, &mut opt, &images[0], 0) < first);
+    /// assert!((0..4).all(|k| net.predict(&mut ws, &images[k]) == k));
+    /// ```
     pub fn train_step(
         &mut self,
         ws: &mut Workspace,

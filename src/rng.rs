@@ -1,6 +1,10 @@
 //! Seeded, portable randomness: `Pcg64Mcg` plus the few distributions we need,
 //! written here so that no upstream change of a distribution can change a
 //! training run (rand's `shuffle` and ranges changed their streams in 0.9).
+//!
+//! The generator's whole state is one odd `u128` ([`Rng::state`],
+//! [`Rng::from_state`]): a checkpoint stores it, and the stream continues
+//! exactly where it stopped.
 
 use rand_core::{Rng as _, SeedableRng};
 use rand_pcg::Pcg64Mcg;
@@ -13,6 +17,18 @@ impl Rng {
     /// A generator seeded from `seed`.
     pub fn new(seed: u64) -> Self {
         Self(Pcg64Mcg::seed_from_u64(seed))
+    }
+
+    /// The generator's state: a 128-bit multiplicative congruential state,
+    /// always odd. [`Rng::from_state`] continues the stream from it.
+    pub fn state(&self) -> u128 {
+        self.0.state()
+    }
+
+    /// The generator in state `state`, as [`Rng::state`] returned it;
+    /// `None` for an even value, which no generator is ever in.
+    pub fn from_state(state: u128) -> Option<Self> {
+        (state & 1 == 1).then(|| Self(Pcg64Mcg::new(state)))
     }
 
     /// Next 64 random bits.

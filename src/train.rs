@@ -1,12 +1,19 @@
 //! The trainer: epochs of shuffled samples (online or mini-batch), test
 //! accuracy every `eval_every` samples, stop at the target accuracy, at the
-//! sample budget, or on a non-finite loss.
+//! sample budget, or on a non-finite loss or weights.
+//!
+//! [`train`] runs a whole training; [`Trainer`] is the same run as a state
+//! machine that can stop between any two steps, write a
+//! [`Checkpoint`] and go on from it exactly.
 
 use alloc::vec::Vec;
 
+use crate::checkpoint::{
+    next_eval_after, Checkpoint, CheckpointError, DataFingerprint, Progress, MAX_COUNT,
+};
 use crate::dataset::Dataset;
-use crate::network::{BatchWorkspace, Network, Workspace};
-use crate::optim::Optimizer;
+use crate::network::{BatchWorkspace, Network, Workspace, DEFAULT_INIT_SCALE};
+use crate::optim::{Optimizer, Sgd};
 use crate::rng::Rng;
 
 /// How to train.
@@ -84,102 +91,461 @@ fn shuffle_seed(seed: u64) -> u64 {
 /// Each epoch visits a fresh permutation of the training set drawn from
 /// `config.seed`. The same network, optimizer, data and config give
 /// bit-identical weights (per build configuration), whatever `eval_every` is:
-/// evaluation never changes the training state.
+/// evaluation never changes the training state. A [`Trainer`] runs the same
+/// steps and can stop, checkpoint and resume between any two of them.
+///
+/// `net` and `opt` move into a trainer and back; should `on_event` panic,
+/// they are left as a 1-1 network and an SGD optimizer.
 pub fn train(
     net: &mut Network,
     opt: &mut Optimizer,
     train_set: &Dataset,
     test_set: &Dataset,
     config: &TrainConfig,
-    mut on_event: impl FnMut(&Event),
+    on_event: impl FnMut(&Event),
 ) -> TrainReport {
-    let n = train_set.len();
-    let total = if n == 0 {
+    // Move the network and optimizer into the trainer and back; the
+    // placeholders cost a few bytes.
+    let net_in = core::mem::replace(net, Network::new(&[1, 1], 0));
+    let opt_in = core::mem::replace(opt, Optimizer::Sgd(Sgd::new(1.0)));
+    let mut trainer = Trainer::new(net_in, opt_in, train_set, test_set, config);
+    trainer.run(on_event);
+    let (net_out, opt_out, report) = trainer.into_parts();
+    *net = net_out;
+    *opt = opt_out;
+    report
+}
+
+/// A training run as a state machine: [`Trainer::step`] takes one step (and
+/// evaluates when one is due), [`Trainer::run_until`] and [`Trainer::run`]
+/// take many, and between any two steps [`Trainer::checkpoint`] captures
+/// everything needed to go on, exactly, with [`Trainer::from_checkpoint`].
+///
+/// The steps are those of [`train`] (which is `Trainer::new(..).run(..)`):
+/// stopping, checkpointing and resuming never change the weights.
+///
+/// ```
+/// use dlr::checkpoint::Checkpoint;
+/// use dlr::train::{TrainConfig, Trainer};
+/// use dlr::{Dataset, Network, Optimizer, OptimizerConfig, OptimizerKind};
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let images: Vec<u8> = (0..100).map(|i| if i % 10 == i / 10 { 255 } else { 0 }).collect();
+/// let data = Dataset::from_parts(images, (0..10).collect(), 2, 5)?;
+/// let config = TrainConfig { target: 2.0, max_epochs: 30.0, eval_every: 10, ..TrainConfig::default() };
+/// let start = || {
+///     let net = Network::new(&[10, 16, 10], 42);
+///     let opt = Optimizer::new(&OptimizerConfig::new(OptimizerKind::Adam), &net);
+///     Trainer::new(net, opt, &data, &data, &config)
+/// };
+///
+/// // Stop after 123 samples and keep the state as bytes (a file, with
+/// // `dlr::checkpoint::write_atomically`)...
+/// let mut first = start();
+/// first.run_until(123, |_| {});
+/// let bytes = first.checkpoint().expect("finite weights").to_bytes();
+/// drop(first);
+/// // ... then go on from them, perhaps in another process.
+/// let mut resumed = Trainer::from_checkpoint(Checkpoint::from_bytes(&bytes)?, &data, &data)?;
+/// resumed.run(|_| {});
+///
+/// let mut uninterrupted = start();
+/// uninterrupted.run(|_| {});
+/// assert_eq!(resumed.network().to_bytes(), uninterrupted.network().to_bytes());
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Debug)]
+pub struct Trainer<'d> {
+    net: Network,
+    opt: Optimizer,
+    train_set: &'d Dataset,
+    test_set: &'d Dataset,
+    config: TrainConfig,
+    init_scale: f32,
+    // Samples in the budget: ⌈max_epochs · n⌉.
+    total: u64,
+    ws: Workspace,
+    bws: Option<BatchWorkspace>,
+    rng: Rng,
+    // (n,) this epoch's order; `pos` the next sample's place in it.
+    order: Vec<u32>,
+    pos: usize,
+    samples: u64,
+    steps: u64,
+    next_eval: u64,
+    // Reached, accuracy, seconds, divergence and history; `samples` and
+    // `epochs` are filled in by `report()`.
+    report: TrainReport,
+    done: bool,
+    clock: Clock,
+}
+
+/// Samples in a budget of `max_epochs` epochs of `n` samples.
+fn budget(max_epochs: f64, n: usize) -> u64 {
+    if n == 0 {
         0
     } else {
-        libm::ceil(config.max_epochs.max(0.0) * n as f64) as u64
-    };
-    let batch = config.batch.max(1);
-    let mut ws = Workspace::new(net);
-    let mut bws = (batch > 1).then(|| BatchWorkspace::new(net, batch));
-    let mut rng = Rng::new(shuffle_seed(config.seed));
-    let mut order: Vec<u32> = (0..n as u32).collect();
-    let mut report = TrainReport {
-        reached: false,
-        test_accuracy: 0.0,
-        samples: 0,
-        epochs: 0.0,
-        train_seconds: 0.0,
-        eval_seconds: 0.0,
-        diverged_at: None,
-        history: Vec::new(),
-    };
-    let mut clock = Clock::start();
-    let mut samples: u64 = 0;
-    let mut steps: u64 = 0;
-    let mut next_eval = if config.eval_every == 0 {
-        u64::MAX
-    } else {
-        config.eval_every as u64
-    };
-    let mut pos = n; // forces a shuffle before the first sample
-    'outer: while samples < total {
-        if pos >= n {
-            rng.shuffle(&mut order);
-            pos = 0;
+        libm::ceil(max_epochs.max(0.0) * n as f64) as u64
+    }
+}
+
+impl<'d> Trainer<'d> {
+    /// A run from the start: `net` and `opt` as they are, the shuffling
+    /// seeded from `config.seed`.
+    pub fn new(
+        net: Network,
+        opt: Optimizer,
+        train_set: &'d Dataset,
+        test_set: &'d Dataset,
+        config: &TrainConfig,
+    ) -> Self {
+        let n = train_set.len();
+        let next_eval = next_eval_after(0, config.eval_every as u64);
+        Self::assemble(
+            net,
+            opt,
+            train_set,
+            test_set,
+            config.clone(),
+            Rng::new(shuffle_seed(config.seed)),
+            (0..n as u32).collect(),
+            // Past the end: the first step shuffles.
+            n,
+            Counters {
+                samples: 0,
+                steps: 0,
+                next_eval,
+            },
+            TrainReport {
+                reached: false,
+                test_accuracy: 0.0,
+                samples: 0,
+                epochs: 0.0,
+                train_seconds: 0.0,
+                eval_seconds: 0.0,
+                diverged_at: None,
+                history: Vec::new(),
+            },
+        )
+    }
+
+    /// Goes on from `checkpoint` on the data it was made on (checked against
+    /// its fingerprint, and the network against the images' size and the
+    /// ten labels), when its step and sample counters are at most
+    /// [`MAX_COUNT`]. `eval_threads` starts at 0; see [`Trainer::set_eval`].
+    pub fn from_checkpoint(
+        checkpoint: Checkpoint,
+        train_set: &'d Dataset,
+        test_set: &'d Dataset,
+    ) -> Result<Self, CheckpointError> {
+        checkpoint
+            .data
+            .check(&DataFingerprint::of(train_set, test_set))?;
+        let net = &checkpoint.net;
+        if net.n_inputs() != train_set.pixels() || net.n_outputs() < 10 {
+            return Err(CheckpointError::OtherData("image size or label count"));
+        }
+        let Checkpoint {
+            config,
+            init_scale,
+            net,
+            opt,
+            progress: p,
+            ..
+        } = checkpoint;
+        let rng =
+            Rng::from_state(p.rng_state).ok_or(CheckpointError::BadField("generator state"))?;
+        let pos = usize::try_from(p.pos).map_err(|_| CheckpointError::BadField("position"))?;
+        // `from_bytes` checked these; a hand-built checkpoint may not be.
+        if p.order.len() != train_set.len() || pos > p.order.len() {
+            return Err(CheckpointError::BadField("shuffled order"));
+        }
+        // Counters that could overflow as the run goes on (found by fuzzing).
+        let opt_steps = match &opt {
+            Optimizer::Adam(o) => o.steps(),
+            Optimizer::Dlr(o) => o.steps(),
+            Optimizer::Sgd(_) | Optimizer::Nesterov(_) => 0,
+        };
+        if p.steps.max(p.samples).max(opt_steps) > MAX_COUNT {
+            return Err(CheckpointError::BadField("counters"));
+        }
+        if p.next_eval != next_eval_after(p.samples, config.eval_every as u64) {
+            return Err(CheckpointError::BadField("next evaluation"));
+        }
+        let mut trainer = Self::assemble(
+            net,
+            opt,
+            train_set,
+            test_set,
+            config,
+            rng,
+            p.order,
+            pos,
+            Counters {
+                samples: p.samples,
+                steps: p.steps,
+                next_eval: p.next_eval,
+            },
+            TrainReport {
+                reached: p.reached,
+                test_accuracy: p.test_accuracy,
+                samples: p.samples,
+                epochs: 0.0,
+                train_seconds: p.train_seconds,
+                eval_seconds: p.eval_seconds,
+                diverged_at: None,
+                history: p.history,
+            },
+        );
+        trainer.init_scale = init_scale;
+        Ok(trainer)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn assemble(
+        net: Network,
+        opt: Optimizer,
+        train_set: &'d Dataset,
+        test_set: &'d Dataset,
+        config: TrainConfig,
+        rng: Rng,
+        order: Vec<u32>,
+        pos: usize,
+        counters: Counters,
+        report: TrainReport,
+    ) -> Self {
+        let n = train_set.len();
+        let batch = config.batch.max(1);
+        let total = budget(config.max_epochs, n);
+        let ws = Workspace::new(&net);
+        // A step never takes more than the epoch holds.
+        let bws = (batch > 1).then(|| BatchWorkspace::new(&net, batch.min(n.max(1))));
+        let done = report.reached || counters.samples >= total;
+        Self {
+            net,
+            opt,
+            train_set,
+            test_set,
+            config,
+            init_scale: DEFAULT_INIT_SCALE,
+            total,
+            ws,
+            bws,
+            rng,
+            order,
+            pos,
+            samples: counters.samples,
+            steps: counters.steps,
+            next_eval: counters.next_eval,
+            report,
+            done,
+            clock: Clock::start(),
+        }
+    }
+
+    /// Records the scale the network was initialised with, for
+    /// [`Checkpoint::init_scale`] (default [`DEFAULT_INIT_SCALE`]).
+    pub fn set_init_scale(&mut self, init_scale: f32) {
+        self.init_scale = init_scale;
+    }
+
+    /// Changes how often the test set is evaluated and on how many threads.
+    /// Neither changes the weights, so a resumed run may use other values.
+    pub fn set_eval(&mut self, eval_every: usize, eval_threads: usize) {
+        self.config.eval_every = eval_every;
+        self.config.eval_threads = eval_threads;
+        self.next_eval = next_eval_after(self.samples, eval_every as u64);
+    }
+
+    /// The options of the run.
+    pub fn config(&self) -> &TrainConfig {
+        &self.config
+    }
+
+    /// The network as it is now.
+    pub fn network(&self) -> &Network {
+        &self.net
+    }
+
+    /// The optimizer as it is now.
+    pub fn optimizer(&self) -> &Optimizer {
+        &self.opt
+    }
+
+    /// Samples trained so far.
+    pub fn samples(&self) -> u64 {
+        self.samples
+    }
+
+    /// Steps taken so far.
+    pub fn steps(&self) -> u64 {
+        self.steps
+    }
+
+    /// Samples in the budget, `⌈max_epochs · n⌉`.
+    pub fn total_samples(&self) -> u64 {
+        self.total
+    }
+
+    /// True once training has stopped: target reached, budget spent, or
+    /// diverged.
+    pub fn is_finished(&self) -> bool {
+        self.done
+    }
+
+    /// The report so far.
+    pub fn report(&self) -> TrainReport {
+        let mut report = self.report.clone();
+        report.samples = self.samples;
+        let n = self.train_set.len();
+        report.epochs = if n == 0 {
+            0.0
+        } else {
+            self.samples as f64 / n as f64
+        };
+        report
+    }
+
+    /// The network, the optimizer and the final report.
+    pub fn into_parts(self) -> (Network, Optimizer, TrainReport) {
+        let report = self.report();
+        (self.net, self.opt, report)
+    }
+
+    /// One training step (and the evaluation, when one falls due). Returns
+    /// whether training goes on.
+    pub fn step(&mut self, mut on_event: impl FnMut(&Event)) -> bool {
+        if self.done || self.samples >= self.total {
+            self.done = true;
+            return false;
+        }
+        let n = self.train_set.len();
+        if self.pos >= n {
+            self.rng.shuffle(&mut self.order);
+            self.pos = 0;
         }
         // Step on up to `batch` samples, not past the epoch or the budget.
-        let take = batch.min(n - pos).min((total - samples) as usize);
-        let chunk = &order[pos..pos + take];
-        let loss = match bws.as_mut() {
-            Some(bws) if take > 1 => net.train_batch(bws, opt, train_set, chunk),
+        let batch = self.config.batch.max(1);
+        let take = batch
+            .min(n - self.pos)
+            .min((self.total - self.samples) as usize);
+        let chunk = &self.order[self.pos..self.pos + take];
+        let batched = take > 1 && self.bws.is_some();
+        let loss = match self.bws.as_mut() {
+            Some(bws) if take > 1 => {
+                self.net
+                    .train_batch(bws, &mut self.opt, self.train_set, chunk)
+            }
             _ => {
                 let i = chunk[0] as usize;
-                net.train_step(
-                    &mut ws,
-                    opt,
-                    train_set.image(i),
-                    train_set.label(i) as usize,
+                self.net.train_step(
+                    &mut self.ws,
+                    &mut self.opt,
+                    self.train_set.image(i),
+                    self.train_set.label(i) as usize,
                 )
             }
         };
         // A batch workspace steps its whole chunk; online steps one sample.
-        let done = if bws.is_some() && take > 1 { take } else { 1 };
-        pos += done;
-        samples += done as u64;
-        steps += 1;
+        let done = if batched { take } else { 1 };
+        self.pos += done;
+        self.samples += done as u64;
+        self.steps += 1;
         if !loss.is_finite() {
-            report.diverged_at = Some(steps);
-            break 'outer;
+            self.report.diverged_at = Some(self.steps);
+            self.done = true;
+            return false;
         }
-        if samples >= next_eval || samples == total {
-            report.train_seconds += clock.lap();
-            let accuracy = evaluate(net, &mut ws, test_set, config.eval_threads);
-            report.eval_seconds += clock.lap();
-            report.test_accuracy = accuracy;
-            report.history.push((samples, accuracy));
-            on_event(&Event::Eval { samples, accuracy });
-            while next_eval <= samples {
-                next_eval = next_eval.saturating_add(config.eval_every as u64);
+        if self.samples >= self.next_eval || self.samples == self.total {
+            self.report.train_seconds += self.clock.lap();
+            let accuracy = evaluate(
+                &self.net,
+                &mut self.ws,
+                self.test_set,
+                self.config.eval_threads,
+            );
+            self.report.eval_seconds += self.clock.lap();
+            self.report.test_accuracy = accuracy;
+            self.report.history.push((self.samples, accuracy));
+            on_event(&Event::Eval {
+                samples: self.samples,
+                accuracy,
+            });
+            self.next_eval = next_eval_after(self.samples, self.config.eval_every as u64);
+            if !self.net.is_finite() {
+                self.report.diverged_at = Some(self.steps);
+                self.done = true;
+                return false;
             }
-            if !net.is_finite() {
-                report.diverged_at = Some(steps);
-                break 'outer;
-            }
-            if accuracy >= config.target {
-                report.reached = true;
-                break 'outer;
+            if accuracy >= self.config.target {
+                self.report.reached = true;
+                self.done = true;
+                return false;
             }
         }
+        if self.samples >= self.total {
+            self.done = true;
+        }
+        !self.done
     }
-    report.train_seconds += clock.lap();
-    report.samples = samples;
-    report.epochs = if n == 0 {
-        0.0
-    } else {
-        samples as f64 / n as f64
-    };
-    report
+
+    /// Steps until `samples` samples are trained or training stops; returns
+    /// whether training goes on. The time spent counts as training time.
+    pub fn run_until(&mut self, samples: u64, mut on_event: impl FnMut(&Event)) -> bool {
+        self.clock = Clock::start();
+        while self.samples < samples && self.step(&mut on_event) {}
+        self.report.train_seconds += self.clock.lap();
+        !self.done
+    }
+
+    /// Steps until training stops.
+    pub fn run(&mut self, on_event: impl FnMut(&Event)) {
+        self.run_until(u64::MAX, on_event);
+    }
+
+    /// Everything needed to go on from here, or `None` when the weights are
+    /// not finite: then training is stopped as diverged at the current step
+    /// (a checkpoint of NaN weights is never made).
+    pub fn checkpoint(&mut self) -> Option<Checkpoint> {
+        if self.report.diverged_at.is_some() {
+            return None;
+        }
+        if !self.net.is_finite() {
+            self.report.diverged_at = Some(self.steps);
+            self.done = true;
+            return None;
+        }
+        Some(Checkpoint {
+            config: TrainConfig {
+                eval_threads: 0,
+                ..self.config.clone()
+            },
+            init_scale: self.init_scale,
+            data: DataFingerprint::of(self.train_set, self.test_set),
+            net: self.net.clone(),
+            opt: self.opt.clone(),
+            progress: Progress {
+                rng_state: self.rng.state(),
+                order: self.order.clone(),
+                pos: self.pos as u64,
+                samples: self.samples,
+                steps: self.steps,
+                next_eval: self.next_eval,
+                reached: self.report.reached,
+                test_accuracy: self.report.test_accuracy,
+                train_seconds: self.report.train_seconds,
+                eval_seconds: self.report.eval_seconds,
+                history: self.report.history.clone(),
+            },
+        })
+    }
+}
+
+/// The counters of a run.
+struct Counters {
+    samples: u64,
+    steps: u64,
+    next_eval: u64,
 }
 
 /// Test accuracy of `net` on `data`, on `threads` threads (0: one per core).
@@ -202,6 +568,7 @@ fn evaluate(net: &Network, ws: &mut Workspace, data: &Dataset, threads: usize) -
 }
 
 /// Wall-clock laps with `std`; zeros without.
+#[derive(Debug)]
 struct Clock {
     #[cfg(feature = "std")]
     last: std::time::Instant,

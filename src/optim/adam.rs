@@ -50,6 +50,38 @@ impl Adam {
         self.t
     }
 
+    /// First moments `m` of layer `layer`, `(n_in, n_out)` pre-major.
+    pub fn first_moment(&self, layer: usize) -> &[f32] {
+        &self.first_moment[layer]
+    }
+
+    /// Second moments `v` of layer `layer`, `(n_in, n_out)` pre-major.
+    pub fn second_moment(&self, layer: usize) -> &[f32] {
+        &self.second_moment[layer]
+    }
+
+    /// Adam restored from a checkpoint: `t` steps taken, moments per layer
+    /// (shapes checked by the caller). The hoisted per-step scalars are
+    /// recomputed by the next `begin_step`, before any update reads them.
+    pub(crate) fn from_state(
+        config: &OptimizerConfig,
+        t: u64,
+        first_moment: Vec<Vec<f32>>,
+        second_moment: Vec<Vec<f32>>,
+    ) -> Self {
+        Self {
+            lr: config.lr,
+            beta1: config.beta1,
+            beta2: config.beta2,
+            eps: config.eps,
+            t,
+            lr_t: config.lr,
+            inv_sqrt_bc2: 1.0,
+            first_moment,
+            second_moment,
+        }
+    }
+
     pub(crate) fn begin_step(&mut self) {
         self.t += 1;
         // Bias corrections in f64: β₂ᵗ loses digits in f32 for large t.

@@ -92,9 +92,45 @@ impl Dlr {
         dlr
     }
 
+    /// DLR restored from a checkpoint: the cache exactly as it was (Eq. 1:
+    /// `row_sum_sq`, `f32` per row; Eq. 3: `col_sum_sq`, `f64` per column;
+    /// the other is empty), the step counter that schedules Eq. 3's exact
+    /// re-sync, and whether one is pending. Shapes are checked by the caller;
+    /// the scratch buffers are sized for `net`.
+    pub(crate) fn from_state(
+        eta0: f32,
+        alpha: f32,
+        norm: DlrNorm,
+        net: &Network,
+        cache: DlrCache,
+    ) -> Self {
+        let mut dlr = Self::new(eta0, alpha, norm, net);
+        dlr.row_sum_sq = cache.row_sum_sq;
+        dlr.col_sum_sq = cache.col_sum_sq;
+        dlr.steps = cache.steps;
+        dlr.resync_pending = cache.resync_pending;
+        dlr
+    }
+
+    /// The state a checkpoint needs (see [`Dlr::from_state`]).
+    pub(crate) fn cache(&self) -> DlrCache {
+        DlrCache {
+            row_sum_sq: self.row_sum_sq.clone(),
+            col_sum_sq: self.col_sum_sq.clone(),
+            steps: self.steps,
+            resync_pending: self.resync_pending,
+        }
+    }
+
     /// Which equation this is.
     pub fn norm(&self) -> DlrNorm {
         self.norm
+    }
+
+    /// Steps taken; Eq. 3 recomputes its column sums exactly when this
+    /// reaches a multiple of [`RESYNC_EVERY`].
+    pub fn steps(&self) -> u64 {
+        self.steps
     }
 
     /// Recomputes the norm cache exactly from `net`'s weights. Call it after
@@ -227,6 +263,19 @@ impl Dlr {
             }
         }
     }
+}
+
+/// Everything of [`Dlr`]'s state that is not recomputed every step.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct DlrCache {
+    /// Eq. 1: per layer, `(n_in,)` squared row norms; empty for Eq. 3.
+    pub row_sum_sq: Vec<Vec<f32>>,
+    /// Eq. 3: per layer, `(n_out,)` squared column norms; empty for Eq. 1.
+    pub col_sum_sq: Vec<Vec<f64>>,
+    /// Steps taken.
+    pub steps: u64,
+    /// An exact re-sync is due in the current step.
+    pub resync_pending: bool,
 }
 
 /// Squared norms of the columns of `w`, `(n_in, n_out)`, summed in f64.

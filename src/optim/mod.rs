@@ -15,6 +15,7 @@ use alloc::vec::Vec;
 use core::fmt;
 
 pub use adam::Adam;
+pub(crate) use dlr::DlrCache;
 pub use dlr::{Dlr, DlrNorm, RESYNC_EVERY};
 pub use nesterov::Nesterov;
 pub use sgd::Sgd;
@@ -138,6 +139,23 @@ impl OptimizerConfig {
                 ..base
             },
         }
+    }
+
+    /// The hyper-parameters the rule of `self.kind` reads, as `(flag, value)`
+    /// with the command-line flag that sets each.
+    pub fn used_parameters(&self) -> Vec<(&'static str, f32)> {
+        let mut used = alloc::vec![("--lr", self.lr)];
+        match self.kind {
+            OptimizerKind::Sgd => {}
+            OptimizerKind::Nesterov => used.push(("--momentum", self.momentum)),
+            OptimizerKind::Adam => used.extend([
+                ("--beta1", self.beta1),
+                ("--beta2", self.beta2),
+                ("--eps", self.eps),
+            ]),
+            OptimizerKind::Dlr | OptimizerKind::DlrPost => used.push(("--alpha", self.alpha)),
+        }
+        used
     }
 
     /// Rejects values that cannot work: non-finite or non-positive rates,
@@ -285,6 +303,21 @@ impl Optimizer {
     ///
     /// # Panics
     /// If `config.validate()` fails; validate first to report it.
+    ///
+    /// ```
+    /// use dlr::{Network, Optimizer, OptimizerConfig, OptimizerKind};
+    ///
+    /// let net = Network::new(&[784, 100, 10], 1);
+    /// // The paper's Eq. 3 with a smaller step than the tuned η₀ = 5.
+    /// let config = OptimizerConfig { lr: 2.0, ..OptimizerConfig::new(OptimizerKind::DlrPost) };
+    /// config.validate()?;
+    /// let opt = Optimizer::new(&config, &net);
+    /// assert_eq!(opt.learning_rate(), 2.0);
+    ///
+    /// let bad = OptimizerConfig { alpha: 0.0, ..config };
+    /// assert!(bad.validate().is_err()); // DLR divides by ‖w‖ + α
+    /// # Ok::<(), dlr::optim::ConfigError>(())
+    /// ```
     pub fn new(config: &OptimizerConfig, net: &Network) -> Self {
         if let Err(e) = config.validate() {
             panic!("invalid optimizer configuration: {e}");
@@ -301,6 +334,41 @@ impl Optimizer {
             }
             OptimizerKind::DlrPost => {
                 Optimizer::Dlr(Dlr::new(config.lr, config.alpha, DlrNorm::Post, net))
+            }
+        }
+    }
+
+    /// The update rule and the hyper-parameters this optimizer runs with now
+    /// (after any [`Optimizer::set_learning_rate`]). The fields its rule does
+    /// not read are those of [`OptimizerConfig::new`].
+    pub fn config(&self) -> OptimizerConfig {
+        match self {
+            Optimizer::Sgd(o) => OptimizerConfig {
+                lr: o.lr,
+                ..OptimizerConfig::new(OptimizerKind::Sgd)
+            },
+            Optimizer::Nesterov(o) => OptimizerConfig {
+                lr: o.lr,
+                momentum: o.momentum,
+                ..OptimizerConfig::new(OptimizerKind::Nesterov)
+            },
+            Optimizer::Adam(o) => OptimizerConfig {
+                lr: o.lr,
+                beta1: o.beta1,
+                beta2: o.beta2,
+                eps: o.eps,
+                ..OptimizerConfig::new(OptimizerKind::Adam)
+            },
+            Optimizer::Dlr(o) => {
+                let kind = match o.norm() {
+                    DlrNorm::Pre => OptimizerKind::Dlr,
+                    DlrNorm::Post => OptimizerKind::DlrPost,
+                };
+                OptimizerConfig {
+                    lr: o.eta0,
+                    alpha: o.alpha,
+                    ..OptimizerConfig::new(kind)
+                }
             }
         }
     }

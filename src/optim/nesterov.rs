@@ -37,6 +37,16 @@ impl Nesterov {
         }
     }
 
+    /// Nesterov restored from a checkpoint: the velocity of every layer
+    /// (shapes checked by the caller).
+    pub(crate) fn from_velocity(lr: f32, momentum: f32, velocity: Vec<Vec<f32>>) -> Self {
+        Self {
+            lr,
+            momentum,
+            velocity,
+        }
+    }
+
     /// Velocity of layer `layer`, `(n_in, n_out)` pre-major.
     pub fn velocity(&self, layer: usize) -> &[f32] {
         &self.velocity[layer]

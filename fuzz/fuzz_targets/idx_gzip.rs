@@ -1,0 +1,10 @@
+//! The gzip path of the IDX loader (`mnist::decode_idx_gzip`).
+//! The checks are in `common/checks.rs` (shared with the regression tests).
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+
+#[path = "../common/checks.rs"]
+mod checks;
+
+fuzz_target!(|bytes: &[u8]| checks::idx_gzip(bytes));

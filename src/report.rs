@@ -1,0 +1,646 @@
+//! Merged sweep results: per-configuration statistics over seeds, the best
+//! configuration of each optimizer at each hidden size, Markdown and CSV
+//! tables, and SVG plots (drawn with `plotters`, no font library).
+//!
+//! **Ranking.** A configuration's score is its median epochs to the target
+//! over its seeds, a run that missed the target or diverged counting as
+//! infinitely slow; ties go to the lower mean over the runs that reached it.
+//! Tables give the median, and mean ± sample standard deviation over the
+//! runs that reached the target; plots show mean ± sd as error bars.
+
+use std::collections::{BTreeMap, HashSet};
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use plotters::prelude::*;
+
+use crate::optim::OptimizerKind;
+use crate::sweep::{hidden_text, read_results, RunSpec, SweepError};
+
+/// One finished run.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Record {
+    /// Its configuration.
+    pub spec: RunSpec,
+    /// Whether it reached the target.
+    pub reached: bool,
+    /// Whether it diverged.
+    pub diverged: bool,
+    /// Epochs trained until the target (or the stop).
+    pub epochs: f64,
+    /// Seconds of training steps.
+    pub train_seconds: f64,
+    /// Last measured test accuracy.
+    pub test_accuracy: f64,
+}
+
+impl Record {
+    /// Epochs to the target, or `None` when it was not reached.
+    pub fn time(&self) -> Option<f64> {
+        (self.reached && !self.diverged).then_some(self.epochs)
+    }
+}
+
+/// Reads and merges result files. A run (same key) present in several files,
+/// or several times, counts once (its first occurrence).
+pub fn read_records(paths: &[PathBuf]) -> Result<Vec<Record>, SweepError> {
+    let mut seen = HashSet::new();
+    let mut out = Vec::new();
+    for path in paths {
+        for (line, spec, v) in read_results(path)? {
+            let field = |k: &str| {
+                v.get(k)
+                    .ok_or_else(|| SweepError(format!("{}:{line}: missing '{k}'", path.display())))
+            };
+            let flag = |k: &str| -> Result<bool, SweepError> {
+                field(k)?.as_bool().ok_or_else(|| {
+                    SweepError(format!("{}:{line}: '{k}' is not a boolean", path.display()))
+                })
+            };
+            let num = |k: &str| -> Result<f64, SweepError> {
+                field(k)?.as_f64().ok_or_else(|| {
+                    SweepError(format!("{}:{line}: '{k}' is not a number", path.display()))
+                })
+            };
+            if !seen.insert(spec.key()) {
+                continue;
+            }
+            out.push(Record {
+                reached: flag("reached")?,
+                diverged: flag("diverged")?,
+                epochs: num("epochs")?,
+                train_seconds: num("train_seconds")?,
+                test_accuracy: num("test_accuracy")?,
+                spec,
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// Median of `xs` (`NaN` when empty); `∞` entries sort last.
+pub fn median(xs: &[f64]) -> f64 {
+    if xs.is_empty() {
+        return f64::NAN;
+    }
+    let mut v = xs.to_vec();
+    v.sort_by(f64::total_cmp);
+    let n = v.len();
+    // Odd count, or an infinite upper middle (the mean would hide it).
+    if n % 2 == 1 || v[n / 2].is_infinite() {
+        v[n / 2]
+    } else {
+        0.5 * (v[n / 2 - 1] + v[n / 2])
+    }
+}
+
+/// Mean and sample standard deviation (0 for one value; `NaN`s when empty).
+pub fn mean_sd(xs: &[f64]) -> (f64, f64) {
+    let n = xs.len() as f64;
+    if xs.is_empty() {
+        return (f64::NAN, f64::NAN);
+    }
+    let mean = xs.iter().sum::<f64>() / n;
+    if xs.len() < 2 {
+        return (mean, 0.0);
+    }
+    let var = xs.iter().map(|x| (x - mean) * (x - mean)).sum::<f64>() / (n - 1.0);
+    (mean, var.sqrt())
+}
+
+/// Statistics of one configuration over its seeds.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ConfigStats {
+    /// The configuration (the seed of its first run).
+    pub spec: RunSpec,
+    /// Runs.
+    pub runs: usize,
+    /// Runs that reached the target.
+    pub reached: usize,
+    /// Runs that diverged.
+    pub diverged: usize,
+    /// Median epochs to the target, misses as `∞`.
+    pub median_epochs: f64,
+    /// Mean epochs over the runs that reached it.
+    pub mean_epochs: f64,
+    /// Their sample standard deviation.
+    pub sd_epochs: f64,
+    /// Median training seconds to the target, misses as `∞`.
+    pub median_seconds: f64,
+    /// Mean training seconds over the runs that reached it.
+    pub mean_seconds: f64,
+    /// Their sample standard deviation.
+    pub sd_seconds: f64,
+}
+
+impl ConfigStats {
+    fn score(&self) -> (f64, f64) {
+        (self.median_epochs, self.mean_epochs)
+    }
+}
+
+/// Groups runs by configuration (everything but the seed).
+pub fn config_stats(records: &[Record]) -> Vec<ConfigStats> {
+    let mut groups: BTreeMap<String, Vec<&Record>> = BTreeMap::new();
+    for r in records {
+        groups.entry(r.spec.config_key()).or_default().push(r);
+    }
+    groups
+        .into_values()
+        .map(|rs| {
+            let times: Vec<f64> = rs
+                .iter()
+                .map(|r| r.time().unwrap_or(f64::INFINITY))
+                .collect();
+            let secs: Vec<f64> = rs
+                .iter()
+                .map(|r| r.time().map_or(f64::INFINITY, |_| r.train_seconds))
+                .collect();
+            let ok: Vec<f64> = times.iter().copied().filter(|t| t.is_finite()).collect();
+            let ok_secs: Vec<f64> = secs.iter().copied().filter(|t| t.is_finite()).collect();
+            let (mean_epochs, sd_epochs) = mean_sd(&ok);
+            let (mean_seconds, sd_seconds) = mean_sd(&ok_secs);
+            ConfigStats {
+                spec: rs[0].spec.clone(),
+                runs: rs.len(),
+                reached: ok.len(),
+                diverged: rs.iter().filter(|r| r.diverged).count(),
+                median_epochs: median(&times),
+                mean_epochs,
+                sd_epochs,
+                median_seconds: median(&secs),
+                mean_seconds,
+                sd_seconds,
+            }
+        })
+        .collect()
+}
+
+/// The best configuration of each optimizer at each hidden size (only
+/// configurations whose median is finite), keyed by (optimizer, hidden).
+pub fn best_configs(stats: &[ConfigStats]) -> BTreeMap<(usize, Vec<usize>), ConfigStats> {
+    let mut best: BTreeMap<(usize, Vec<usize>), ConfigStats> = BTreeMap::new();
+    for s in stats.iter().filter(|s| s.median_epochs.is_finite()) {
+        let k = (kind_index(s.spec.opt.kind), s.spec.hidden.clone());
+        let better = best
+            .get(&k)
+            .is_none_or(|b| s.score().partial_cmp(&b.score()).is_some_and(|o| o.is_lt()));
+        if better {
+            best.insert(k, s.clone());
+        }
+    }
+    best
+}
+
+fn kind_index(k: OptimizerKind) -> usize {
+    OptimizerKind::ALL.iter().position(|&x| x == k).unwrap_or(0)
+}
+
+fn fmt_num(x: f64, digits: usize) -> String {
+    if x.is_nan() {
+        "–".into()
+    } else if x.is_infinite() {
+        "miss".into()
+    } else {
+        format!("{x:.digits$}")
+    }
+}
+
+fn csv_num(x: f64) -> String {
+    if x.is_finite() {
+        format!("{x}")
+    } else if x.is_infinite() {
+        "inf".into()
+    } else {
+        String::new()
+    }
+}
+
+const CSV_HEADER: &str = "optimizer,hidden,params,runs,reached,diverged,median_epochs,mean_epochs,sd_epochs,median_seconds,mean_seconds,sd_seconds";
+
+fn csv_row(s: &ConfigStats) -> String {
+    format!(
+        "{},\"{}\",\"{}\",{},{},{},{},{},{},{},{},{}",
+        s.spec.opt.kind,
+        hidden_text(&s.spec.hidden),
+        s.spec.params_text(),
+        s.runs,
+        s.reached,
+        s.diverged,
+        csv_num(s.median_epochs),
+        csv_num(s.mean_epochs),
+        csv_num(s.sd_epochs),
+        csv_num(s.median_seconds),
+        csv_num(s.mean_seconds),
+        csv_num(s.sd_seconds)
+    )
+}
+
+/// The Markdown table of the best configurations.
+pub fn best_markdown(best: &BTreeMap<(usize, Vec<usize>), ConfigStats>) -> String {
+    let mut md = String::from(
+        "| optimizer | hidden | best parameters | seeds reached | median epochs | mean ± sd epochs | mean ± sd train s |\n| --- | --- | --- | --- | --- | --- | --- |\n",
+    );
+    for s in best.values() {
+        let _ = writeln!(
+            md,
+            "| {} | {} | {} | {}/{} | {} | {} ± {} | {} ± {} |",
+            s.spec.opt.kind,
+            hidden_text(&s.spec.hidden),
+            s.spec.params_text(),
+            s.reached,
+            s.runs,
+            fmt_num(s.median_epochs, 3),
+            fmt_num(s.mean_epochs, 3),
+            fmt_num(s.sd_epochs, 3),
+            fmt_num(s.mean_seconds, 2),
+            fmt_num(s.sd_seconds, 2),
+        );
+    }
+    md
+}
+
+/// What [`write_report`] wrote.
+#[derive(Clone, Debug, Default)]
+pub struct ReportFiles {
+    /// Files written.
+    pub files: Vec<PathBuf>,
+    /// The Markdown text of `report.md`.
+    pub markdown: String,
+}
+
+/// Writes `report.md`, `best.csv`, `configs.csv`, `epochs.svg` (best mean ±
+/// sd epochs against hidden size, per optimizer) and `ratio_to_sgd.svg`
+/// into `dir` (created if needed).
+pub fn write_report(records: &[Record], dir: &Path) -> Result<ReportFiles, SweepError> {
+    let io = |p: &Path, e: std::io::Error| SweepError(format!("{}: {e}", p.display()));
+    std::fs::create_dir_all(dir).map_err(|e| io(dir, e))?;
+    let stats = config_stats(records);
+    let best = best_configs(&stats);
+    let mut out = ReportFiles::default();
+
+    let mut md = format!(
+        "# Sweep report\n\n{} runs, {} configurations. Best configuration per optimizer and hidden size: lowest median epochs to the target over seeds (a miss counts as infinite); mean ± sd over the seeds that reached it.\n\n",
+        records.len(),
+        stats.len()
+    );
+    md.push_str(&best_markdown(&best));
+    md.push_str("\n## Every configuration\n\n| optimizer | hidden | parameters | reached | diverged | median epochs | mean ± sd epochs |\n| --- | --- | --- | --- | --- | --- | --- |\n");
+    let mut sorted: Vec<&ConfigStats> = stats.iter().collect();
+    sorted.sort_by(|a, b| {
+        (kind_index(a.spec.opt.kind), &a.spec.hidden)
+            .cmp(&(kind_index(b.spec.opt.kind), &b.spec.hidden))
+            .then(
+                a.score()
+                    .partial_cmp(&b.score())
+                    .unwrap_or(std::cmp::Ordering::Equal),
+            )
+    });
+    for s in &sorted {
+        let _ = writeln!(
+            md,
+            "| {} | {} | {} | {}/{} | {} | {} | {} ± {} |",
+            s.spec.opt.kind,
+            hidden_text(&s.spec.hidden),
+            s.spec.params_text(),
+            s.reached,
+            s.runs,
+            s.diverged,
+            fmt_num(s.median_epochs, 3),
+            fmt_num(s.mean_epochs, 3),
+            fmt_num(s.sd_epochs, 3),
+        );
+    }
+    let write = |name: &str, text: &str, out: &mut ReportFiles| -> Result<(), SweepError> {
+        let p = dir.join(name);
+        std::fs::write(&p, text).map_err(|e| io(&p, e))?;
+        out.files.push(p);
+        Ok(())
+    };
+    write("report.md", &md, &mut out)?;
+    let mut csv = format!("{CSV_HEADER}\n");
+    for s in best.values() {
+        csv.push_str(&csv_row(s));
+        csv.push('\n');
+    }
+    write("best.csv", &csv, &mut out)?;
+    let mut csv = format!("{CSV_HEADER}\n");
+    for s in &sorted {
+        csv.push_str(&csv_row(s));
+        csv.push('\n');
+    }
+    write("configs.csv", &csv, &mut out)?;
+
+    let (epochs, ratio) = best_series(&best);
+    if !epochs.is_empty() {
+        let p = dir.join("epochs.svg");
+        plot_lines(
+            &p,
+            (900, 560),
+            &[Panel {
+                title: "Epochs to the target, best parameters per size (mean ± sd)".into(),
+                x_label: "hidden units H".into(),
+                y_label: "epochs to target".into(),
+                log_x: true,
+                series: epochs,
+                ..Panel::default()
+            }],
+        )?;
+        out.files.push(p);
+        let p = dir.join("ratio_to_sgd.svg");
+        plot_lines(
+            &p,
+            (900, 560),
+            &[Panel {
+                title: "Epochs to the target relative to SGD (mean / SGD's mean)".into(),
+                x_label: "hidden units H".into(),
+                y_label: "ratio to SGD".into(),
+                log_x: true,
+                series: ratio,
+                ..Panel::default()
+            }],
+        )?;
+        out.files.push(p);
+    }
+    out.markdown = md;
+    Ok(out)
+}
+
+/// Per optimizer, the best configuration's mean ± sd epochs against hidden
+/// size (single hidden layers only), and the ratio of means to SGD's.
+pub fn best_series(
+    best: &BTreeMap<(usize, Vec<usize>), ConfigStats>,
+) -> (Vec<Series>, Vec<Series>) {
+    best_series_by(best, |s| (s.mean_epochs, s.sd_epochs))
+}
+
+/// As [`best_series`], with the value and error taken by `pick`.
+pub fn best_series_by(
+    best: &BTreeMap<(usize, Vec<usize>), ConfigStats>,
+    pick: impl Fn(&ConfigStats) -> (f64, f64),
+) -> (Vec<Series>, Vec<Series>) {
+    let mut by_kind: BTreeMap<usize, Vec<(f64, f64, f64)>> = BTreeMap::new();
+    for ((k, hidden), s) in best {
+        if hidden.len() == 1 {
+            let (y, e) = pick(s);
+            if y.is_finite() {
+                by_kind
+                    .entry(*k)
+                    .or_default()
+                    .push((hidden[0] as f64, y, e));
+            }
+        }
+    }
+    let sgd = by_kind.get(&kind_index(OptimizerKind::Sgd)).cloned();
+    let mut values = Vec::new();
+    let mut ratios = Vec::new();
+    for (k, pts) in &by_kind {
+        let name = OptimizerKind::ALL[*k].name().to_string();
+        if let Some(sgd) = &sgd {
+            let r: Vec<(f64, f64, f64)> = pts
+                .iter()
+                .filter_map(|&(x, y, e)| {
+                    let &(_, base, base_e) = sgd.iter().find(|p| p.0 == x)?;
+                    let q = y / base;
+                    // First-order error of a ratio of independent means
+                    // (none for SGD against itself).
+                    let err = if *k == kind_index(OptimizerKind::Sgd) {
+                        0.0
+                    } else {
+                        q * ((e / y).powi(2) + (base_e / base).powi(2)).sqrt()
+                    };
+                    Some((x, q, if err.is_finite() { err } else { 0.0 }))
+                })
+                .collect();
+            if !r.is_empty() {
+                ratios.push(Series {
+                    name: name.clone(),
+                    color: *k,
+                    points: r,
+                    style: SeriesStyle::LineWithMarkers,
+                });
+            }
+        }
+        values.push(Series {
+            name,
+            color: *k,
+            points: pts.clone(),
+            style: SeriesStyle::LineWithMarkers,
+        });
+    }
+    (values, ratios)
+}
+
+/// One line with error bars: `(x, y, ±err)` points.
+#[derive(Clone, Debug, Default)]
+pub struct Series {
+    /// Legend text.
+    pub name: String,
+    /// Palette index (the optimizer's index keeps colours stable).
+    pub color: usize,
+    /// `(x, y, error)`; error 0 draws no bar.
+    pub points: Vec<(f64, f64, f64)>,
+    /// How the points are drawn.
+    pub style: SeriesStyle,
+}
+
+/// How a [`Series`] is drawn.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum SeriesStyle {
+    /// A line with a dot at every point (measurements).
+    #[default]
+    LineWithMarkers,
+    /// Dots only (many noisy measurements).
+    Points,
+    /// A plain line (a fitted curve).
+    Line,
+}
+
+/// One chart.
+#[derive(Clone, Debug, Default)]
+pub struct Panel {
+    /// Caption.
+    pub title: String,
+    /// X axis description.
+    pub x_label: String,
+    /// Y axis description.
+    pub y_label: String,
+    /// Logarithmic x axis.
+    pub log_x: bool,
+    /// Logarithmic y axis.
+    pub log_y: bool,
+    /// The lines.
+    pub series: Vec<Series>,
+    /// Category names for x = 0, 1, …: a dot-and-bar chart instead of lines.
+    pub categories: Vec<String>,
+}
+
+/// A colour per optimizer index (and more for other series).
+pub fn palette(i: usize) -> RGBColor {
+    const COLORS: [RGBColor; 8] = [
+        RGBColor(31, 119, 180),
+        RGBColor(44, 160, 44),
+        RGBColor(255, 127, 14),
+        RGBColor(214, 39, 40),
+        RGBColor(148, 103, 189),
+        RGBColor(140, 86, 75),
+        RGBColor(227, 119, 194),
+        RGBColor(23, 190, 207),
+    ];
+    COLORS[i % COLORS.len()]
+}
+
+fn range_of(values: impl Iterator<Item = f64>, log: bool) -> (f64, f64) {
+    let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
+    for v in values.filter(|v| v.is_finite() && (!log || *v > 0.0)) {
+        lo = lo.min(v);
+        hi = hi.max(v);
+    }
+    if !lo.is_finite() {
+        return if log { (0.1, 10.0) } else { (0.0, 1.0) };
+    }
+    if log {
+        (lo / 1.25, hi * 1.25)
+    } else {
+        let pad = ((hi - lo) * 0.08).max(1e-3 * hi.abs().max(1e-9));
+        (lo - pad, hi + pad)
+    }
+}
+
+/// Draws `panels` side by side into one SVG file at `path`.
+pub fn plot_lines(path: &Path, size: (u32, u32), panels: &[Panel]) -> Result<(), SweepError> {
+    let fail =
+        |e: &dyn std::fmt::Display| SweepError(format!("{}: cannot draw: {e}", path.display()));
+    let root = SVGBackend::new(path, size).into_drawing_area();
+    root.fill(&WHITE).map_err(|e| fail(&e))?;
+    let areas = root.split_evenly((1, panels.len().max(1)));
+    for (panel, area) in panels.iter().zip(areas.iter()) {
+        draw_panel(panel, area).map_err(|e| fail(&e))?;
+    }
+    root.present().map_err(|e| fail(&e))?;
+    Ok(())
+}
+
+type Area<'a> = DrawingArea<SVGBackend<'a>, plotters::coord::Shift>;
+type DrawResult = Result<(), DrawingAreaErrorKind<std::io::Error>>;
+
+fn draw_panel(p: &Panel, area: &Area<'_>) -> DrawResult {
+    let xs = p.series.iter().flat_map(|s| s.points.iter().map(|q| q.0));
+    let ys = p
+        .series
+        .iter()
+        .flat_map(|s| s.points.iter().flat_map(|q| [q.1 - q.2, q.1 + q.2, q.1]));
+    let (x0, x1) = if p.categories.is_empty() {
+        range_of(xs, p.log_x)
+    } else {
+        (-0.5, p.categories.len() as f64 - 0.5)
+    };
+    let (y0, y1) = range_of(ys, p.log_y);
+    let mut builder = ChartBuilder::on(area);
+    builder
+        .caption(&p.title, ("sans-serif", 18))
+        .margin(12)
+        .x_label_area_size(45)
+        .y_label_area_size(60);
+    macro_rules! finish {
+        ($chart:expr) => {{
+            let mut chart = $chart;
+            let cats = p.categories.clone();
+            let mut mesh = chart.configure_mesh();
+            mesh.x_desc(p.x_label.as_str())
+                .y_desc(p.y_label.as_str())
+                .label_style(("sans-serif", 14))
+                .axis_desc_style(("sans-serif", 16));
+            let fmt = move |x: &f64| -> String {
+                if cats.is_empty() {
+                    let v = *x;
+                    if v.abs() >= 100.0 || (v.fract() == 0.0 && v.abs() >= 1.0) {
+                        format!("{v:.0}")
+                    } else {
+                        format!("{v:.3}")
+                            .trim_end_matches('0')
+                            .trim_end_matches('.')
+                            .to_string()
+                    }
+                } else {
+                    let r = x.round();
+                    if (x - r).abs() < 1e-6 && r >= 0.0 && (r as usize) < cats.len() {
+                        cats[r as usize].clone()
+                    } else {
+                        String::new()
+                    }
+                }
+            };
+            if !p.categories.is_empty() {
+                mesh.x_labels(p.categories.len() * 2 + 1);
+            } else if p.log_x {
+                mesh.x_labels(15);
+            }
+            mesh.x_label_formatter(&fmt).draw()?;
+            for s in &p.series {
+                let color = palette(s.color);
+                let style = color.stroke_width(2);
+                let pts: Vec<(f64, f64)> = s.points.iter().map(|q| (q.0, q.1)).collect();
+                let dots = s.style == SeriesStyle::Points || !p.categories.is_empty();
+                if dots {
+                    let r = if p.categories.is_empty() { 2 } else { 5 };
+                    chart
+                        .draw_series(pts.iter().map(|&q| Circle::new(q, r, color.filled())))?
+                        .label(s.name.as_str())
+                        .legend(move |(x, y)| Circle::new((x + 10, y), 4, color.filled()));
+                } else {
+                    chart
+                        .draw_series(LineSeries::new(pts.clone(), style))?
+                        .label(s.name.as_str())
+                        .legend(move |(x, y)| {
+                            PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(3))
+                        });
+                }
+                if s.style == SeriesStyle::LineWithMarkers && p.categories.is_empty() {
+                    chart.draw_series(pts.iter().map(|&q| Circle::new(q, 3, color.filled())))?;
+                }
+                // Error bars: a vertical line with caps.
+                for &(x, y, e) in &s.points {
+                    if e > 0.0 && e.is_finite() {
+                        let (lo, hi) = (y - e, y + e);
+                        let lo = if p.log_y { lo.max(y0) } else { lo };
+                        let cap = if p.categories.is_empty() {
+                            if p.log_x {
+                                x * 0.015
+                            } else {
+                                (x1 - x0) * 0.006
+                            }
+                        } else {
+                            0.08
+                        };
+                        chart.draw_series(std::iter::once(PathElement::new(
+                            vec![(x, lo), (x, hi)],
+                            color.stroke_width(1),
+                        )))?;
+                        for yy in [lo, hi] {
+                            chart.draw_series(std::iter::once(PathElement::new(
+                                vec![(x - cap, yy), (x + cap, yy)],
+                                color.stroke_width(1),
+                            )))?;
+                        }
+                    }
+                }
+            }
+            chart
+                .configure_series_labels()
+                .background_style(WHITE.mix(0.85))
+                .border_style(BLACK)
+                .label_font(("sans-serif", 14))
+                .draw()?;
+            Ok(())
+        }};
+    }
+    match (p.log_x, p.log_y) {
+        (false, false) => finish!(builder.build_cartesian_2d(x0..x1, y0..y1)?),
+        (true, false) => finish!(builder.build_cartesian_2d((x0..x1).log_scale(), y0..y1)?),
+        (false, true) => finish!(builder.build_cartesian_2d(x0..x1, (y0..y1).log_scale())?),
+        (true, true) => {
+            finish!(builder.build_cartesian_2d((x0..x1).log_scale(), (y0..y1).log_scale())?)
+        }
+    }
+}

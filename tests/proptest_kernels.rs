@@ -1,0 +1,297 @@
+//! Property tests: every SIMD kernel in `dlr::kernels` against its scalar
+//! twin in `dlr::kernels::reference` (same name and signature), on random
+//! lengths 0..=300, random values over several magnitudes, random
+//! parameters, and slices at a random offset 0..8 inside a larger buffer
+//! (misaligned, and nothing outside the slice may change).
+//!
+//! Tolerances follow from the operations: a fused multiply-add against two
+//! roundings, or another summation order, moves a result by a few ulp of
+//! the magnitudes involved (`ε·Σ|terms|`), never more.
+
+use dlr::kernels::{self, reference};
+use proptest::prelude::*;
+
+const EPS: f32 = f32::EPSILON;
+
+/// A value of magnitude up to 1e-3, 1, or 100.
+fn value() -> impl Strategy<Value = f32> {
+    prop_oneof![-1e-3f32..1e-3, -1.0f32..1.0, -100.0f32..100.0]
+}
+
+/// `k` vectors of one random length 0..=300, and an offset 0..8.
+fn vectors(k: usize) -> impl Strategy<Value = (Vec<Vec<f32>>, usize)> {
+    (0usize..=300, 0usize..8).prop_flat_map(move |(n, off)| {
+        (
+            prop::collection::vec(prop::collection::vec(value(), n), k),
+            Just(off),
+        )
+    })
+}
+
+/// `x` placed at `off` in a buffer poisoned with a marker around it.
+fn embed(x: &[f32], off: usize) -> Vec<f32> {
+    let mut buf = vec![-7.25f32; off];
+    buf.extend_from_slice(x);
+    buf.extend([-7.25f32; 5]);
+    buf
+}
+
+fn range(x: &[f32], off: usize) -> core::ops::Range<usize> {
+    off..off + x.len()
+}
+
+/// `|a_i − b_i| ≤ tol_i` for all i, and NaN nowhere unless in both.
+fn close(a: &[f32], b: &[f32], tol: &[f32]) -> Result<(), TestCaseError> {
+    prop_assert_eq!(a.len(), b.len());
+    for (i, ((&x, &y), &t)) in a.iter().zip(b).zip(tol).enumerate() {
+        let ok = x == y || (x - y).abs() <= t || (x.is_nan() && y.is_nan());
+        prop_assert!(
+            ok,
+            "[{}] simd {:e} vs twin {:e}, tolerance {:e}",
+            i,
+            x,
+            y,
+            t
+        );
+    }
+    Ok(())
+}
+
+/// Every element of `a` equals `b` outside `r` (nothing written there).
+fn untouched(a: &[f32], b: &[f32], r: core::ops::Range<usize>) -> Result<(), TestCaseError> {
+    for i in (0..a.len()).filter(|i| !r.contains(i)) {
+        prop_assert_eq!(a[i].to_bits(), b[i].to_bits(), "[{}] outside the slice", i);
+    }
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    #[test]
+    fn axpy((v, off) in vectors(2), a in value()) {
+        let (x, y0) = (&v[0], &v[1]);
+        let mut y = embed(y0, off);
+        let mut y_ref = y.clone();
+        let r = range(y0, off);
+        kernels::axpy(&mut y[r.clone()], a, x);
+        reference::axpy(&mut y_ref[r.clone()], a, x);
+        let tol: Vec<f32> = y0.iter().zip(x).map(|(y, x)| 2.0 * EPS * (y.abs() + (a * x).abs())).collect();
+        close(&y[r.clone()], &y_ref[r.clone()], &tol)?;
+        untouched(&y, &y_ref, r)?;
+    }
+
+    #[test]
+    fn dot_and_sum_squares((v, _off) in vectors(2)) {
+        let (x, y) = (&v[0], &v[1]);
+        let n = x.len() as f32;
+        let scale: f32 = x.iter().zip(y).map(|(a, b)| (a * b).abs()).sum();
+        let (d, d_ref) = (kernels::dot(x, y), reference::dot(x, y));
+        close(&[d], &[d_ref], &[n * EPS * scale])?;
+        let s_ref = reference::sum_squares(x);
+        close(&[kernels::sum_squares(x)], &[s_ref], &[n * EPS * s_ref])?;
+    }
+
+    #[test]
+    fn sigmoid((v, off) in vectors(1), spread in prop_oneof![Just(1.0f32), Just(20.0), Just(100.0)]) {
+        let z0: Vec<f32> = v[0].iter().map(|z| z / 100.0 * spread).collect();
+        let mut z = embed(&z0, off);
+        let mut z_ref = z.clone();
+        let r = range(&z0, off);
+        kernels::sigmoid(&mut z[r.clone()]);
+        reference::sigmoid(&mut z_ref[r.clone()]);
+        let tol: Vec<f32> = z_ref[r.clone()].iter().map(|s| 1e-7 + 8.0 * EPS * s).collect();
+        close(&z[r.clone()], &z_ref[r.clone()], &tol)?;
+        untouched(&z, &z_ref, r)?;
+    }
+
+    #[test]
+    fn output_delta((v, _off) in vectors(1), label in any::<prop::sample::Index>(), offset in 0usize..3) {
+        let y: Vec<f32> = v[0].iter().map(|x| (x / 100.0).abs().min(1.0)).collect();
+        prop_assume!(!y.is_empty());
+        let label = label.index(y.len());
+        let n = y.len();
+        let (mut d, mut d_ref) = (vec![f32::NAN; n], vec![f32::NAN; n]);
+        let loss = kernels::output_delta(&y, label, offset.min(label), &mut d);
+        let loss_ref = reference::output_delta(&y, label, offset.min(label), &mut d_ref);
+        close(&d, &d_ref, &vec![1e-7; n])?;
+        close(&[loss], &[loss_ref], &[n as f32 * EPS * loss_ref + 1e-7])?;
+    }
+
+    #[test]
+    fn hidden_delta(
+        n_h in 1usize..40,
+        n_next in 1usize..70,
+        seed in any::<u64>(),
+    ) {
+        let mut rng = dlr::rng::Rng::new(seed);
+        let h: Vec<f32> = (0..n_h).map(|_| rng.uniform()).collect();
+        let w: Vec<f32> = (0..n_h * n_next).map(|_| rng.uniform_symmetric(3.0)).collect();
+        let d: Vec<f32> = (0..n_next).map(|_| rng.uniform_symmetric(0.25)).collect();
+        let (mut e, mut e_ref) = (vec![f32::NAN; n_h], vec![f32::NAN; n_h]);
+        kernels::hidden_delta(&h, &w, &d, &mut e);
+        reference::hidden_delta(&h, &w, &d, &mut e_ref);
+        let tol: Vec<f32> = (0..n_h)
+            .map(|i| {
+                let s: f32 = (0..n_next).map(|k| (w[i * n_next + k] * d[k]).abs()).sum();
+                n_next as f32 * EPS * s * 0.25 + 1e-30
+            })
+            .collect();
+        close(&e, &e_ref, &tol)?;
+    }
+
+    #[test]
+    fn forward_rows(
+        n_in in 1usize..50,
+        n_out in 1usize..80,
+        seed in any::<u64>(),
+        density in 0.0f32..1.0,
+    ) {
+        let mut rng = dlr::rng::Rng::new(seed);
+        let w: Vec<f32> = (0..n_in * n_out).map(|_| rng.uniform_symmetric(2.0)).collect();
+        let x: Vec<f32> = (0..n_in).map(|_| rng.uniform()).collect();
+        let rows: Vec<u32> = (0..n_in as u32).filter(|_| rng.uniform() < density).collect();
+        let (mut z, mut z_ref) = (vec![f32::NAN; n_out], vec![f32::NAN; n_out]);
+        kernels::forward_rows(&mut z, &w, &x, &rows);
+        reference::forward_rows(&mut z_ref, &w, &x, &rows);
+        let tol: Vec<f32> = (0..n_out)
+            .map(|i| {
+                let s: f32 = rows.iter().map(|&j| (x[j as usize] * w[j as usize * n_out + i]).abs()).sum();
+                2.0 * (rows.len() as f32 + 1.0) * EPS * s
+            })
+            .collect();
+        close(&z, &z_ref, &tol)?;
+    }
+
+    #[test]
+    fn sgd_row((v, off) in vectors(2), step in value()) {
+        let (w0, d) = (&v[0], &v[1]);
+        let mut w = embed(w0, off);
+        let mut w_ref = w.clone();
+        let r = range(w0, off);
+        kernels::sgd_row(&mut w[r.clone()], step, d);
+        reference::sgd_row(&mut w_ref[r.clone()], step, d);
+        let tol: Vec<f32> = w0.iter().zip(d).map(|(w, d)| 2.0 * EPS * (w.abs() + (step * d).abs())).collect();
+        close(&w[r.clone()], &w_ref[r.clone()], &tol)?;
+        untouched(&w, &w_ref, r)?;
+    }
+
+    #[test]
+    fn nesterov_row((v, off) in vectors(3), a in value(), lr in 0.0f32..1.0, mu in 0.0f32..1.0) {
+        let (w0, v0, d) = (&v[0], &v[1], &v[2]);
+        let (mut w, mut vel) = (embed(w0, off), embed(v0, off));
+        let (mut w_ref, mut vel_ref) = (w.clone(), vel.clone());
+        let r = range(w0, off);
+        kernels::nesterov_row(&mut w[r.clone()], &mut vel[r.clone()], a, d, lr, mu);
+        reference::nesterov_row(&mut w_ref[r.clone()], &mut vel_ref[r.clone()], a, d, lr, mu);
+        let g: Vec<f32> = d.iter().map(|d| (a * d).abs()).collect();
+        let tol_v: Vec<f32> = (0..g.len()).map(|i| 4.0 * EPS * (mu * v0[i].abs() + g[i])).collect();
+        close(&vel[r.clone()], &vel_ref[r.clone()], &tol_v)?;
+        let tol_w: Vec<f32> = (0..g.len())
+            .map(|i| 4.0 * EPS * (w0[i].abs() + lr * (2.0 * g[i] + mu * v0[i].abs())))
+            .collect();
+        close(&w[r.clone()], &w_ref[r.clone()], &tol_w)?;
+        untouched(&w, &w_ref, r.clone())?;
+        untouched(&vel, &vel_ref, r)?;
+    }
+
+    #[test]
+    fn adam_row(
+        (v, off) in vectors(3),
+        a in value(),
+        beta1 in 0.0f32..1.0,
+        beta2 in 0.0f32..1.0,
+        lr_t in 0.0f32..10.0,
+        inv_sqrt_bc2 in 1.0f32..40.0,
+        eps in prop_oneof![Just(1e-8f32), Just(1e-4), 1e-3f32..1.0],
+    ) {
+        let (w0, m0, d) = (&v[0], &v[1], &v[2]);
+        let v0: Vec<f32> = v[1].iter().map(|x| x * x).collect();
+        let (mut w, mut m, mut sq) = (embed(w0, off), embed(m0, off), embed(&v0, off));
+        let (mut w_r, mut m_r, mut sq_r) = (w.clone(), m.clone(), sq.clone());
+        let r = range(w0, off);
+        kernels::adam_row(
+            &mut w[r.clone()], &mut m[r.clone()], &mut sq[r.clone()], a, d,
+            beta1, beta2, lr_t, inv_sqrt_bc2, eps,
+        );
+        reference::adam_row(
+            &mut w_r[r.clone()], &mut m_r[r.clone()], &mut sq_r[r.clone()], a, d,
+            beta1, beta2, lr_t, inv_sqrt_bc2, eps,
+        );
+        let n = w0.len();
+        let g: Vec<f32> = d.iter().map(|d| a * d).collect();
+        let tol_m: Vec<f32> = (0..n).map(|i| 4.0 * EPS * (beta1 * m0[i].abs() + (1.0 - beta1) * g[i].abs())).collect();
+        close(&m[r.clone()], &m_r[r.clone()], &tol_m)?;
+        let tol_v: Vec<f32> = (0..n).map(|i| 4.0 * EPS * (beta2 * v0[i] + (1.0 - beta2) * g[i] * g[i])).collect();
+        close(&sq[r.clone()], &sq_r[r.clone()], &tol_v)?;
+        // The step lr_t·m / (√v·c + ε) carries the relative error of m and
+        // of √v (a few ε each), then one subtraction.
+        let tol_w: Vec<f32> = (0..n)
+            .map(|i| {
+                let step = lr_t * m_r[off + i].abs() / (sq_r[off + i].sqrt() * inv_sqrt_bc2 + eps);
+                16.0 * EPS * (w0[i].abs() + step) + 1e-30
+            })
+            .collect();
+        close(&w[r.clone()], &w_r[r.clone()], &tol_w)?;
+        untouched(&w, &w_r, r.clone())?;
+        untouched(&m, &m_r, r.clone())?;
+        untouched(&sq, &sq_r, r)?;
+    }
+
+    #[test]
+    fn dlr_row((v, off) in vectors(2), step in 0.0f32..2.0, alpha in 0.01f32..3.0) {
+        let (w0, d) = (&v[0], &v[1]);
+        let mut w = embed(w0, off);
+        let mut w_ref = w.clone();
+        let r = range(w0, off);
+        let s = kernels::dlr_row(&mut w[r.clone()], step, alpha, d);
+        let s_ref = reference::dlr_row(&mut w_ref[r.clone()], step, alpha, d);
+        let tol: Vec<f32> = w0.iter().zip(d)
+            .map(|(w, d)| 4.0 * EPS * (w.abs() + step * (w.abs() + alpha) * d.abs()))
+            .collect();
+        close(&w[r.clone()], &w_ref[r.clone()], &tol)?;
+        untouched(&w, &w_ref, r.clone())?;
+        // Σw² of the new weights: order of summation, and each w within tol.
+        let n = w0.len() as f32;
+        let spread: f32 = w_ref[r].iter().zip(&tol).map(|(w, t)| 2.0 * w.abs() * t + t * t).sum();
+        close(&[s], &[s_ref], &[2.0 * n * EPS * s_ref + spread])?;
+    }
+
+    #[test]
+    fn dlr_post_row((v, off) in vectors(3), a in 0.0f32..1.0, alpha in 0.01f32..3.0) {
+        let (w0, sd) = (&v[0], &v[1]);
+        let c0: Vec<f32> = v[2].iter().map(|c| c.abs() * 10.0).collect();
+        let (mut w, mut c) = (embed(w0, off), embed(&c0, off));
+        let (mut w_ref, mut c_ref) = (w.clone(), c.clone());
+        let r = range(w0, off);
+        kernels::dlr_post_row(&mut w[r.clone()], a, alpha, sd, &mut c[r.clone()]);
+        reference::dlr_post_row(&mut w_ref[r.clone()], a, alpha, sd, &mut c_ref[r.clone()]);
+        let delta: Vec<f32> = (0..w0.len()).map(|i| a * (w0[i].abs() + alpha) * sd[i].abs()).collect();
+        let tol_w: Vec<f32> = (0..w0.len()).map(|i| 4.0 * EPS * (w0[i].abs() + delta[i])).collect();
+        close(&w[r.clone()], &w_ref[r.clone()], &tol_w)?;
+        // new² − old² from weights each within tol_w, added to c.
+        let tol_c: Vec<f32> = (0..w0.len())
+            .map(|i| {
+                let big = 2.0 * w0[i].abs() + delta[i];
+                8.0 * EPS * (c0[i] + big * (delta[i] + tol_w[i])) + 2.0 * big * tol_w[i]
+            })
+            .collect();
+        close(&c[r.clone()], &c_ref[r.clone()], &tol_c)?;
+        untouched(&w, &w_ref, r.clone())?;
+        untouched(&c, &c_ref, r)?;
+    }
+
+    #[test]
+    fn dlr_steps((v, off) in vectors(2), eta0 in 0.0f32..10.0, alpha in 0.01f32..3.0) {
+        let s0: Vec<f32> = v[0].iter().map(|x| x * x).collect();
+        let a: Vec<f32> = v[1].iter().map(|x| x.abs()).collect();
+        let mut s = embed(&s0, off);
+        let mut s_ref = s.clone();
+        let r = range(&s0, off);
+        kernels::dlr_steps(&mut s[r.clone()], &a, eta0, alpha);
+        reference::dlr_steps(&mut s_ref[r.clone()], &a, eta0, alpha);
+        let tol: Vec<f32> = s_ref[r.clone()].iter().map(|x| 4.0 * EPS * x.abs()).collect();
+        close(&s[r.clone()], &s_ref[r.clone()], &tol)?;
+        untouched(&s, &s_ref, r)?;
+    }
+}

@@ -1,0 +1,418 @@
+//! `dlr sweep` and `dlr report` on a tiny generated IDX set: a killed sweep
+//! loses no line and duplicates none when rerun, shards are disjoint and
+//! cover the grid (and merge to the one-machine result), diverged runs are
+//! recorded, bad input is one line and exit 2.
+
+mod common;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+fn dlr() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_dlr"));
+    c.env_remove("DLR_DATA");
+    c.env("DLR_MNIST_MIRRORS", "http://127.0.0.1:9/");
+    c
+}
+
+fn idx_u8(dims: &[u32], data: &[u8]) -> Vec<u8> {
+    let mut out = vec![0, 0, 0x08, dims.len() as u8];
+    for d in dims {
+        out.extend_from_slice(&d.to_be_bytes());
+    }
+    out.extend_from_slice(data);
+    out
+}
+
+/// A fresh directory for test `name`, holding a small IDX set of 8×8 images
+/// in `data/`.
+fn workdir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("dlr-sweep-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let data = dir.join("data");
+    std::fs::create_dir_all(&data).unwrap();
+    let train = common::synthetic_dataset(300, 8, 8, 3);
+    let test = common::synthetic_dataset(50, 8, 8, 4);
+    for (prefix, set) in [("train", &train), ("t10k", &test)] {
+        let n = set.len() as u32;
+        std::fs::write(
+            data.join(format!("{prefix}-images-idx3-ubyte")),
+            idx_u8(&[n, 8, 8], set.images()),
+        )
+        .unwrap();
+        std::fs::write(
+            data.join(format!("{prefix}-labels-idx1-ubyte")),
+            idx_u8(&[n], set.labels()),
+        )
+        .unwrap();
+    }
+    dir
+}
+
+/// 2 optimizers x 4 sizes x 2 rates x 4 seeds = 64 runs of 20 epochs on 300
+/// images, evaluated every 10 samples: long enough to be killed mid-way.
+const GRID: &str = r#"{
+  "name": "test",
+  "hidden": [4, 8, 16, 32],
+  "seeds": 4,
+  "target": 1.5,
+  "max_epochs": 20,
+  "eval_every": 10,
+  "params": {"sgd": {"lr": [0.2, 0.5]}, "dlr": {"lr": [1, 2], "alpha": [0.3]}}
+}"#;
+const GRID_RUNS: usize = 64;
+
+fn sweep(dir: &Path, grid: &Path, out: &Path, extra: &[&str]) -> Command {
+    let mut c = dlr();
+    c.arg("sweep")
+        .arg("--grid")
+        .arg(grid)
+        .arg("--out")
+        .arg(out)
+        .arg("--data")
+        .arg(dir.join("data"))
+        .arg("--quiet")
+        .args(extra);
+    c
+}
+
+fn run_ok(c: &mut Command) -> Output {
+    let out = c.output().unwrap();
+    assert!(
+        out.status.success(),
+        "exit {:?}, stderr: {}",
+        out.status.code(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+/// Every line of `path`, parsed; panics on a partial or bad line.
+fn lines(path: &Path) -> Vec<Value> {
+    let text = std::fs::read_to_string(path).unwrap();
+    assert!(
+        text.is_empty() || text.ends_with('\n'),
+        "{} ends with a partial line",
+        path.display()
+    );
+    text.lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("bad line {l:?}: {e}")))
+        .collect()
+}
+
+/// key -> the result fields that do not depend on timing.
+fn results(lines: &[Value]) -> BTreeMap<String, String> {
+    let mut m = BTreeMap::new();
+    for v in lines {
+        let key = v["key"].as_str().unwrap().to_string();
+        let result = format!(
+            "{} {} {} {} {}",
+            v["reached"], v["test_accuracy"], v["samples"], v["epochs"], v["diverged"]
+        );
+        assert!(m.insert(key.clone(), result).is_none(), "duplicate {key}");
+    }
+    m
+}
+
+#[test]
+fn killed_sweep_resumes_without_losing_or_duplicating_lines() {
+    let dir = workdir("kill");
+    let grid = dir.join("grid.json");
+    std::fs::write(&grid, GRID).unwrap();
+    let out = dir.join("runs.jsonl");
+
+    // Reference: the same sweep, uninterrupted.
+    let reference = dir.join("reference.jsonl");
+    run_ok(&mut sweep(&dir, &grid, &reference, &["--jobs", "2"]));
+    let want = results(&lines(&reference));
+    assert_eq!(want.len(), GRID_RUNS);
+
+    // Kill it once some lines are written, several times over.
+    let mut kills = 0;
+    for _ in 0..3 {
+        let mut child = sweep(&dir, &grid, &out, &["--jobs", "2"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let before = std::fs::read(&out).map_or(0, |b| b.iter().filter(|&&c| c == b'\n').count());
+        let t0 = Instant::now();
+        loop {
+            let now = std::fs::read(&out).map_or(0, |b| b.iter().filter(|&&c| c == b'\n').count());
+            if now >= before + 5 || t0.elapsed() > Duration::from_secs(60) {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(2));
+        }
+        child.kill().unwrap();
+        let status = child.wait().unwrap();
+        if !status.success() {
+            kills += 1;
+        }
+        let n = lines(&out).len();
+        assert!(n < GRID_RUNS, "the sweep finished before it was killed");
+    }
+    assert!(kills > 0, "no sweep was killed mid-way");
+    let held = std::fs::read(&out).unwrap();
+    run_ok(&mut sweep(&dir, &grid, &out, &["--jobs", "2"]));
+    let after = std::fs::read(&out).unwrap();
+    assert!(
+        after.starts_with(&held),
+        "the rerun changed lines already written"
+    );
+    let got = results(&lines(&out));
+    assert_eq!(
+        got, want,
+        "resumed results differ from an uninterrupted sweep"
+    );
+
+    // A third run trains nothing.
+    let o = run_ok(&mut sweep(&dir, &grid, &out, &[]));
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(text.contains(", 0 trained"), "{text}");
+    assert_eq!(std::fs::read(&out).unwrap(), after);
+}
+
+#[test]
+fn trailing_partial_line_is_cut_and_the_run_redone() {
+    let dir = workdir("partial");
+    let grid = dir.join("grid.toml");
+    std::fs::write(
+        &grid,
+        "hidden = [4]\nseeds = 3\nmax_epochs = 1\n[params.sgd]\nlr = [0.3]\n",
+    )
+    .unwrap();
+    let out = dir.join("runs.jsonl");
+    run_ok(&mut sweep(&dir, &grid, &out, &[]));
+    let full = std::fs::read(&out).unwrap();
+    let want = results(&lines(&out));
+    assert_eq!(want.len(), 3);
+    // Keep two lines and half of the third, as a kill inside a write would.
+    let cut = full
+        .iter()
+        .enumerate()
+        .filter(|(_, &b)| b == b'\n')
+        .nth(1)
+        .unwrap()
+        .0
+        + 1;
+    std::fs::write(&out, &full[..cut + 20]).unwrap();
+    run_ok(&mut sweep(&dir, &grid, &out, &[]));
+    assert_eq!(results(&lines(&out)), want);
+    assert_eq!(lines(&out).len(), 3);
+}
+
+fn list(dir: &Path, grid: &Path, shard: Option<&str>) -> Vec<String> {
+    let mut c = dlr();
+    c.arg("sweep").arg("--grid").arg(grid).arg("--list");
+    if let Some(s) = shard {
+        c.args(["--shard", s]);
+    }
+    let _ = dir;
+    let o = run_ok(&mut c);
+    String::from_utf8(o.stdout)
+        .unwrap()
+        .lines()
+        .map(str::to_owned)
+        .collect()
+}
+
+#[test]
+fn shards_are_disjoint_and_cover_the_grid() {
+    let dir = workdir("shards");
+    let grid = dir.join("grid.json");
+    std::fs::write(&grid, GRID).unwrap();
+    let all = list(&dir, &grid, None);
+    assert_eq!(all.len(), GRID_RUNS);
+    assert_eq!(all.iter().collect::<BTreeSet<_>>().len(), GRID_RUNS);
+    for n in [1, 2, 3, 4, 7, 64, 100] {
+        let mut seen = BTreeSet::new();
+        for i in 0..n {
+            for k in list(&dir, &grid, Some(&format!("{i}/{n}"))) {
+                assert!(seen.insert(k.clone()), "{k} is in two of {n} shards");
+            }
+        }
+        assert_eq!(
+            seen,
+            all.iter().cloned().collect::<BTreeSet<_>>(),
+            "{n} shards do not cover the grid"
+        );
+    }
+}
+
+#[test]
+fn four_shards_merge_to_the_one_machine_result() {
+    let dir = workdir("merge");
+    let grid = dir.join("grid.json");
+    std::fs::write(
+        &grid,
+        r#"{"hidden": [4, 8], "seeds": 3, "max_epochs": 3, "eval_every": 30, "target": 0.3,
+            "params": {"sgd": {"lr": [0.5]}, "dlr": {}}}"#,
+    )
+    .unwrap();
+    let one = dir.join("one.jsonl");
+    run_ok(&mut sweep(&dir, &grid, &one, &["--jobs", "2"]));
+    let mut parts = Vec::new();
+    for i in 0..4 {
+        let p = dir.join(format!("part-{i}.jsonl"));
+        run_ok(&mut sweep(
+            &dir,
+            &grid,
+            &p,
+            &["--jobs", "1", "--shard", &format!("{i}/4")],
+        ));
+        parts.extend(lines(&p));
+    }
+    assert_eq!(results(&parts), results(&lines(&one)));
+
+    // The report over the parts: tables and plots with labels and legends.
+    let rep = dir.join("report");
+    let mut c = dlr();
+    c.arg("report").arg("--out").arg(&rep);
+    for i in 0..4 {
+        c.arg(dir.join(format!("part-{i}.jsonl")));
+    }
+    let o = run_ok(&mut c);
+    let table = String::from_utf8_lossy(&o.stdout);
+    assert!(table.contains("| sgd | 4 |"), "{table}");
+    let md = std::fs::read_to_string(rep.join("report.md")).unwrap();
+    assert!(md.contains("| dlr | 8 |"), "{md}");
+    let csv = std::fs::read_to_string(rep.join("best.csv")).unwrap();
+    assert!(csv.starts_with("optimizer,hidden,params"), "{csv}");
+    let svg = std::fs::read_to_string(rep.join("epochs.svg")).unwrap();
+    // Axis descriptions, legend entries, error bars (paths beyond the lines).
+    let flat = svg.split_whitespace().collect::<Vec<_>>().join(" ");
+    for text in [
+        "> hidden units H <",
+        "> epochs to target <",
+        "> sgd <",
+        "> dlr <",
+    ] {
+        assert!(flat.contains(text), "epochs.svg lacks {text}");
+    }
+    assert!(flat.matches("<polyline").count() >= 4, "{flat}");
+}
+
+#[test]
+fn diverged_runs_are_recorded_and_the_sweep_goes_on() {
+    let dir = workdir("diverge");
+    let grid = dir.join("grid.json");
+    std::fs::write(
+        &grid,
+        // Adam with ε = 0 divides 0 by 0 on the rows of blank pixels.
+        r#"{"hidden": [8], "max_epochs": 1, "params": {"adam": {"eps": [0, 1e-4]}}}"#,
+    )
+    .unwrap();
+    let out = dir.join("runs.jsonl");
+    let o = run_ok(&mut sweep(&dir, &grid, &out, &[]));
+    assert!(
+        String::from_utf8_lossy(&o.stdout).contains("1 diverged"),
+        "{o:?}"
+    );
+    let ls = lines(&out);
+    assert_eq!(ls.len(), 2);
+    let by_eps: BTreeMap<String, bool> = ls
+        .iter()
+        .map(|v| (v["eps"].to_string(), v["diverged"].as_bool().unwrap()))
+        .collect();
+    assert_eq!(by_eps.get("0.0"), Some(&true), "{ls:?}");
+    assert_eq!(by_eps.get("0.0001"), Some(&false), "{ls:?}");
+    assert!(ls.iter().any(|v| v["diverged_step"].is_u64()));
+}
+
+#[track_caller]
+fn assert_bad(out: &Output, needle: &str) {
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "stderr: {err}");
+    assert_eq!(err.lines().count(), 1, "stderr: {err}");
+    assert!(err.contains(needle), "{err:?} lacks {needle:?}");
+    assert!(!err.contains("panicked"), "{err}");
+}
+
+#[test]
+fn bad_input_is_one_line_and_exit_2() {
+    let dir = workdir("bad");
+    let grid = dir.join("grid.json");
+    let out = dir.join("runs.jsonl");
+
+    std::fs::write(&grid, r#"{"hidden": [8], "sedes": 3}"#).unwrap();
+    assert_bad(
+        &sweep(&dir, &grid, &out, &[]).output().unwrap(),
+        "unknown key 'sedes'",
+    );
+    std::fs::write(
+        &grid,
+        r#"{"hidden": [8], "params": {"sgd": {"alpha": [1]}}}"#,
+    )
+    .unwrap();
+    assert_bad(
+        &sweep(&dir, &grid, &out, &[]).output().unwrap(),
+        "does not apply to sgd",
+    );
+    std::fs::write(&grid, r#"{"hidden": [8], "params": {"sgd": {"lr": [-1]}}}"#).unwrap();
+    assert_bad(&sweep(&dir, &grid, &out, &[]).output().unwrap(), "lr");
+    std::fs::write(&grid, "{not json").unwrap();
+    assert_bad(
+        &sweep(&dir, &grid, &out, &[]).output().unwrap(),
+        "grid.json",
+    );
+
+    std::fs::write(&grid, r#"{"hidden": [4], "max_epochs": 0.5}"#).unwrap();
+    assert_bad(
+        &sweep(&dir, &grid, &out, &["--shard", "4/4"])
+            .output()
+            .unwrap(),
+        "--shard",
+    );
+    // A corrupt complete line in the results is not silently re-run.
+    std::fs::write(&out, "{\"optimizer\":\"sgd\"}\n").unwrap();
+    assert_bad(
+        &sweep(&dir, &grid, &out, &[]).output().unwrap(),
+        "runs.jsonl:1",
+    );
+    let o = dlr()
+        .args(["sweep", "--preset", "nope", "--out"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert_bad(&o, "unknown preset 'nope'");
+    let o = dlr()
+        .arg("report")
+        .arg(dir.join("missing.jsonl"))
+        .output()
+        .unwrap();
+    assert_bad(&o, "missing.jsonl");
+}
+
+#[test]
+fn toml_and_json_grids_expand_alike() {
+    let toml = r#"
+name = "g"
+hidden = [10, [20, 5]]
+seeds = [3, 4]
+max_epochs = 2
+[params.adam]
+lr = [0.001, 0.002]
+eps = [1e-4]
+[params.dlr]
+alpha = [0.3, 0.5]
+"#;
+    let json = r#"{"name": "g", "hidden": [10, [20, 5]], "seeds": [3, 4], "max_epochs": 2,
+        "params": {"adam": {"lr": [0.001, 0.002], "eps": [1e-4]}, "dlr": {"alpha": [0.3, 0.5]}}}"#;
+    let a = dlr::sweep::Grid::from_toml_str(toml).unwrap();
+    let b = dlr::sweep::Grid::from_json_str(json).unwrap();
+    assert_eq!(a, b);
+    // adam 2 x dlr 2 configurations, 2 sizes, 2 seeds.
+    assert_eq!(a.runs.len(), 16);
+    assert_eq!(a.runs[0].opt.kind, dlr::OptimizerKind::Adam);
+    assert!(a.runs.iter().all(|r| r.max_epochs == 2.0));
+    // Keys read back from the result line.
+    for r in &a.runs {
+        let v = Value::Object(r.to_json());
+        assert_eq!(dlr::sweep::RunSpec::from_json(&v).unwrap().key(), r.key());
+    }
+}
