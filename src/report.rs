@@ -341,7 +341,6 @@ pub fn write_report(records: &[Record], dir: &Path) -> Result<ReportFiles, Sweep
                 title: "Epochs to the target, best parameters per size (mean ± sd)".into(),
                 x_label: "hidden units H".into(),
                 y_label: "epochs to target".into(),
-                log_x: true,
                 series: epochs,
                 ..Panel::default()
             }],
@@ -355,7 +354,6 @@ pub fn write_report(records: &[Record], dir: &Path) -> Result<ReportFiles, Sweep
                 title: "Epochs to the target relative to SGD (mean / SGD's mean)".into(),
                 x_label: "hidden units H".into(),
                 y_label: "ratio to SGD".into(),
-                log_x: true,
                 series: ratio,
                 ..Panel::default()
             }],

@@ -153,7 +153,6 @@ fn figure1(
         title: title.into(),
         x_label: "hidden units H".into(),
         y_label: y.into(),
-        log_x: true,
         series,
         ..Panel::default()
     };
