@@ -418,10 +418,13 @@ pub fn parse(bytes: &[u8]) -> Result<IdxArray<'_>, IdxError> {
 /// If there are more than 255 dims or a dim exceeds `u32::MAX` (the format
 /// cannot say either).
 pub fn write_header(dtype: IdxType, dims: &[usize]) -> Vec<u8> {
+    // The documented panic: an encoder for shapes the caller builds, never
+    // reached by input (the reader takes the rank from one byte).
     let rank = u8::try_from(dims.len()).expect("IDX holds at most 255 dimensions");
     let mut out = Vec::with_capacity(PREFIX_LEN + 4 * dims.len());
     out.extend_from_slice(&[0, 0, dtype.code(), rank]);
     for &d in dims {
+        // The documented panic, as above: the format stores dims as u32.
         let d = u32::try_from(d).expect("IDX dimensions are u32");
         out.extend_from_slice(&d.to_be_bytes());
     }

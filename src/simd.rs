@@ -104,27 +104,6 @@ macro_rules! impl_vector {
 impl_vector!(f32x8, 8);
 impl_vector!(f32x4, 4);
 
-/// Loads eight lanes from a chunk.
-#[inline(always)]
-pub fn load(chunk: &[f32; LANES]) -> F32s {
-    F32s::from(*chunk)
-}
-
-/// Loads eight lanes from `s[k..k + 8]` (any alignment).
-///
-/// # Panics
-/// If `s` has fewer than `k + 8` elements.
-#[inline(always)]
-pub fn load_at(s: &[f32], k: usize) -> F32s {
-    <F32s as Vector>::load(&s[k..])
-}
-
-/// Stores eight lanes into a chunk.
-#[inline(always)]
-pub fn store(chunk: &mut [f32; LANES], v: F32s) {
-    *chunk = v.to_array();
-}
-
 /// Length of the part of an `n`-element slice that the vector loops cover
 /// (`f32x8` head plus at most one `f32x4`); the twin takes the rest.
 #[inline(always)]

@@ -4,6 +4,7 @@
 //! replaced by a partial one, nor by a diverged run's (exit 3).
 
 mod ckpt_util;
+mod common;
 
 use std::path::{Path, PathBuf};
 

@@ -3,46 +3,17 @@
 
 mod common;
 
+use common::{dlr, idx_u8};
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-fn dlr() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_dlr"));
-    c.env_remove("DLR_DATA");
-    // Never reach the real mirrors from a test.
-    c.env("DLR_MNIST_MIRRORS", "http://127.0.0.1:9/");
-    c
-}
-
-fn idx_u8(dims: &[u32], data: &[u8]) -> Vec<u8> {
-    let mut out = vec![0, 0, 0x08, dims.len() as u8];
-    for d in dims {
-        out.extend_from_slice(&d.to_be_bytes());
-    }
-    out.extend_from_slice(data);
-    out
-}
+use std::process::Output;
 
 /// A fresh directory holding a small valid IDX set of 8×8 images.
 fn tiny_set(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("dlr-cli-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
-    let ds = common::synthetic_dataset(300, 8, 8, 3);
-    let test = common::synthetic_dataset(50, 8, 8, 4);
-    for (prefix, set) in [("train", &ds), ("t10k", &test)] {
-        let n = set.len() as u32;
-        std::fs::write(
-            dir.join(format!("{prefix}-images-idx3-ubyte")),
-            idx_u8(&[n, 8, 8], set.images()),
-        )
-        .unwrap();
-        std::fs::write(
-            dir.join(format!("{prefix}-labels-idx1-ubyte")),
-            idx_u8(&[n], set.labels()),
-        )
-        .unwrap();
-    }
+    common::write_tiny_set(&dir);
     dir
 }
 

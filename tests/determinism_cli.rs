@@ -4,6 +4,7 @@
 //! evaluation settings); another seed saves another model.
 
 mod ckpt_util;
+mod common;
 
 use std::path::Path;
 

@@ -5,6 +5,7 @@
 #![cfg(unix)]
 
 mod ckpt_util;
+mod common;
 
 use std::io::Read;
 use std::path::Path;

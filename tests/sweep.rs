@@ -5,28 +5,14 @@
 
 mod common;
 
+use common::dlr;
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
-
-fn dlr() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_dlr"));
-    c.env_remove("DLR_DATA");
-    c.env("DLR_MNIST_MIRRORS", "http://127.0.0.1:9/");
-    c
-}
-
-fn idx_u8(dims: &[u32], data: &[u8]) -> Vec<u8> {
-    let mut out = vec![0, 0, 0x08, dims.len() as u8];
-    for d in dims {
-        out.extend_from_slice(&d.to_be_bytes());
-    }
-    out.extend_from_slice(data);
-    out
-}
 
 /// A fresh directory for test `name`, holding a small IDX set of 8×8 images
 /// in `data/`.
@@ -35,21 +21,7 @@ fn workdir(name: &str) -> PathBuf {
     let _ = std::fs::remove_dir_all(&dir);
     let data = dir.join("data");
     std::fs::create_dir_all(&data).unwrap();
-    let train = common::synthetic_dataset(300, 8, 8, 3);
-    let test = common::synthetic_dataset(50, 8, 8, 4);
-    for (prefix, set) in [("train", &train), ("t10k", &test)] {
-        let n = set.len() as u32;
-        std::fs::write(
-            data.join(format!("{prefix}-images-idx3-ubyte")),
-            idx_u8(&[n, 8, 8], set.images()),
-        )
-        .unwrap();
-        std::fs::write(
-            data.join(format!("{prefix}-labels-idx1-ubyte")),
-            idx_u8(&[n], set.labels()),
-        )
-        .unwrap();
-    }
+    common::write_tiny_set(&data);
     dir
 }
 

@@ -3,22 +3,11 @@
 #![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 use dlr::rng::Rng;
 
-/// The `dlr` program, kept away from `$DLR_DATA` and the real mirrors.
-pub fn dlr() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_dlr"));
-    c.env_remove("DLR_DATA");
-    c.env("DLR_MNIST_MIRRORS", "http://127.0.0.1:9/");
-    c
-}
-
-/// A `u8` IDX file.
-pub fn idx_u8(dims: &[usize], data: &[u8]) -> Vec<u8> {
-    dlr::idx::write(dlr::idx::IdxType::U8, dims, data)
-}
+pub use super::common::{dlr, idx_u8};
 
 /// A synthetic image set: class `c` lights every pixel `p ≡ c (mod 10)`,
 /// plus noise, so small networks learn it (and can still improve).

@@ -69,3 +69,37 @@ pub fn mnist_dir() -> std::path::PathBuf {
         ),
     }
 }
+
+/// The `dlr` program, kept away from `$DLR_DATA` and the real mirrors.
+pub fn dlr() -> std::process::Command {
+    let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_dlr"));
+    c.env_remove("DLR_DATA");
+    // Never reach the real mirrors from a test.
+    c.env("DLR_MNIST_MIRRORS", "http://127.0.0.1:9/");
+    c
+}
+
+/// A `u8` IDX file.
+pub fn idx_u8(dims: &[usize], data: &[u8]) -> Vec<u8> {
+    dlr::idx::write(dlr::idx::IdxType::U8, dims, data)
+}
+
+/// Writes the four MNIST-named files of a small set of 8×8 images (300
+/// training, 50 test) into `dir`, which must exist.
+pub fn write_tiny_set(dir: &std::path::Path) {
+    let train = synthetic_dataset(300, 8, 8, 3);
+    let test = synthetic_dataset(50, 8, 8, 4);
+    for (prefix, set) in [("train", &train), ("t10k", &test)] {
+        let n = set.len();
+        std::fs::write(
+            dir.join(format!("{prefix}-images-idx3-ubyte")),
+            idx_u8(&[n, 8, 8], set.images()),
+        )
+        .expect("temp dir is writable");
+        std::fs::write(
+            dir.join(format!("{prefix}-labels-idx1-ubyte")),
+            idx_u8(&[n], set.labels()),
+        )
+        .expect("temp dir is writable");
+    }
+}
