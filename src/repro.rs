@@ -29,7 +29,7 @@ use crate::network::{Network, Workspace};
 use crate::optim::{DlrNorm, Grad, Optimizer, OptimizerConfig, OptimizerKind};
 use crate::report::{
     best_configs, best_markdown, best_series_by, config_stats, mean_sd, median, plot_lines,
-    read_records, write_report, Panel, Series, SeriesStyle,
+    read_records, write_report, Panel, Record, Series, SeriesStyle,
 };
 use crate::rng::Rng;
 use crate::sweep::{preset, run_sweep, SweepError, SweepOptions};
@@ -90,16 +90,17 @@ pub fn run(
     Ok(())
 }
 
-fn sweep_into(
+/// Runs (or resumes) preset `preset_name` into `<out>/<preset_name>.jsonl`,
+/// writes its report into `<out>/<preset_name>/`, and returns its records.
+fn sweep_and_report(
     config: &ReproConfig,
     preset_name: &str,
-    file: &str,
     train_set: &Dataset,
     test_set: &Dataset,
     log: &(impl Fn(&str) + Sync),
-) -> Result<PathBuf, SweepError> {
+) -> Result<Vec<Record>, SweepError> {
     let grid = preset(preset_name)?;
-    let out = config.out.join(file);
+    let out = config.out.join(format!("{preset_name}.jsonl"));
     let opts = SweepOptions {
         jobs: config.jobs,
         eval_threads: 1,
@@ -126,7 +127,9 @@ fn sweep_into(
         "sweep {preset_name}: {} already done, {} trained, {} diverged",
         s.skipped, s.done, s.diverged
     ));
-    Ok(out)
+    let records = read_records(&[out])?;
+    write_report(&records, &config.out.join(preset_name))?;
+    Ok(records)
 }
 
 fn figure1(
@@ -136,16 +139,7 @@ fn figure1(
     log: &(impl Fn(&str) + Sync),
 ) -> Result<String, SweepError> {
     let name = if config.quick { "fig1-quick" } else { "fig1" };
-    let file = sweep_into(
-        config,
-        name,
-        &format!("{name}.jsonl"),
-        train_set,
-        test_set,
-        log,
-    )?;
-    let records = read_records(&[file])?;
-    write_report(&records, &config.out.join(name))?;
+    let records = sweep_and_report(config, name, train_set, test_set, log)?;
     let best = best_configs(&config_stats(&records));
     let (epochs, ratio) = best_series_by(&best, |s| (s.mean_epochs, s.sd_epochs));
     let (secs, secs_ratio) = best_series_by(&best, |s| (s.mean_seconds, s.sd_seconds));
@@ -252,16 +246,7 @@ fn figure2(
     let name = if config.quick { "fig2-quick" } else { "fig2" };
     let grid = preset(name)?;
     let budget = grid.runs.first().map_or(0.0, |r| r.max_epochs);
-    let file = sweep_into(
-        config,
-        name,
-        &format!("{name}.jsonl"),
-        train_set,
-        test_set,
-        log,
-    )?;
-    let records = read_records(&[file])?;
-    write_report(&records, &config.out.join(name))?;
+    let records = sweep_and_report(config, name, train_set, test_set, log)?;
     let mut md = format!(
         "## Figure 2: smallest hidden size reaching 96 % within {budget} epochs\n\n![Fig. 2](fig2.svg)\n\nPer seed: from the largest size of the grid down, the last size at which some parameter setting of the grid reached 96 %.\n\n| optimizer | smallest H, mean ± sd (ours) | seeds | per seed | paper |\n| --- | --- | --- | --- | --- |\n"
     );

@@ -16,9 +16,6 @@ pub use wide::{f32x4, f32x8};
 /// Lanes of the widest vector the kernels use.
 pub const LANES: usize = 8;
 
-/// The widest vector type of the kernels.
-pub type F32s = f32x8;
-
 /// What the kernels need of a vector of `f32` lanes.
 pub trait Vector:
     Copy + Add<Output = Self> + Sub<Output = Self> + Mul<Output = Self> + Neg<Output = Self>
