@@ -44,6 +44,10 @@ pub trait Vector:
     fn exp(self) -> Self;
     /// Lane-wise clamp to `[lo, hi]` that keeps NaN lanes NaN.
     fn clamp_keep_nan(self, lo: f32, hi: f32) -> Self;
+    /// Lanes with `|x| < f32::MIN_POSITIVE` (subnormals) set to `+0`; NaN
+    /// and every normal value pass unchanged. Twin:
+    /// [`crate::kernels::reference::flush_subnormal`].
+    fn flush_subnormal(self) -> Self;
 }
 
 macro_rules! impl_vector {
@@ -93,6 +97,12 @@ macro_rules! impl_vector {
                 // maxps/minps return their second operand when either is
                 // NaN: with x second, a NaN lane stays NaN.
                 <$t>::splat(hi).fast_min(<$t>::splat(lo).fast_max(self))
+            }
+            #[inline(always)]
+            fn flush_subnormal(self) -> Self {
+                // `<` is false for NaN, so NaN lanes keep their value.
+                let tiny = self.abs().simd_lt(<$t>::splat(f32::MIN_POSITIVE));
+                tiny.select(<$t>::ZERO, self)
             }
         }
     };

@@ -6,6 +6,18 @@
 //! They use `a * b + c` rather than `f32::mul_add`, which without FMA enabled
 //! is a slow library call.
 
+/// Exact `√x` (IEEE correctly rounded), as the VEX-encoded `vsqrtps` when
+/// AVX is compiled in.
+///
+/// Not `libm::sqrtf`: its x86 version is an inline-asm legacy-SSE `sqrtss`,
+/// and legacy-SSE instructions between 256-bit AVX ones cost a state
+/// transition. Measured on this Zen 3 machine, that made the two scalar
+/// tail weights of each 10-wide Adam row cost ≈ 110 ns each (BENCHMARKS.md).
+#[inline(always)]
+fn sqrt(x: f32) -> f32 {
+    wide::f32x4::splat(x).sqrt().as_array()[0]
+}
+
 /// `y ← y + a x`
 ///
 /// + `y`, `x`: `(n,)`
@@ -81,6 +93,26 @@ pub fn sgd_row(w: &mut [f32], step: f32, delta: &[f32]) {
     axpy(w, -step, delta);
 }
 
+/// `x`, or `+0` when `x` is subnormal (`|x| < f32::MIN_POSITIVE`).
+///
+/// Optimizer state that decays by a factor each step (Nesterov's velocity,
+/// Adam's moments) is flushed through this. Without it, the state of a
+/// weight whose gradient stays zero (the rows of MNIST's blank border
+/// pixels) never reaches zero: `0.9 × k ulp` rounds back to `k ulp` for
+/// subnormal `k ≤ 4` (and `0.999 × k` for `k < 500`), so the state sits in
+/// the subnormal range for good and every later step pays x86's microcode
+/// assist for subnormal arithmetic on it (BENCHMARKS.md measures the cost).
+/// Values this small are below anything the update can express: the
+/// weight change they cause is under `10⁻³⁰`.
+#[inline]
+pub fn flush_subnormal(x: f32) -> f32 {
+    if x.abs() < f32::MIN_POSITIVE {
+        0.0
+    } else {
+        x
+    }
+}
+
 /// Nesterov momentum on one row (the look-ahead form used by PyTorch's
 /// `nesterov=True`), with `g_i = a_j δ_i`:
 ///
@@ -89,13 +121,15 @@ pub fn sgd_row(w: &mut [f32], step: f32, delta: &[f32]) {
 /// w_i ← w_i − η (g_i + μ v_i)
 /// ```
 ///
+/// with subnormal `v_i` flushed to zero ([`flush_subnormal`]).
+///
 /// + `w`, `v`: `(n_out,)` weights and velocity of row `j`
 /// + `a`: the input `a_j`; `delta`: `(n_out,)`
 pub fn nesterov_row(w: &mut [f32], v: &mut [f32], a: f32, delta: &[f32], lr: f32, momentum: f32) {
     debug_assert!(w.len() == v.len() && w.len() == delta.len());
     for i in 0..w.len() {
         let g = a * delta[i];
-        v[i] = momentum * v[i] + g;
+        v[i] = flush_subnormal(momentum * v[i] + g);
         w[i] -= lr * (g + momentum * v[i]);
     }
 }
@@ -107,6 +141,8 @@ pub fn nesterov_row(w: &mut [f32], v: &mut [f32], a: f32, delta: &[f32], lr: f32
 /// v_i ← β₂ v_i + (1 − β₂) g_i²
 /// w_i ← w_i − α m̂_i / (√v̂_i + ε),   m̂ = m / (1 − β₁ᵗ),  v̂ = v / (1 − β₂ᵗ)
 /// ```
+///
+/// with subnormal `m_i`, `v_i` flushed to zero ([`flush_subnormal`]).
 ///
 /// The per-step scalars are hoisted by the caller: `lr_t = α / (1 − β₁ᵗ)` and
 /// `inv_sqrt_bc2 = 1 / √(1 − β₂ᵗ)`, so that `α m̂ / (√v̂ + ε) =
@@ -127,9 +163,9 @@ pub fn adam_row(
     debug_assert!(w.len() == m.len() && w.len() == v.len() && w.len() == delta.len());
     for i in 0..w.len() {
         let g = a * delta[i];
-        m[i] = beta1 * m[i] + (1.0 - beta1) * g;
-        v[i] = beta2 * v[i] + (1.0 - beta2) * g * g;
-        w[i] -= lr_t * m[i] / (libm::sqrtf(v[i]) * inv_sqrt_bc2 + eps);
+        m[i] = flush_subnormal(beta1 * m[i] + (1.0 - beta1) * g);
+        v[i] = flush_subnormal(beta2 * v[i] + (1.0 - beta2) * g * g);
+        w[i] -= lr_t * m[i] / (sqrt(v[i]) * inv_sqrt_bc2 + eps);
     }
 }
 
@@ -204,6 +240,6 @@ pub fn forward_rows(z: &mut [f32], w: &[f32], x: &[f32], rows: &[u32]) {
 pub fn dlr_steps(sum_sq_to_step: &mut [f32], a: &[f32], eta0: f32, alpha: f32) {
     debug_assert_eq!(sum_sq_to_step.len(), a.len());
     for (s, &aj) in sum_sq_to_step.iter_mut().zip(a) {
-        *s = eta0 * aj / (libm::sqrtf(*s) + alpha);
+        *s = eta0 * aj / (sqrt(*s) + alpha);
     }
 }
