@@ -111,6 +111,24 @@ macro_rules! impl_vector {
 impl_vector!(f32x8, 8);
 impl_vector!(f32x4, 4);
 
+/// Exact `√x` (IEEE correctly rounded), as the VEX-encoded `vsqrtps` when
+/// AVX is compiled in.
+///
+/// Not `libm::sqrtf`: its x86 version is an inline-asm legacy-SSE `sqrtss`,
+/// and legacy-SSE instructions between 256-bit AVX ones cost a state
+/// transition. Measured on a Zen 3 machine, that made the two scalar tail
+/// weights of each 10-wide Adam row cost ≈ 110 ns each (BENCHMARKS.md).
+#[inline(always)]
+pub fn exact_sqrt(x: f32) -> f32 {
+    f32x4::splat(x).sqrt().as_array()[0]
+}
+
+/// [`exact_sqrt`] in `f64` (`vsqrtpd`, for the same reason).
+#[inline(always)]
+pub fn exact_sqrt_f64(x: f64) -> f64 {
+    wide::f64x2::splat(x).sqrt().as_array()[0]
+}
+
 /// Length of the part of an `n`-element slice that the vector loops cover
 /// (`f32x8` head plus at most one `f32x4`); the twin takes the rest.
 #[inline(always)]

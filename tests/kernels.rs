@@ -369,3 +369,30 @@ fn decaying_optimizer_state_reaches_exact_zero() {
         }
     }
 }
+
+#[test]
+fn exact_sqrt_is_correctly_rounded() {
+    use dlr::simd::{exact_sqrt, exact_sqrt_f64};
+    let mut rng = Rng::new(11);
+    let mut xs: Vec<f32> = vec![
+        0.0,
+        -0.0,
+        1.0,
+        2.0,
+        f32::from_bits(1),
+        f32::MAX,
+        f32::INFINITY,
+    ];
+    xs.extend((0..10_000).map(|i| rng.uniform() * 10f32.powi(i % 60 - 30)));
+    for &x in &xs {
+        assert_eq!(exact_sqrt(x).to_bits(), x.sqrt().to_bits(), "sqrt({x:e})");
+        let y = f64::from(x) * 1.000_000_1;
+        assert_eq!(
+            exact_sqrt_f64(y).to_bits(),
+            y.sqrt().to_bits(),
+            "sqrt({y:e})"
+        );
+    }
+    assert!(exact_sqrt(-1.0).is_nan() && exact_sqrt(f32::NAN).is_nan());
+    assert!(exact_sqrt_f64(-1.0).is_nan());
+}

@@ -6,17 +6,7 @@
 //! They use `a * b + c` rather than `f32::mul_add`, which without FMA enabled
 //! is a slow library call.
 
-/// Exact `√x` (IEEE correctly rounded), as the VEX-encoded `vsqrtps` when
-/// AVX is compiled in.
-///
-/// Not `libm::sqrtf`: its x86 version is an inline-asm legacy-SSE `sqrtss`,
-/// and legacy-SSE instructions between 256-bit AVX ones cost a state
-/// transition. Measured on this Zen 3 machine, that made the two scalar
-/// tail weights of each 10-wide Adam row cost ≈ 110 ns each (BENCHMARKS.md).
-#[inline(always)]
-fn sqrt(x: f32) -> f32 {
-    wide::f32x4::splat(x).sqrt().as_array()[0]
-}
+use crate::simd::exact_sqrt as sqrt;
 
 /// `y ← y + a x`
 ///

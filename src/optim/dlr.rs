@@ -176,7 +176,7 @@ impl Dlr {
     /// The learning rate `η_ij` of weight `w` in a neuron of squared norm
     /// `sum_sq`: `η₀ (|w| + α) / (‖·‖ + α)`.
     pub fn rate(&self, w: f32, sum_sq: f32) -> f32 {
-        self.eta0 * (w.abs() + self.alpha) / (libm::sqrtf(sum_sq.max(0.0)) + self.alpha)
+        self.eta0 * (w.abs() + self.alpha) / (crate::simd::exact_sqrt(sum_sq.max(0.0)) + self.alpha)
     }
 
     pub(crate) fn update_layer(
@@ -231,7 +231,7 @@ impl Dlr {
                 let factor = &mut self.col_factor[..n_out];
                 for (f, &s) in factor.iter_mut().zip(sum_sq.iter()) {
                     // max(0): increments may round a tiny sum below zero.
-                    *f = eta0 / (libm::sqrt(s.max(0.0)) as f32 + alpha);
+                    *f = eta0 / (crate::simd::exact_sqrt_f64(s.max(0.0)) as f32 + alpha);
                 }
                 let scaled = &mut self.scaled_delta[..n_out];
                 let increment = &mut self.col_increment[..n_out];
