@@ -153,8 +153,11 @@ pub fn run(
             let mut opt = Optimizer::new(&OptimizerConfig::new(OptimizerKind::Dlr), &net);
             let mut ws = Workspace::new(&net);
             let start = Instant::now();
-            for &i in &order {
+            for (k, &i) in order.iter().enumerate() {
                 let i = i as usize;
+                if let Some(&next) = order.get(k + 1) {
+                    train.prefetch(next as usize);
+                }
                 net.train_step(&mut ws, &mut opt, train.image(i), train.label(i) as usize);
             }
             start.elapsed().as_secs_f64()
@@ -187,6 +190,7 @@ impl Run {
         for _ in 0..steps {
             let i = order[self.next] as usize;
             self.next = (self.next + 1) % order.len();
+            train.prefetch(order[self.next] as usize);
             let loss = self.net.train_step(
                 &mut self.ws,
                 &mut self.opt,

@@ -438,6 +438,9 @@ impl<'d> Trainer<'d> {
             }
             _ => {
                 let i = chunk[0] as usize;
+                if let Some(&next) = self.order.get(self.pos + 1) {
+                    self.train_set.prefetch(next as usize);
+                }
                 self.net.train_step(
                     &mut self.ws,
                     &mut self.opt,
