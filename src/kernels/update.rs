@@ -122,21 +122,7 @@ pub fn adam_row(
     let (d8, d4, dt) = split3(delta);
     adam_body::<f32x8>(w8, m8, v8, a, d8, s);
     adam_body::<f32x4>(w4, m4, v4, a, d4, s);
-    // The last 0–3 weights go through one zero-padded `f32x4` rather than
-    // the twin's scalar `sqrtss`/`divss` chain (padding lanes: m = v = 0,
-    // so they compute 0 / ε and are dropped).
-    let n = wt.len();
-    if n > 0 {
-        let (mut wp, mut mp, mut vp, mut dp) = ([0.0f32; 4], [0.0f32; 4], [0.0f32; 4], [0.0f32; 4]);
-        wp[..n].copy_from_slice(wt);
-        mp[..n].copy_from_slice(mt);
-        vp[..n].copy_from_slice(vt);
-        dp[..n].copy_from_slice(dt);
-        adam_body::<f32x4>(&mut wp, &mut mp, &mut vp, a, &dp, s);
-        wt.copy_from_slice(&wp[..n]);
-        mt.copy_from_slice(&mp[..n]);
-        vt.copy_from_slice(&vp[..n]);
-    }
+    reference::adam_row(wt, mt, vt, a, dt, beta1, beta2, lr_t, inv_sqrt_bc2, eps);
 }
 
 /// DLR Eq. 1, single pass: `w_i ← w_i − step (|w_i| + α) δ_i` and returns the
