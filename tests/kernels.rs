@@ -396,3 +396,51 @@ fn exact_sqrt_is_correctly_rounded() {
     assert!(exact_sqrt(-1.0).is_nan() && exact_sqrt(f32::NAN).is_nan());
     assert!(exact_sqrt_f64(-1.0).is_nan());
 }
+
+#[test]
+fn exp_bounded_is_within_two_eps_on_its_range() {
+    use dlr::simd::{f32x4, f32x8, Vector};
+    let xs: Vec<f32> = (-870_000..=870_000)
+        .map(|k| k as f32 * 1e-4)
+        .chain([
+            -87.0,
+            87.0,
+            0.0,
+            -0.0,
+            1e-30,
+            -1e-30,
+            0.346_573_6,
+            -0.346_573_6,
+        ])
+        .collect();
+    let mut worst = 0.0f64;
+    for chunk in xs.chunks(8) {
+        let mut lanes = [0.0f32; 8];
+        lanes[..chunk.len()].copy_from_slice(chunk);
+        let mut out8 = [0.0f32; 8];
+        f32x8::load(&lanes).exp_bounded().store(&mut out8);
+        let mut out4 = [0.0f32; 8];
+        f32x4::load(&lanes).exp_bounded().store(&mut out4[..4]);
+        f32x4::load(&lanes[4..]).exp_bounded().store(&mut out4[4..]);
+        for k in 0..chunk.len() {
+            assert_eq!(
+                out8[k].to_bits(),
+                out4[k].to_bits(),
+                "f32x8 and f32x4 differ at {}",
+                lanes[k]
+            );
+            let exact = (lanes[k] as f64).exp();
+            let rel = (out8[k] as f64 - exact).abs() / exact;
+            worst = worst.max(rel);
+            assert!(
+                rel < 2.0 * f32::EPSILON as f64,
+                "exp({}) = {:e}, exact {exact:e}, relative error {rel:e}",
+                lanes[k],
+                out8[k]
+            );
+        }
+    }
+    assert!(worst > 0.0, "the comparison measured something");
+    let nan: [f32; 8] = f32x8::splat(f32::NAN).exp_bounded().into();
+    assert!(nan.iter().all(|x| x.is_nan()), "NaN must stay NaN");
+}
