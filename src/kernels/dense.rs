@@ -60,7 +60,7 @@ pub fn sum_squares(x: &[f32]) -> f32 {
 #[inline]
 pub fn sigmoid(z: &mut [f32]) {
     let n = z.len();
-    if n > LANES && n % LANES != 0 {
+    if n > LANES && !n.is_multiple_of(LANES) {
         // The last eight values as one vector that overlaps the last full
         // one, computed from the inputs before the main loop overwrites
         // them and stored after it: the overlapping lanes get the very
