@@ -64,8 +64,8 @@
 //! ## Features
 //! `std` (default) adds files, gzip, downloads, threads, clocks, plots and
 //! the `dlr` program. Without it (`default-features = false`) the crate is
-//! `no_std` + `alloc` and depends only on `wide`, `matrixmultiply`,
-//! `rand_core`, `rand_pcg` and `libm`: the kernels, the network, every
+//! `no_std` + `alloc` and depends only on `wide` (and its `bytemuck`),
+//! `matrixmultiply`, `rand_core`, `rand_pcg` and `libm`: the kernels, the network, every
 //! optimizer, the trainer, IDX parsing from bytes ([`idx`],
 //! [`Dataset::from_idx`]) and the model file ([`Network::to_bytes`],
 //! [`Network::from_bytes`]) all work. `examples/embedded.rs` is a `no_std`,
