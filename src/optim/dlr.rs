@@ -211,7 +211,15 @@ impl Dlr {
                     n += 1;
                 });
                 kernels::dlr_steps(&mut step[..n], &a[..n], eta0, alpha);
-                for (&j, &s) in rows[..n].iter().zip(step[..n].iter()) {
+                // Last touched row first. Measured (dlr bench, H = 100):
+                // 5.2 → 4.9 µs per step, while reversing the row list
+                // itself (and SGD's loop) gained nothing; the likeliest
+                // reason is that the forward pass has just read these rows
+                // in ascending order and the last ones are still in L1 (150
+                // rows of 400 B are twice Zen 3's 32 KB L1). Rows are
+                // independent, so the order changes no result (the saved
+                // model is byte-identical).
+                for (&j, &s) in rows[..n].iter().zip(step[..n].iter()).rev() {
                     let j = j as usize;
                     let delta = grad.row_delta(j, n_out);
                     sum_sq[j] =
