@@ -622,7 +622,9 @@ pub fn preset(name: &str) -> Result<Grid, SweepError> {
                 "sgd": {"lr": [0.2, 0.4, 0.8]},
                 "nesterov": {"lr": [0.05, 0.1], "momentum": [0.8, 0.9]},
                 "adam": {"lr": [0.001, 0.002, 0.004], "eps": [1e-4, 1e-3]},
-                "dlr": {"lr": [2, 4], "alpha": [0.3, 1]}
+                // η₀ = 1 for the wide layers: at H = 400, η₀ = 2 reached
+                // 96 % in 4 of 5 seeds only.
+                "dlr": {"lr": [1, 2, 4], "alpha": [0.3, 1]}
             }
         }),
         "fig2-quick" => json!({
