@@ -144,9 +144,12 @@ pub fn dlr_row(w: &mut [f32], step: f32, alpha: f32, delta: &[f32]) -> f32 {
         return reference::dlr_row(w, step, alpha, delta);
     }
     let full = n / LANES * LANES;
-    let (neg_step, alphav) = (f32x8::splat(-step), f32x8::splat(alpha));
-    // w − step (|w| + α) δ, as one fused multiply-add on (−step δ).
-    let update = |wv: f32x8, dv: f32x8| (wv.abs() + alphav).mul_add(neg_step * dv, wv);
+    let (neg_step, neg_step_alpha) = (f32x8::splat(-step), f32x8::splat(-step * alpha));
+    // w − step (|w| + α) δ = w + (−step |w| − step α) δ: two fused
+    // multiply-adds and an `abs`, one operation fewer than forming
+    // |w| + α and −step δ separately.
+    let update =
+        |wv: f32x8, dv: f32x8| wv.abs().mul_add(neg_step, neg_step_alpha).mul_add(dv, wv);
     // Four partial sums of squares: one accumulator would chain every
     // vector of the row on the latency of the previous fused multiply-add.
     let mut sums = [f32x8::ZERO; 4];
