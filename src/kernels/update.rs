@@ -196,7 +196,7 @@ fn dlr_post_body<V: Vector>(
     scaled_delta: &[f32],
     col_sum_sq: &mut [f32],
 ) {
-    let (neg_a, alphav) = (V::splat(-a), V::splat(alpha));
+    let (neg_a, neg_a_alpha) = (V::splat(-a), V::splat(-a * alpha));
     let n = V::LANES;
     for ((wc, dc), sc) in w
         .chunks_exact_mut(n)
@@ -204,7 +204,9 @@ fn dlr_post_body<V: Vector>(
         .zip(col_sum_sq.chunks_exact_mut(n))
     {
         let old = V::load(wc);
-        let new = (old.abs() + alphav).mul_add(neg_a * V::load(dc), old);
+        // old + (−a |old| − a α) scaled_delta: two fused multiply-adds, as
+        // in `dlr_row`.
+        let new = old.abs().mul_add(neg_a, neg_a_alpha).mul_add(V::load(dc), old);
         new.store(wc);
         // new² − old² = (new − old)(new + old): no cancellation of two squares.
         (new - old).mul_add(new + old, V::load(sc)).store(sc);
