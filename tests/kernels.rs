@@ -444,3 +444,26 @@ fn exp_bounded_is_within_two_eps_on_its_range() {
     let nan: [f32; 8] = f32x8::splat(f32::NAN).exp_bounded().into();
     assert!(nan.iter().all(|x| x.is_nan()), "NaN must stay NaN");
 }
+
+#[test]
+fn aligned_buffers_are_32_byte_aligned_zeros_of_the_asked_length() {
+    use dlr::simd::AlignedF32s;
+    for len in [0, 1, 7, 8, 9, 10, 100, 101] {
+        let mut buf = AlignedF32s::zeros(len);
+        let s = buf.as_mut_slice();
+        assert_eq!(s.len(), len);
+        assert!(s.iter().all(|&x| x == 0.0));
+        assert_eq!(
+            s.as_ptr() as usize % 32,
+            0,
+            "len {len}: not 32-byte aligned"
+        );
+        s.iter_mut().enumerate().for_each(|(i, x)| *x = i as f32);
+        let copy = buf.clone();
+        let mut copy = copy;
+        assert_eq!(
+            copy.as_mut_slice(),
+            (0..len).map(|i| i as f32).collect::<Vec<_>>()
+        );
+    }
+}

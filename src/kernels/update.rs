@@ -148,8 +148,7 @@ pub fn dlr_row(w: &mut [f32], step: f32, alpha: f32, delta: &[f32]) -> f32 {
     // w − step (|w| + α) δ = w + (−step |w| − step α) δ: two fused
     // multiply-adds and an `abs`, one operation fewer than forming
     // |w| + α and −step δ separately.
-    let update =
-        |wv: f32x8, dv: f32x8| wv.abs().mul_add(neg_step, neg_step_alpha).mul_add(dv, wv);
+    let update = |wv: f32x8, dv: f32x8| wv.abs().mul_add(neg_step, neg_step_alpha).mul_add(dv, wv);
     // Four partial sums of squares: one accumulator would chain every
     // vector of the row on the latency of the previous fused multiply-add.
     let mut sums = [f32x8::ZERO; 4];
@@ -206,7 +205,10 @@ fn dlr_post_body<V: Vector>(
         let old = V::load(wc);
         // old + (−a |old| − a α) scaled_delta: two fused multiply-adds, as
         // in `dlr_row`.
-        let new = old.abs().mul_add(neg_a, neg_a_alpha).mul_add(V::load(dc), old);
+        let new = old
+            .abs()
+            .mul_add(neg_a, neg_a_alpha)
+            .mul_add(V::load(dc), old);
         new.store(wc);
         // new² − old² = (new − old)(new + old): no cancellation of two squares.
         (new - old).mul_add(new + old, V::load(sc)).store(sc);

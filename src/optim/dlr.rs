@@ -28,6 +28,7 @@ use alloc::vec::Vec;
 use super::Grad;
 use crate::kernels;
 use crate::network::Network;
+use crate::simd::AlignedF32s;
 
 /// Which neuron's norm scales the rate.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -56,8 +57,8 @@ pub struct Dlr {
     // Post only, (n_out,) scratch: this step's column factors, the scaled
     // deltas of a row, and the increments of the column sums.
     col_factor: Vec<f32>,
-    scaled_delta: Vec<f32>,
-    col_increment: Vec<f32>,
+    scaled_delta: AlignedF32s,
+    col_increment: AlignedF32s,
     // Pre only, (rows touched this step,) scratch: the rows, their inputs,
     // and their cached ‖w_·j‖² turned into step factors.
     touched: Vec<u32>,
@@ -80,8 +81,8 @@ impl Dlr {
             row_sum_sq: Vec::new(),
             col_sum_sq: Vec::new(),
             col_factor: vec![0.0; widest],
-            scaled_delta: vec![0.0; widest],
-            col_increment: vec![0.0; widest],
+            scaled_delta: AlignedF32s::zeros(widest),
+            col_increment: AlignedF32s::zeros(widest),
             touched: Vec::with_capacity(tallest),
             touched_a: Vec::with_capacity(tallest),
             touched_step: Vec::with_capacity(tallest),
@@ -241,8 +242,8 @@ impl Dlr {
                     // max(0): increments may round a tiny sum below zero.
                     *f = eta0 / (crate::simd::exact_sqrt_f64(s.max(0.0)) as f32 + alpha);
                 }
-                let scaled = &mut self.scaled_delta[..n_out];
-                let increment = &mut self.col_increment[..n_out];
+                let scaled = &mut self.scaled_delta.as_mut_slice()[..n_out];
+                let increment = &mut self.col_increment.as_mut_slice()[..n_out];
                 increment.fill(0.0);
                 match *grad {
                     Grad::Outer { delta, .. } => {
