@@ -231,7 +231,7 @@ impl Dlr {
                 let n_layers = self.col_sum_sq.len();
                 let sum_sq = &mut self.col_sum_sq[layer];
                 if self.resync_pending {
-                    *sum_sq = exact_col_sum_sq(w, n_out);
+                    write_exact_col_sum_sq(w, sum_sq);
                     if layer + 1 == n_layers {
                         self.resync_pending = false;
                     }
@@ -290,10 +290,17 @@ pub(crate) struct DlrCache {
 /// Squared norms of the columns of `w`, `(n_in, n_out)`, summed in f64.
 fn exact_col_sum_sq(w: &[f32], n_out: usize) -> Vec<f64> {
     let mut cols = vec![0.0f64; n_out];
-    for row in w.chunks_exact(n_out) {
+    write_exact_col_sum_sq(w, &mut cols);
+    cols
+}
+
+/// [`exact_col_sum_sq`] into `cols`, `(n_out,)`, without allocating (the
+/// resync runs inside training steps).
+fn write_exact_col_sum_sq(w: &[f32], cols: &mut [f64]) {
+    cols.fill(0.0);
+    for row in w.chunks_exact(cols.len()) {
         for (c, &x) in cols.iter_mut().zip(row) {
             *c += x as f64 * x as f64;
         }
     }
-    cols
 }
