@@ -174,25 +174,8 @@ impl Dataset {
     /// bench` call this one sample ahead.
     #[inline]
     pub fn prefetch(&self, i: usize) {
-        #[cfg(target_arch = "x86_64")]
-        {
-            use core::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
-            let image = self.image(i);
-            let lines = image.chunks(64).map(|c| c.as_ptr()).chain([
-                // The last byte: an unaligned image ends on one more line.
-                image.as_ptr_range().end.wrapping_sub(1),
-                &self.labels[i] as *const u8,
-            ]);
-            for p in lines {
-                // SAFETY: a prefetch is only a hint: it never faults, reads
-                // nothing into the program and writes nothing. The pointers
-                // are inside `image` and `labels` anyway (`from_parts`
-                // rejects zero-pixel images, so `end - 1` is in `image`).
-                unsafe { _mm_prefetch::<_MM_HINT_T0>(p.cast::<i8>()) };
-            }
-        }
-        #[cfg(not(target_arch = "x86_64"))]
-        let _ = i;
+        crate::simd::prefetch(self.image(i));
+        crate::simd::prefetch(core::slice::from_ref(&self.labels[i]));
     }
 
     /// Label of image `i`.

@@ -158,6 +158,29 @@ pub fn exact_sqrt_f64(x: f64) -> f64 {
     wide::f64x2::splat(x).sqrt().as_array()[0]
 }
 
+/// Asks the CPU to start loading every cache line of `s` into L1; does
+/// nothing where no prefetch instruction is compiled in.
+#[inline(always)]
+pub fn prefetch<T>(s: &[T]) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        use core::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
+        let bytes = core::mem::size_of_val(s);
+        let start = s.as_ptr().cast::<i8>();
+        // Every 64 bytes from the start, and the last byte: an unaligned
+        // slice ends on one more line.
+        let offsets = (0..bytes).step_by(64).chain(bytes.checked_sub(1));
+        for offset in offsets {
+            // SAFETY: a prefetch is only a hint: it never faults, reads
+            // nothing into the program and writes nothing; and every
+            // address is inside `s` (`offset < bytes`).
+            unsafe { _mm_prefetch::<_MM_HINT_T0>(start.wrapping_add(offset)) };
+        }
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = s;
+}
+
 /// A zeroed `f32` buffer whose start is 32-byte aligned (it is stored as
 /// whole `f32x8`s).
 ///

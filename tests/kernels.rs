@@ -467,3 +467,16 @@ fn aligned_buffers_are_32_byte_aligned_zeros_of_the_asked_length() {
         );
     }
 }
+
+#[test]
+fn prefetch_accepts_any_slice_and_changes_nothing() {
+    let data: Vec<f32> = (0..1000).map(|i| i as f32).collect();
+    for start in [0, 1, 3, 17] {
+        for len in [0, 1, 15, 16, 17, 100, 983] {
+            let s = &data[start..start + len];
+            dlr::simd::prefetch(s);
+            assert!(s.iter().enumerate().all(|(i, &x)| x == (start + i) as f32));
+        }
+    }
+    dlr::simd::prefetch::<u8>(&[]);
+}
