@@ -69,8 +69,13 @@ pub fn run(
             _ => continue,
         };
         let secs = t0.elapsed().as_secs_f64();
+        let trained = if fig == 3 {
+            "it trains all of Fig. 3's runs each time"
+        } else {
+            "training only the runs its JSONL file did not hold yet"
+        };
         let text = format!(
-            "{section}\n_Made by `dlr repro{} --figures {fig}` ({mode}) in {secs:.0} s of wall time, {} concurrent trainings (sweeps resume: a rerun only adds what is missing)._\n\n",
+            "{section}\n_Made by `dlr repro{} --figures {fig}` ({mode}). Its last invocation took {secs:.0} s of wall time with {} concurrent trainings, {trained}._\n\n",
             if config.quick { " --quick" } else { "" },
             config.jobs,
         );
