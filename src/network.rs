@@ -68,7 +68,7 @@ impl Network {
             .windows(2)
             .map(|pair| {
                 let (n_in, n_out) = (pair[0], pair[1]);
-                let r = scale / libm::sqrtf(n_in as f32);
+                let r = scale / crate::simd::exact_sqrt(n_in as f32);
                 let w = (0..n_in * n_out)
                     .map(|_| rng.uniform_symmetric(r))
                     .collect();

@@ -143,7 +143,8 @@ impl_vector!(f32x4, wide::i32x4, from_i32x4, 4);
 /// Exact `√x` (IEEE correctly rounded), as the VEX-encoded `vsqrtps` when
 /// AVX is compiled in.
 ///
-/// Not `libm::sqrtf`: its x86 version is an inline-asm legacy-SSE `sqrtss`,
+/// The crate's only square root (with [`exact_sqrt_f64`]). Not
+/// `libm::sqrtf`: its x86 version is an inline-asm legacy-SSE `sqrtss`,
 /// and legacy-SSE instructions between 256-bit AVX ones cost a state
 /// transition. Measured on a Zen 3 machine, that made the two scalar tail
 /// weights of each 10-wide Adam row cost ≈ 110 ns each (BENCHMARKS.md).

@@ -459,8 +459,7 @@ fn aligned_buffers_are_32_byte_aligned_zeros_of_the_asked_length() {
             "len {len}: not 32-byte aligned"
         );
         s.iter_mut().enumerate().for_each(|(i, x)| *x = i as f32);
-        let copy = buf.clone();
-        let mut copy = copy;
+        let mut copy = buf.clone();
         assert_eq!(
             copy.as_mut_slice(),
             (0..len).map(|i| i as f32).collect::<Vec<_>>()

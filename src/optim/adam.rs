@@ -89,7 +89,7 @@ impl Adam {
         let bc1 = 1.0 - libm::pow(self.beta1 as f64, t);
         let bc2 = 1.0 - libm::pow(self.beta2 as f64, t);
         self.lr_t = (self.lr as f64 / bc1) as f32;
-        self.inv_sqrt_bc2 = (1.0 / libm::sqrt(bc2)) as f32;
+        self.inv_sqrt_bc2 = (1.0 / crate::simd::exact_sqrt_f64(bc2)) as f32;
     }
 
     pub(crate) fn update_layer(
