@@ -117,6 +117,39 @@ fn hidden_delta_matches_twin() {
     }
 }
 
+/// A confidently rejected class has `y ≈ 10⁻²⁰`, so `d ≈ y² ≈ 10⁻⁴⁰`:
+/// subnormal, and every backprop product with it would pay a microcode
+/// assist. Both deltas come out flushed to zero, in the kernels and twins
+/// alike, for every length (vector lanes and scalar tails).
+#[test]
+fn deltas_flush_subnormals_to_zero() {
+    for n in lengths() {
+        let y = vec![1e-20f32; n];
+        let label = n - 1;
+        let (mut d, mut d_ref) = (vec![f32::NAN; n], vec![f32::NAN; n]);
+        kernels::output_delta(&y, label, 0, &mut d);
+        reference::output_delta(&y, label, 0, &mut d_ref);
+        for (k, (&x, &x_ref)) in d.iter().zip(&d_ref).enumerate() {
+            if k != label {
+                assert_eq!((x, x_ref), (0.0, 0.0), "output_delta n={n} k={k}");
+            }
+        }
+        // Hidden units at 10⁻²⁰ whose back-propagated sum is normal: the
+        // product h (1 − h) Σ is ≈ 10⁻²¹ · 10⁻²⁰, subnormal, and flushed;
+        // the last unit is 0.5 and keeps its (normal) delta.
+        let mut h = vec![1e-20f32; n];
+        h[n - 1] = 0.5;
+        let w = vec![0.5f32; n * 2];
+        let d_next = [1e-21f32, 0.0];
+        let (mut e, mut e_ref) = (vec![f32::NAN; n], vec![f32::NAN; n]);
+        kernels::hidden_delta(&h, &w, &d_next, &mut e);
+        reference::hidden_delta(&h, &w, &d_next, &mut e_ref);
+        assert_eq!(e[..n - 1], vec![0.0; n - 1][..], "hidden_delta n={n}");
+        assert_eq!(e_ref[..n - 1], vec![0.0; n - 1][..], "twin n={n}");
+        assert!(e[n - 1] > 0.0 && e[n - 1] == e_ref[n - 1]);
+    }
+}
+
 #[test]
 fn sgd_row_matches_twin() {
     let mut rng = Rng::new(6);

@@ -93,8 +93,8 @@ fn sigmoid_body<V: Vector>(z: &mut [f32]) {
     }
 }
 
-/// Output delta `d_k ← (y_k − t_k) y_k (1 − y_k)`; returns `C = ½ Σ (y_k − t_k)²`.
-/// Twin: [`reference::output_delta`].
+/// Output delta `d_k ← (y_k − t_k) y_k (1 − y_k)`, subnormals flushed to
+/// zero; returns `C = ½ Σ (y_k − t_k)²`. Twin: [`reference::output_delta`].
 ///
 /// + `y`, `d`: `(n_out,)`; `offset`: index of `y[0]` in the output layer
 #[inline]
@@ -112,15 +112,15 @@ pub fn output_delta(y: &[f32], label: usize, offset: usize, d: &mut [f32]) -> f3
         }
         let yv = f32x8::from(*yc);
         let err = yv - f32x8::from(t);
-        *dc = (err * yv * (one - yv)).to_array();
+        *dc = (err * yv * (one - yv)).flush_subnormal().to_array();
         loss = (err * err).mul_add(f32x8::splat(0.5), loss);
     }
     let done = y_head.len() * LANES;
     loss.reduce_add() + reference::output_delta(y_tail, label, offset + done, d_tail)
 }
 
-/// Hidden delta `e_i ← h_i (1 − h_i) Σ_k w_ik d_k`, overwriting `e`. Twin:
-/// [`reference::hidden_delta`].
+/// Hidden delta `e_i ← h_i (1 − h_i) Σ_k w_ik d_k`, overwriting `e`,
+/// subnormals flushed to zero. Twin: [`reference::hidden_delta`].
 ///
 /// + `h`, `e`: `(n_h,)`; `w_next`: `(n_h, n_next)` pre-major; `d_next`: `(n_next,)`
 #[inline]
@@ -131,6 +131,22 @@ pub fn hidden_delta(h: &[f32], w_next: &[f32], d_next: &[f32], e: &mut [f32]) {
     for (i, (&hi, ei)) in h.iter().zip(e.iter_mut()).enumerate() {
         let back = dot(&w_next[i * n_next..(i + 1) * n_next], d_next);
         *ei = hi * (1.0 - hi) * back;
+    }
+    flush_subnormals(e);
+}
+
+/// Subnormal values of `x` set to `+0` ([`reference::flush_subnormal`]).
+#[inline]
+fn flush_subnormals(x: &mut [f32]) {
+    let (x8, x4, xt) = split3_mut(x);
+    for c in x8.chunks_exact_mut(LANES) {
+        f32x8::load(c).flush_subnormal().store(c);
+    }
+    for c in x4.chunks_exact_mut(4) {
+        f32x4::load(c).flush_subnormal().store(c);
+    }
+    for v in xt {
+        *v = reference::flush_subnormal(*v);
     }
 }
 

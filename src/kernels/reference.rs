@@ -43,7 +43,10 @@ pub fn sigmoid(z: &mut [f32]) {
 /// Output delta of the MSE loss with logistic outputs, and the loss.
 ///
 /// `t = one_hot(label)`; overwrites `d_k ← (y_k − t_k) y_k (1 − y_k)` and
-/// returns `C = ½ Σ_k (y_k − t_k)²`.
+/// returns `C = ½ Σ_k (y_k − t_k)²`. Subnormal `d_k` are flushed to zero
+/// ([`flush_subnormal`]): a confidently rejected class (`y_k ≈ 10⁻²⁰`)
+/// has `d_k ≈ y_k²`, and every product with it in backprop would pay a
+/// microcode assist.
 ///
 /// + `y`: `(n_out,)` outputs; `d`: `(n_out,)` deltas, overwritten
 /// + `offset`: index of `y[0]` in the whole output layer, so that a tail
@@ -54,13 +57,15 @@ pub fn output_delta(y: &[f32], label: usize, offset: usize, d: &mut [f32]) -> f3
     for (k, (&yk, dk)) in y.iter().zip(d.iter_mut()).enumerate() {
         let tk = if k + offset == label { 1.0 } else { 0.0 };
         let err = yk - tk;
-        *dk = err * yk * (1.0 - yk);
+        *dk = flush_subnormal(err * yk * (1.0 - yk));
         loss += 0.5 * err * err;
     }
     loss
 }
 
-/// Hidden delta, overwriting `e`: `e_i ← h_i (1 − h_i) Σ_k w_ik d_k`.
+/// Hidden delta, overwriting `e`: `e_i ← h_i (1 − h_i) Σ_k w_ik d_k`,
+/// flushed to zero when subnormal ([`flush_subnormal`], as in
+/// [`output_delta`]).
 ///
 /// + `h`: `(n_h,)` this layer's logistic outputs
 /// + `w_next`: `(n_h, n_next)` pre-major weights of the next layer (row `i` =
@@ -72,7 +77,7 @@ pub fn hidden_delta(h: &[f32], w_next: &[f32], d_next: &[f32], e: &mut [f32]) {
     debug_assert_eq!(w_next.len(), h.len() * n_next);
     for (i, (&hi, ei)) in h.iter().zip(e.iter_mut()).enumerate() {
         let back = dot(&w_next[i * n_next..(i + 1) * n_next], d_next);
-        *ei = hi * (1.0 - hi) * back;
+        *ei = flush_subnormal(hi * (1.0 - hi) * back);
     }
 }
 
