@@ -290,16 +290,30 @@ fn forward_rows_matches_twin() {
 }
 
 #[test]
-fn dlr_steps_matches_twin() {
+fn dlr_steps_matches_twin_bit_for_bit() {
     let mut rng = Rng::new(13);
-    for n in lengths() {
-        let s0 = uniform_vec(&mut rng, n, 0.0, 4.0);
-        let a = uniform_vec(&mut rng, n, 0.0, 1.0);
-        let (mut s, mut s_ref) = (s0.clone(), s0);
-        kernels::dlr_steps(&mut s, &a, 2.0, 0.4);
-        reference::dlr_steps(&mut s_ref, &a, 2.0, 0.4);
-        assert_close("dlr_steps", &s, &s_ref, 0.0, 4.0 * EPS);
+    for n_rows in [1, 9, 37, 784] {
+        let sum_sq = uniform_vec(&mut rng, n_rows, 0.0, 4.0);
+        let a = uniform_vec(&mut rng, n_rows, 0.0, 1.0);
+        // Every count of touched rows up to 40 (full chunks of eight and
+        // every short last chunk), rows in random order with repeats.
+        for n in 0..=40 {
+            let rows: Vec<u32> = (0..n).map(|_| rng.below(n_rows as u64) as u32).collect();
+            let (mut s, mut s_ref) = (vec![f32::NAN; n], vec![f32::NAN; n]);
+            kernels::dlr_steps(&rows, &a, &sum_sq, 2.0, 0.4, &mut s);
+            reference::dlr_steps(&rows, &a, &sum_sq, 2.0, 0.4, &mut s_ref);
+            let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+            assert_eq!(bits(&s), bits(&s_ref), "dlr_steps {n} of {n_rows} rows");
+        }
     }
+}
+
+#[test]
+#[should_panic]
+fn dlr_steps_rejects_a_row_out_of_bounds() {
+    let mut step = [0.0; 9];
+    let rows = [0, 1, 2, 3, 4, 5, 6, 7, 12];
+    kernels::dlr_steps(&rows, &[1.0; 10], &[1.0; 10], 1.0, 1.0, &mut step);
 }
 
 /// The accuracy bound stated on `kernels::sigmoid`: against the exact

@@ -227,14 +227,16 @@ pub fn forward_rows(z: &mut [f32], w: &[f32], x: &[f32], rows: &[u32]) {
     }
 }
 
-/// DLR Eq. 1 per-row step factors, in place: `s_k ← η₀ a_k / (√s_k + α)`.
+/// DLR Eq. 1 step factors of the rows `rows`:
+/// `step_k ← η₀ a_r / (√sum_sq_r + α)` for `r = rows[k]`, the `step` of
+/// [`dlr_row`] (`sum_sq_r = ‖w_·r‖²`).
 ///
-/// + `sum_sq_to_step`: `(rows,)` the rows' cached `‖w_·j‖²` in, their
-///   `step = η₀ a_j / (‖w_·j‖ + α)` out (the `step` of [`dlr_row`])
-/// + `a`: `(rows,)` the rows' inputs `a_j`
-pub fn dlr_steps(sum_sq_to_step: &mut [f32], a: &[f32], eta0: f32, alpha: f32) {
-    debug_assert_eq!(sum_sq_to_step.len(), a.len());
-    for (s, &aj) in sum_sq_to_step.iter_mut().zip(a) {
-        *s = eta0 * aj / (sqrt(*s) + alpha);
+/// + `a`, `sum_sq`: `(n_rows,)` the inputs and cached squared norms of
+///   every row; `step`: `(rows.len(),)`, overwritten
+pub fn dlr_steps(rows: &[u32], a: &[f32], sum_sq: &[f32], eta0: f32, alpha: f32, step: &mut [f32]) {
+    debug_assert_eq!(rows.len(), step.len());
+    for (s, &r) in step.iter_mut().zip(rows) {
+        let r = r as usize;
+        *s = eta0 * a[r] / (sqrt(sum_sq[r]) + alpha);
     }
 }

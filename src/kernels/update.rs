@@ -234,30 +234,37 @@ pub fn dlr_post_row(
     reference::dlr_post_row(wt, a, alpha, dt, st);
 }
 
-#[inline(always)]
-fn dlr_steps_body<V: Vector>(sum_sq_to_step: &mut [f32], a: &[f32], eta0: f32, alpha: f32) {
-    let (eta0v, alphav) = (V::splat(eta0), V::splat(alpha));
-    for (sc, ac) in sum_sq_to_step
-        .chunks_exact_mut(V::LANES)
-        .zip(a.chunks_exact(V::LANES))
-    {
-        (eta0v * V::load(ac))
-            .div(V::load(sc).sqrt() + alphav)
-            .store(sc);
-    }
-}
-
-/// DLR Eq. 1 step factors of many rows at once, in place:
-/// `s_k ← η₀ a_k / (√s_k + α)`. Twin: [`reference::dlr_steps`].
+/// DLR Eq. 1 step factors of the rows `rows`, eight rows at a time:
+/// `step_k ← η₀ a_r / (√sum_sq_r + α)` for `r = rows[k]`. Twin:
+/// [`reference::dlr_steps`], equal to the last bit.
 ///
-/// One square root and one division per row, eight rows per instruction,
-/// instead of a scalar pair at the head of every row update.
+/// One square root and one division per eight rows, instead of a scalar
+/// pair in front of every row update, whose latency the row would wait for
+/// (BENCHMARKS.md). The rows' inputs and cached norms are gathered with
+/// scalar loads: AVX2's gather instruction measured slower on Zen 3.
+///
+/// + `a`, `sum_sq`: `(n_rows,)`; `step`: `(rows.len(),)`, overwritten
+///
+/// # Panics
+/// If a row index is out of bounds of `a` or `sum_sq`.
 #[inline]
-pub fn dlr_steps(sum_sq_to_step: &mut [f32], a: &[f32], eta0: f32, alpha: f32) {
-    debug_assert_eq!(sum_sq_to_step.len(), a.len());
-    let (s8, s4, st) = split3_mut(sum_sq_to_step);
-    let (a8, a4, at) = split3(a);
-    dlr_steps_body::<f32x8>(s8, a8, eta0, alpha);
-    dlr_steps_body::<f32x4>(s4, a4, eta0, alpha);
-    reference::dlr_steps(st, at, eta0, alpha);
+pub fn dlr_steps(rows: &[u32], a: &[f32], sum_sq: &[f32], eta0: f32, alpha: f32, step: &mut [f32]) {
+    debug_assert_eq!(rows.len(), step.len());
+    let (eta0v, alphav) = (f32x8::splat(eta0), f32x8::splat(alpha));
+    let eight = |rc: &[u32], sc: &mut [f32]| {
+        // A short last chunk repeats its first row in the missing lanes.
+        let row = |k: usize| rc.get(k).copied().unwrap_or(rc[0]) as usize;
+        let inputs = f32x8::from(core::array::from_fn::<f32, LANES, _>(|k| a[row(k)]));
+        let norms_sq = f32x8::from(core::array::from_fn::<f32, LANES, _>(|k| sum_sq[row(k)]));
+        let steps = (eta0v * inputs).div(norms_sq.sqrt() + alphav);
+        sc.copy_from_slice(&steps.as_array()[..sc.len()]);
+    };
+    let mut row_chunks = rows.chunks_exact(LANES);
+    let mut step_chunks = step.chunks_exact_mut(LANES);
+    for (rc, sc) in (&mut row_chunks).zip(&mut step_chunks) {
+        eight(rc, sc);
+    }
+    if !row_chunks.remainder().is_empty() {
+        eight(row_chunks.remainder(), step_chunks.into_remainder());
+    }
 }

@@ -59,10 +59,11 @@ pub struct Dlr {
     col_factor: Vec<f32>,
     scaled_delta: AlignedF32s,
     col_increment: AlignedF32s,
-    // Pre only, (rows touched this step,) scratch: the rows, their inputs,
-    // and their cached ‖w_·j‖² turned into step factors.
+    // Pre only, (n_in,) scratch: the rows a step touches when the gradient
+    // does not list them, a dense gradient's inputs (all 1), and the rows'
+    // step factors.
     touched: Vec<u32>,
-    touched_a: Vec<f32>,
+    ones: Vec<f32>,
     touched_step: Vec<f32>,
     steps: u64,
     resync_pending: bool,
@@ -83,9 +84,9 @@ impl Dlr {
             col_factor: vec![0.0; widest],
             scaled_delta: AlignedF32s::zeros(widest),
             col_increment: AlignedF32s::zeros(widest),
-            touched: Vec::with_capacity(tallest),
-            touched_a: Vec::with_capacity(tallest),
-            touched_step: Vec::with_capacity(tallest),
+            touched: vec![0; tallest],
+            ones: vec![1.0; tallest],
+            touched_step: vec![0.0; tallest],
             steps: 0,
             resync_pending: false,
         };
@@ -191,27 +192,39 @@ impl Dlr {
         match self.norm {
             DlrNorm::Pre => {
                 let sum_sq = &mut self.row_sum_sq[layer];
-                // First every touched row's step η₀ a_j / (‖w_·j‖ + α), in
-                // SIMD, then one fused pass per row.
-                let (rows, a, step) = (
-                    &mut self.touched,
-                    &mut self.touched_a,
-                    &mut self.touched_step,
-                );
-                // Indexed writes into buffers sized for every row: a push
-                // would test the capacity at every row.
                 let n_in = w.len() / n_out;
-                rows.resize(n_in, 0);
-                a.resize(n_in, 0.0);
-                step.resize(n_in, 0.0);
-                let mut n = 0;
-                grad.for_each_nonzero_row(n_out, |j, aj, _| {
-                    rows[n] = j as u32;
-                    a[n] = aj;
-                    step[n] = sum_sq[j];
-                    n += 1;
-                });
-                kernels::dlr_steps(&mut step[..n], &a[..n], eta0, alpha);
+                // The rows to update and their inputs: a sparse input's
+                // list of lit pixels, else the rows with a non-zero input
+                // (listed branch-free), else (dense) every row with input 1.
+                let (rows, a): (&[u32], &[f32]) = match *grad {
+                    Grad::Outer {
+                        a,
+                        active: Some(active),
+                        ..
+                    } => (active, a),
+                    Grad::Outer {
+                        a, active: None, ..
+                    } => {
+                        let rows = &mut self.touched[..n_in];
+                        let mut n = 0;
+                        for (j, &aj) in a.iter().enumerate() {
+                            rows[n] = j as u32;
+                            n += (aj != 0.0) as usize;
+                        }
+                        (&rows[..n], a)
+                    }
+                    Grad::Dense(_) => {
+                        let rows = &mut self.touched[..n_in];
+                        for (j, r) in rows.iter_mut().enumerate() {
+                            *r = j as u32;
+                        }
+                        (&*rows, &self.ones[..n_in])
+                    }
+                };
+                // Every row's step η₀ a_j / (‖w_·j‖ + α) first, eight rows
+                // per vector, then one fused pass per row.
+                let step = &mut self.touched_step[..rows.len()];
+                kernels::dlr_steps(rows, a, sum_sq, eta0, alpha, step);
                 // Last touched row first. Measured (dlr bench, H = 100):
                 // 5.2 → 4.9 µs per step, while reversing the row list
                 // itself (and SGD's loop) gained nothing; the likeliest
@@ -220,11 +233,10 @@ impl Dlr {
                 // rows of 400 B are twice Zen 3's 32 KB L1). Rows are
                 // independent, so the order changes no result (the saved
                 // model is byte-identical).
-                for (&j, &s) in rows[..n].iter().zip(step[..n].iter()).rev() {
+                for (&j, &s) in rows.iter().zip(step.iter()).rev() {
                     let j = j as usize;
-                    let delta = grad.row_delta(j, n_out);
-                    sum_sq[j] =
-                        kernels::dlr_row(&mut w[j * n_out..(j + 1) * n_out], s, alpha, delta);
+                    let row = &mut w[j * n_out..(j + 1) * n_out];
+                    sum_sq[j] = kernels::dlr_row(row, s, alpha, grad.row_delta(j, n_out));
                 }
             }
             DlrNorm::Post => {
