@@ -159,6 +159,59 @@ pub fn exact_sqrt_f64(x: f64) -> f64 {
     wide::f64x2::splat(x).sqrt().as_array()[0]
 }
 
+/// The total of eight partial sums in the order `f32x8::reduce_add` adds
+/// them under AVX, `((l₀ + l₄) + (l₂ + l₆)) + ((l₁ + l₅) + (l₃ + l₇))`,
+/// so that a total taken here, by [`lane_totals`] or by `reduce_add` is
+/// the same number to the last bit.
+#[inline(always)]
+pub fn lane_total(l: &[f32; LANES]) -> f32 {
+    ((l[0] + l[4]) + (l[2] + l[6])) + ((l[1] + l[5]) + (l[3] + l[7]))
+}
+
+/// [`lane_total`] of eight vectors at once: lane `k` of the result is
+/// `lane_total(v[k])`, bit for bit.
+///
+/// A transpose that does the same additions as eight separate totals: the
+/// halves of rows `k` and `k + 4` are added in one vector, then pairs of
+/// lanes twice, with shuffles in between (12 shuffles and 7 additions for
+/// eight rows, against 4 shuffles and 4 additions for every single row).
+#[inline(always)]
+pub fn lane_totals(v: &[f32x8; LANES]) -> f32x8 {
+    #[cfg(all(target_arch = "x86_64", target_feature = "avx"))]
+    {
+        use safe_arch::{add_m256, m256, permute2z_m256, shuffle_m256};
+        let m = |x: f32x8| -> m256 { bytemuck::cast(x) };
+        // [lo(a) + hi(a) | lo(b) + hi(b)]: t_i = l_i + l_{i+4} of rows a, b.
+        let halves = |a: f32x8, b: f32x8| {
+            add_m256(
+                permute2z_m256::<0x20>(m(a), m(b)),
+                permute2z_m256::<0x31>(m(a), m(b)),
+            )
+        };
+        let t04 = halves(v[0], v[4]);
+        let t15 = halves(v[1], v[5]);
+        let t26 = halves(v[2], v[6]);
+        let t37 = halves(v[3], v[7]);
+        // Per 128-bit half, rows (r, s): [t₀ + t₂, t₁ + t₃] of r, then of s.
+        let pairs = |a: m256, b: m256| {
+            add_m256(
+                shuffle_m256::<0b01_00_01_00>(a, b),
+                shuffle_m256::<0b11_10_11_10>(a, b),
+            )
+        };
+        let u0145 = pairs(t04, t15);
+        let u2367 = pairs(t26, t37);
+        // (t₀ + t₂) + (t₁ + t₃) of rows 0–3 in the low half, 4–7 in the high.
+        let totals = add_m256(
+            shuffle_m256::<0b10_00_10_00>(u0145, u2367),
+            shuffle_m256::<0b11_01_11_01>(u0145, u2367),
+        );
+        bytemuck::cast(totals)
+    }
+    #[cfg(not(all(target_arch = "x86_64", target_feature = "avx")))]
+    f32x8::from(v.map(|x| lane_total(x.as_array())))
+}
+
 /// Asks the CPU to start loading every cache line of `s` into L1; does
 /// nothing where no prefetch instruction is compiled in.
 #[inline(always)]
@@ -207,6 +260,11 @@ impl AlignedF32s {
     }
 
     /// The `len` values.
+    pub fn as_slice(&self) -> &[f32] {
+        &bytemuck::cast_slice::<f32x8, f32>(&self.vectors)[..self.len]
+    }
+
+    /// The `len` values, mutable.
     pub fn as_mut_slice(&mut self) -> &mut [f32] {
         &mut bytemuck::cast_slice_mut::<f32x8, f32>(&mut self.vectors)[..self.len]
     }

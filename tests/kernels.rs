@@ -8,6 +8,7 @@ mod common;
 use common::{assert_close, uniform_vec};
 use dlr::kernels::{self, reference};
 use dlr::rng::Rng;
+use dlr::simd::f32x8;
 
 const EPS: f32 = f32::EPSILON;
 
@@ -293,18 +294,59 @@ fn forward_rows_matches_twin() {
 fn dlr_steps_matches_twin_bit_for_bit() {
     let mut rng = Rng::new(13);
     for n_rows in [1, 9, 37, 784] {
-        let sum_sq = uniform_vec(&mut rng, n_rows, 0.0, 4.0);
+        let row_lanes = uniform_vec(&mut rng, n_rows * 8, 0.0, 0.5);
         let a = uniform_vec(&mut rng, n_rows, 0.0, 1.0);
         // Every count of touched rows up to 40 (full chunks of eight and
         // every short last chunk), rows in random order with repeats.
         for n in 0..=40 {
             let rows: Vec<u32> = (0..n).map(|_| rng.below(n_rows as u64) as u32).collect();
             let (mut s, mut s_ref) = (vec![f32::NAN; n], vec![f32::NAN; n]);
-            kernels::dlr_steps(&rows, &a, &sum_sq, 2.0, 0.4, &mut s);
-            reference::dlr_steps(&rows, &a, &sum_sq, 2.0, 0.4, &mut s_ref);
+            kernels::dlr_steps(&rows, &a, &row_lanes, 2.0, 0.4, &mut s);
+            reference::dlr_steps(&rows, &a, &row_lanes, 2.0, 0.4, &mut s_ref);
             let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
             assert_eq!(bits(&s), bits(&s_ref), "dlr_steps {n} of {n_rows} rows");
         }
+    }
+}
+
+/// The three ways of totalling eight partial sums agree to the last bit:
+/// `lane_total`, `lane_totals` (eight at once, the transpose) and `wide`'s
+/// `reduce_add`, on values of mixed magnitudes where the order of the
+/// additions shows in the result.
+#[test]
+fn lane_totals_agree_bit_for_bit() {
+    let mut rng = Rng::new(21);
+    let mut differs_from_sequential = false;
+    for _ in 0..2000 {
+        let rows: [f32x8; 8] = core::array::from_fn(|_| {
+            f32x8::from(core::array::from_fn::<f32, 8, _>(|_| {
+                rng.uniform() * 10f32.powi(rng.below(12) as i32 - 6)
+            }))
+        });
+        let totals = dlr::simd::lane_totals(&rows);
+        for (k, row) in rows.iter().enumerate() {
+            let one = dlr::simd::lane_total(row.as_array());
+            assert_eq!(totals.as_array()[k].to_bits(), one.to_bits());
+            assert_eq!(row.reduce_add().to_bits(), one.to_bits());
+            let sequential: f32 = row.as_array().iter().sum();
+            differs_from_sequential |= sequential != one;
+        }
+    }
+    // The test data must be able to tell summation orders apart.
+    assert!(differs_from_sequential);
+}
+
+#[test]
+fn dlr_row_lanes_total_is_dlr_row() {
+    let mut rng = Rng::new(22);
+    for n in lengths() {
+        let w0 = uniform_vec(&mut rng, n, -1.0, 1.0);
+        let d = uniform_vec(&mut rng, n, -1.0, 1.0);
+        let (mut w, mut w_lanes) = (w0.clone(), w0);
+        let total = kernels::dlr_row(&mut w, 0.2, 0.3, &d);
+        let lanes = kernels::dlr_row_lanes(&mut w_lanes, 0.2, 0.3, &d);
+        assert_eq!(w, w_lanes, "n={n}");
+        assert_eq!(dlr::simd::lane_total(&lanes).to_bits(), total.to_bits());
     }
 }
 
@@ -313,7 +355,7 @@ fn dlr_steps_matches_twin_bit_for_bit() {
 fn dlr_steps_rejects_a_row_out_of_bounds() {
     let mut step = [0.0; 9];
     let rows = [0, 1, 2, 3, 4, 5, 6, 7, 12];
-    kernels::dlr_steps(&rows, &[1.0; 10], &[1.0; 10], 1.0, 1.0, &mut step);
+    kernels::dlr_steps(&rows, &[1.0; 10], &[1.0; 80], 1.0, 1.0, &mut step);
 }
 
 /// The accuracy bound stated on `kernels::sigmoid`: against the exact

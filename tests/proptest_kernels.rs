@@ -289,14 +289,17 @@ proptest! {
         alpha in 0.01f32..3.0,
     ) {
         prop_assume!(!v[0].is_empty());
-        let sum_sq: Vec<f32> = v[0].iter().map(|x| x * x).collect();
+        // Eight partial sums per row: the squares of v[0] spread over rows.
+        let row_lanes: Vec<f32> = v[0].iter().map(|x| x * x).collect();
+        let n_rows = row_lanes.len() / 8;
+        prop_assume!(n_rows > 0);
         let a: Vec<f32> = v[1].iter().map(|x| x.abs()).collect();
-        let rows: Vec<u32> = picks.iter().map(|p| p.index(sum_sq.len()) as u32).collect();
+        let rows: Vec<u32> = picks.iter().map(|p| p.index(n_rows) as u32).collect();
         let mut s = embed(&vec![0.0; rows.len()], 3);
         let mut s_ref = s.clone();
         let r = 3..3 + rows.len();
-        kernels::dlr_steps(&rows, &a, &sum_sq, eta0, alpha, &mut s[r.clone()]);
-        reference::dlr_steps(&rows, &a, &sum_sq, eta0, alpha, &mut s_ref[r.clone()]);
+        kernels::dlr_steps(&rows, &a, &row_lanes, eta0, alpha, &mut s[r.clone()]);
+        reference::dlr_steps(&rows, &a, &row_lanes, eta0, alpha, &mut s_ref[r.clone()]);
         let tol = vec![0.0; rows.len()];
         close(&s[r.clone()], &s_ref[r.clone()], &tol)?;
         untouched(&s, &s_ref, r)?;

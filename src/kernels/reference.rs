@@ -7,6 +7,7 @@
 //! is a slow library call.
 
 use crate::simd::exact_sqrt as sqrt;
+use crate::simd::lane_total;
 
 /// `y ← y + a x`
 ///
@@ -185,6 +186,15 @@ pub fn dlr_row(w: &mut [f32], step: f32, alpha: f32, delta: &[f32]) -> f32 {
     sum_sq
 }
 
+/// [`dlr_row`] with the new `Σ w_i²` returned as eight partial sums whose
+/// [`lane_total`] is the sum; the SIMD kernel spreads it over the lanes,
+/// this twin puts it all in lane 0.
+pub fn dlr_row_lanes(w: &mut [f32], step: f32, alpha: f32, delta: &[f32]) -> [f32; 8] {
+    let mut lanes = [0.0; 8];
+    lanes[0] = dlr_row(w, step, alpha, delta);
+    lanes
+}
+
 /// DLR, Eq. 3, on row `j`, fused with the upkeep of the column norms.
 ///
 /// `η_ij = η₀ (|w_ij| + α) / (‖w_i·‖ + α)`: the norm is over column `i`
@@ -228,15 +238,26 @@ pub fn forward_rows(z: &mut [f32], w: &[f32], x: &[f32], rows: &[u32]) {
 }
 
 /// DLR Eq. 1 step factors of the rows `rows`:
-/// `step_k ← η₀ a_r / (√sum_sq_r + α)` for `r = rows[k]`, the `step` of
-/// [`dlr_row`] (`sum_sq_r = ‖w_·r‖²`).
+/// `step_k ← η₀ a_r / (‖w_·r‖ + α)` for `r = rows[k]`, the `step` of
+/// [`dlr_row`].
 ///
-/// + `a`, `sum_sq`: `(n_rows,)` the inputs and cached squared norms of
-///   every row; `step`: `(rows.len(),)`, overwritten
-pub fn dlr_steps(rows: &[u32], a: &[f32], sum_sq: &[f32], eta0: f32, alpha: f32, step: &mut [f32]) {
+/// + `a`: `(n_rows,)` the inputs `a_j` of every row
+/// + `row_lanes`: `(n_rows · 8,)` each row's `‖w_·j‖²` as eight partial
+///   sums, totalled by [`lane_total`]
+/// + `step`: `(rows.len(),)`, overwritten
+pub fn dlr_steps(
+    rows: &[u32],
+    a: &[f32],
+    row_lanes: &[f32],
+    eta0: f32,
+    alpha: f32,
+    step: &mut [f32],
+) {
     debug_assert_eq!(rows.len(), step.len());
     for (s, &r) in step.iter_mut().zip(rows) {
         let r = r as usize;
-        *s = eta0 * a[r] / (sqrt(sum_sq[r]) + alpha);
+        let mut lanes = [0.0; 8];
+        lanes.copy_from_slice(&row_lanes[r * 8..(r + 1) * 8]);
+        *s = eta0 * a[r] / (sqrt(lane_total(&lanes)) + alpha);
     }
 }

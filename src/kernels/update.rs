@@ -8,7 +8,7 @@
 
 use super::{split3, split3_mut};
 use crate::kernels::reference;
-use crate::simd::{f32x4, f32x8, Vector, LANES};
+use crate::simd::{f32x4, f32x8, lane_total, lane_totals, Vector, LANES};
 
 /// SGD: `w_i ← w_i − step δ_i`, `step = η a_j`. Twin: [`reference::sgd_row`].
 #[inline]
@@ -128,6 +128,17 @@ pub fn adam_row(
 /// DLR Eq. 1, single pass: `w_i ← w_i − step (|w_i| + α) δ_i` and returns the
 /// new `Σ w_i²`, `step = η₀ a_j / (‖w_·j‖ + α)`. Twin: [`reference::dlr_row`].
 ///
+/// [`dlr_row_lanes`] followed by the total of its lanes.
+#[inline]
+pub fn dlr_row(w: &mut [f32], step: f32, alpha: f32, delta: &[f32]) -> f32 {
+    lane_total(&dlr_row_lanes(w, step, alpha, delta))
+}
+
+/// [`dlr_row`] that returns the new `Σ w_i²` as eight partial sums, whose
+/// [`lane_total`] is the row's sum: the DLR optimizer keeps them as they
+/// are and totals eight rows at once ([`dlr_steps`]), which saves the
+/// horizontal sum at the end of every row. Twin: [`reference::dlr_row_lanes`].
+///
 /// One read and one write of the row: the norm the next step needs is summed
 /// from the values as they are written, so no separate norm pass exists.
 /// A row whose length is not a multiple of 8 (100, 10) ends with one vector
@@ -135,13 +146,13 @@ pub fn adam_row(
 /// store (a load straddling a fresh store would stall on store forwarding)
 /// and updated from the original values, so its overlapping lanes get the
 /// very values the main loop writes; they are masked out of the sum only.
-/// Each row thus costs a single horizontal sum and no scalar tail.
+/// A row thus has no scalar tail.
 #[inline]
-pub fn dlr_row(w: &mut [f32], step: f32, alpha: f32, delta: &[f32]) -> f32 {
+pub fn dlr_row_lanes(w: &mut [f32], step: f32, alpha: f32, delta: &[f32]) -> [f32; LANES] {
     debug_assert_eq!(w.len(), delta.len());
     let n = w.len();
     if n < LANES {
-        return reference::dlr_row(w, step, alpha, delta);
+        return reference::dlr_row_lanes(w, step, alpha, delta);
     }
     let full = n / LANES * LANES;
     let (neg_step, neg_step_alpha) = (f32x8::splat(-step), f32x8::splat(-step * alpha));
@@ -184,7 +195,7 @@ pub fn dlr_row(w: &mut [f32], step: f32, alpha: f32, delta: &[f32]) -> f32 {
         let counted = fresh.select(window_new, f32x8::ZERO);
         sums[3] = counted.mul_add(counted, sums[3]);
     }
-    ((sums[0] + sums[1]) + (sums[2] + sums[3])).reduce_add()
+    ((sums[0] + sums[1]) + (sums[2] + sums[3])).to_array()
 }
 
 #[inline(always)]
@@ -235,36 +246,53 @@ pub fn dlr_post_row(
 }
 
 /// DLR Eq. 1 step factors of the rows `rows`, eight rows at a time:
-/// `step_k ← η₀ a_r / (√sum_sq_r + α)` for `r = rows[k]`. Twin:
-/// [`reference::dlr_steps`], equal to the last bit.
+/// `step_k ← η₀ a_r / (‖w_·r‖ + α)` for `r = rows[k]`, where `‖w_·r‖²` is
+/// the [`lane_total`] of the row's eight partial sums `row_lanes[8r..8r + 8]`
+/// (as [`dlr_row_lanes`] leaves them). Twin: [`reference::dlr_steps`],
+/// equal to the last bit.
 ///
-/// One square root and one division per eight rows, instead of a scalar
-/// pair in front of every row update, whose latency the row would wait for
-/// (BENCHMARKS.md). The rows' inputs and cached norms are gathered with
-/// scalar loads: AVX2's gather instruction measured slower on Zen 3.
+/// One transposed total ([`lane_totals`]), one square root and one division
+/// per eight rows, instead of a horizontal sum, a square root and a
+/// division at each row, whose latency the row update would wait for
+/// (BENCHMARKS.md). The inputs are gathered with scalar loads: AVX2's
+/// gather instruction measured slower on Zen 3.
 ///
-/// + `a`, `sum_sq`: `(n_rows,)`; `step`: `(rows.len(),)`, overwritten
+/// + `a`: `(n_rows,)`; `row_lanes`: `(n_rows · 8,)`; `step`: `(rows.len(),)`,
+///   overwritten
 ///
 /// # Panics
-/// If a row index is out of bounds of `a` or `sum_sq`.
+/// If a row index is out of bounds of `a` or `row_lanes`.
 #[inline]
-pub fn dlr_steps(rows: &[u32], a: &[f32], sum_sq: &[f32], eta0: f32, alpha: f32, step: &mut [f32]) {
+pub fn dlr_steps(
+    rows: &[u32],
+    a: &[f32],
+    row_lanes: &[f32],
+    eta0: f32,
+    alpha: f32,
+    step: &mut [f32],
+) {
     debug_assert_eq!(rows.len(), step.len());
     let (eta0v, alphav) = (f32x8::splat(eta0), f32x8::splat(alpha));
-    let eight = |rc: &[u32], sc: &mut [f32]| {
-        // A short last chunk repeats its first row in the missing lanes.
-        let row = |k: usize| rc.get(k).copied().unwrap_or(rc[0]) as usize;
-        let inputs = f32x8::from(core::array::from_fn::<f32, LANES, _>(|k| a[row(k)]));
-        let norms_sq = f32x8::from(core::array::from_fn::<f32, LANES, _>(|k| sum_sq[row(k)]));
-        let steps = (eta0v * inputs).div(norms_sq.sqrt() + alphav);
-        sc.copy_from_slice(&steps.as_array()[..sc.len()]);
-    };
     let mut row_chunks = rows.chunks_exact(LANES);
     let mut step_chunks = step.chunks_exact_mut(LANES);
     for (rc, sc) in (&mut row_chunks).zip(&mut step_chunks) {
-        eight(rc, sc);
+        let mut inputs = [0.0f32; LANES];
+        let mut lanes = [f32x8::ZERO; LANES];
+        for ((x, l), &r) in inputs.iter_mut().zip(lanes.iter_mut()).zip(rc) {
+            let r = r as usize;
+            *x = a[r];
+            *l = f32x8::load(&row_lanes[r * LANES..(r + 1) * LANES]);
+        }
+        (eta0v * f32x8::from(inputs))
+            .div(lane_totals(&lanes).sqrt() + alphav)
+            .store(sc);
     }
-    if !row_chunks.remainder().is_empty() {
-        eight(row_chunks.remainder(), step_chunks.into_remainder());
-    }
+    reference::dlr_steps(
+        row_chunks.remainder(),
+        a,
+        row_lanes,
+        eta0,
+        alpha,
+        step_chunks.into_remainder(),
+    );
 }

@@ -8,9 +8,14 @@
 //!
 //! **Single pass.** The cache holds the squared norms of the current weights.
 //! Eq. 1: a step reads row `j`'s cached norm, updates the row and sums the
-//! new squares as it writes ([`kernels::dlr_row`]); the cache is then exact
-//! again (up to the order of summation) and nothing else reads the weights.
-//! Rows with `a_j = 0` are unchanged, so their cached norm stays valid.
+//! new squares as it writes ([`kernels::dlr_row_lanes`]); the cache is then
+//! exact again (up to the order of summation) and nothing else reads the
+//! weights. Rows with `a_j = 0` are unchanged, so their cached norm stays
+//! valid. The cache keeps each row's sum as the eight partial sums the
+//! kernel leaves in its vector lanes, and the next step that touches the row
+//! totals them, eight rows at once, as it computes the rows' step factors
+//! ([`kernels::dlr_steps`]): a horizontal sum at the end of every row update
+//! cost more than the transposed one (BENCHMARKS.md).
 //!
 //! Eq. 3: the column factors `η₀ δ_i / (‖w_i·‖ + α)` are computed once per
 //! step from the cache, then each touched row is updated while adding
@@ -28,7 +33,7 @@ use alloc::vec::Vec;
 use super::Grad;
 use crate::kernels;
 use crate::network::Network;
-use crate::simd::AlignedF32s;
+use crate::simd::{lane_total, AlignedF32s, LANES};
 
 /// Which neuron's norm scales the rate.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -50,8 +55,9 @@ pub struct Dlr {
     /// α.
     pub alpha: f32,
     norm: DlrNorm,
-    // Pre: (n_in,) Σ_i w_ij² per row.
-    row_sum_sq: Vec<Vec<f32>>,
+    // Pre: (n_in · 8,) Σ_i w_ij² per row, as eight partial sums whose
+    // `simd::lane_total` is the sum; row j's are one aligned vector.
+    row_lanes: Vec<AlignedF32s>,
     // Post: (n_out,) Σ_j w_ij² per column, in f64 (see the module doc).
     col_sum_sq: Vec<Vec<f64>>,
     // Post only, (n_out,) scratch: this step's column factors, the scaled
@@ -79,7 +85,7 @@ impl Dlr {
             eta0,
             alpha,
             norm,
-            row_sum_sq: Vec::new(),
+            row_lanes: Vec::new(),
             col_sum_sq: Vec::new(),
             col_factor: vec![0.0; widest],
             scaled_delta: AlignedF32s::zeros(widest),
@@ -107,7 +113,10 @@ impl Dlr {
         cache: DlrCache,
     ) -> Self {
         let mut dlr = Self::new(eta0, alpha, norm, net);
-        dlr.row_sum_sq = cache.row_sum_sq;
+        // Each sum in lane 0, zeros in the others: its lane total is the
+        // sum exactly, so a restored run takes the very steps of one that
+        // never stopped.
+        dlr.row_lanes = cache.row_sum_sq.iter().map(|l| lanes_of_sums(l)).collect();
         dlr.col_sum_sq = cache.col_sum_sq;
         dlr.steps = cache.steps;
         dlr.resync_pending = cache.resync_pending;
@@ -117,7 +126,7 @@ impl Dlr {
     /// The state a checkpoint needs (see [`Dlr::from_state`]).
     pub(crate) fn cache(&self) -> DlrCache {
         DlrCache {
-            row_sum_sq: self.row_sum_sq.clone(),
+            row_sum_sq: self.row_lanes.iter().map(row_totals).collect(),
             col_sum_sq: self.col_sum_sq.clone(),
             steps: self.steps,
             resync_pending: self.resync_pending,
@@ -141,12 +150,14 @@ impl Dlr {
         let layers = net.layers();
         match self.norm {
             DlrNorm::Pre => {
-                self.row_sum_sq = layers
+                self.row_lanes = layers
                     .iter()
                     .map(|l| {
-                        l.w.chunks_exact(l.n_out)
-                            .map(kernels::sum_squares)
-                            .collect()
+                        let sums: Vec<f32> =
+                            l.w.chunks_exact(l.n_out)
+                                .map(kernels::sum_squares)
+                                .collect();
+                        lanes_of_sums(&sums)
                     })
                     .collect();
             }
@@ -163,7 +174,10 @@ impl Dlr {
     /// Cached squared norms of layer `layer`: per row (Eq. 1) or per column (Eq. 3).
     pub fn cached_sum_sq(&self, layer: usize) -> Vec<f64> {
         match self.norm {
-            DlrNorm::Pre => self.row_sum_sq[layer].iter().map(|&s| s as f64).collect(),
+            DlrNorm::Pre => row_totals(&self.row_lanes[layer])
+                .into_iter()
+                .map(f64::from)
+                .collect(),
             DlrNorm::Post => self.col_sum_sq[layer].clone(),
         }
     }
@@ -191,7 +205,7 @@ impl Dlr {
         let (eta0, alpha) = (self.eta0, self.alpha);
         match self.norm {
             DlrNorm::Pre => {
-                let sum_sq = &mut self.row_sum_sq[layer];
+                let lanes = self.row_lanes[layer].as_mut_slice();
                 let n_in = w.len() / n_out;
                 // The rows to update and their inputs: a sparse input's
                 // list of lit pixels, else the rows with a non-zero input
@@ -224,7 +238,7 @@ impl Dlr {
                 // Every row's step η₀ a_j / (‖w_·j‖ + α) first, eight rows
                 // per vector, then one fused pass per row.
                 let step = &mut self.touched_step[..rows.len()];
-                kernels::dlr_steps(rows, a, sum_sq, eta0, alpha, step);
+                kernels::dlr_steps(rows, a, lanes, eta0, alpha, step);
                 // Last touched row first. Measured (dlr bench, H = 100):
                 // 5.2 → 4.9 µs per step, while reversing the row list
                 // itself (and SGD's loop) gained nothing; the likeliest
@@ -236,7 +250,8 @@ impl Dlr {
                 for (&j, &s) in rows.iter().zip(step.iter()).rev() {
                     let j = j as usize;
                     let row = &mut w[j * n_out..(j + 1) * n_out];
-                    sum_sq[j] = kernels::dlr_row(row, s, alpha, grad.row_delta(j, n_out));
+                    let new_lanes = kernels::dlr_row_lanes(row, s, alpha, grad.row_delta(j, n_out));
+                    lanes[j * LANES..(j + 1) * LANES].copy_from_slice(&new_lanes);
                 }
             }
             DlrNorm::Post => {
@@ -315,4 +330,25 @@ fn write_exact_col_sum_sq(w: &[f32], cols: &mut [f64]) {
             *c += x as f64 * x as f64;
         }
     }
+}
+
+/// Lanes holding each of `sums` in lane 0 and zeros elsewhere (their
+/// [`lane_total`] is the sum itself).
+fn lanes_of_sums(sums: &[f32]) -> AlignedF32s {
+    let mut lanes = AlignedF32s::zeros(sums.len() * LANES);
+    for (l, &s) in lanes.as_mut_slice().chunks_exact_mut(LANES).zip(sums) {
+        l[0] = s;
+    }
+    lanes
+}
+
+/// The sum of every row's lanes.
+fn row_totals(lanes: &AlignedF32s) -> Vec<f32> {
+    lanes
+        .as_slice()
+        .as_chunks::<LANES>()
+        .0
+        .iter()
+        .map(lane_total)
+        .collect()
 }
