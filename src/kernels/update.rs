@@ -165,6 +165,22 @@ pub fn dlr_row_lanes(w: &mut [f32], step: f32, alpha: f32, delta: &[f32]) -> [f3
     let mut sums = [f32x8::ZERO; 4];
     let window = n - LANES;
     let window_new = update(f32x8::load(&w[window..]), f32x8::load(&delta[window..]));
+    // Lanes of the window past `full` are this row's last weights.
+    let fresh = || {
+        let lane = f32x8::from([0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0]);
+        lane.simd_gt(f32x8::splat((full - window) as f32 - 0.5))
+    };
+    if n < 2 * LANES {
+        // One vector and the window (the output layer's rows of 10): no
+        // loops. The lanes come out as the general path's, bit for bit:
+        // its only non-zero partial sums are the head's squares and the
+        // window's, each rounded, then added.
+        let head = update(f32x8::load(&w[..LANES]), f32x8::load(&delta[..LANES]));
+        head.store(&mut w[..LANES]);
+        window_new.store(&mut w[window..]);
+        let counted = fresh().select(window_new, f32x8::ZERO);
+        return (head * head + counted * counted).to_array();
+    }
     let (w_quads, w_rest) = w[..full].split_at_mut(full / (4 * LANES) * (4 * LANES));
     let (d_quads, d_rest) = delta[..full].split_at(w_quads.len());
     for (wq, dq) in w_quads
@@ -188,11 +204,8 @@ pub fn dlr_row_lanes(w: &mut [f32], step: f32, alpha: f32, delta: &[f32]) -> [f3
         sums[k] = w_new.mul_add(w_new, sums[k]);
     }
     if full < n {
-        // Lanes of the window past `full` are this row's last weights.
         window_new.store(&mut w[window..]);
-        let lane = f32x8::from([0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0]);
-        let fresh = lane.simd_gt(f32x8::splat((full - window) as f32 - 0.5));
-        let counted = fresh.select(window_new, f32x8::ZERO);
+        let counted = fresh().select(window_new, f32x8::ZERO);
         sums[3] = counted.mul_add(counted, sums[3]);
     }
     ((sums[0] + sums[1]) + (sums[2] + sums[3])).to_array()
