@@ -193,6 +193,10 @@ struct BenchArgs {
     /// Target seconds per round.
     #[arg(long, default_value_t = 0.02)]
     round_seconds: f64,
+    /// Heap layouts to measure (different gaps between the allocations); the
+    /// figure is the median over layouts of each layout's median round.
+    #[arg(long, default_value_t = 5)]
+    layouts: usize,
     /// Skip timing one online DLR epoch per size.
     #[arg(long)]
     no_epoch: bool,
@@ -269,9 +273,12 @@ fn run_bench(args: &BenchArgs) -> Result<(), Failure> {
     if args.hidden.is_empty() || args.hidden.contains(&0) {
         return Err(Failure::bad_input("--hidden sizes must be positive"));
     }
-    if args.repeats == 0 || !(args.round_seconds.is_finite() && args.round_seconds > 0.0) {
+    if args.repeats == 0
+        || args.layouts == 0
+        || !(args.round_seconds.is_finite() && args.round_seconds > 0.0)
+    {
         return Err(Failure::bad_input(
-            "--repeats and --round-seconds must be positive",
+            "--repeats, --layouts and --round-seconds must be positive",
         ));
     }
     let interactive = std::io::stderr().is_terminal();
@@ -284,6 +291,7 @@ fn run_bench(args: &BenchArgs) -> Result<(), Failure> {
         round_seconds: args.round_seconds,
         epoch: !args.no_epoch,
         seed: 1,
+        layouts: args.layouts,
     };
     let (steps, sizes) = dlr::bench::run(&mnist.train, &mnist.test, &config, |what| {
         if interactive {
@@ -307,6 +315,7 @@ fn run_bench(args: &BenchArgs) -> Result<(), Failure> {
                 "weights": s.weights,
                 "steps_per_round": s.steps_per_round,
                 "repeats": args.repeats,
+                "layouts": args.layouts,
                 "eval_ms": size.map(|z| z.eval_ms),
                 "dlr_epoch_seconds": size.and_then(|z| z.dlr_epoch_seconds),
                 "simd": simd,
@@ -316,8 +325,8 @@ fn run_bench(args: &BenchArgs) -> Result<(), Failure> {
         return Ok(());
     }
     println!(
-        "per-step cost, batch 1, median of {} rounds (SIMD path: {simd})",
-        args.repeats
+        "per-step cost, batch 1: median over {} heap layouts of the median of {} rounds (SIMD path: {simd})",
+        args.layouts, args.repeats
     );
     print!("{:>6}", "H");
     for k in &args.optimizers {

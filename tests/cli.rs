@@ -250,3 +250,81 @@ fn divergence_is_exit_3_with_the_step() {
     assert_eq!(out.status.code(), Some(3), "{lines:?}");
     assert!(lines.iter().any(|l| l.contains("step")), "{lines:?}");
 }
+
+/// `dlr bench --json`: one line per (optimizer, size) with the fields of
+/// DESIGN.md section 4 and the bench's own, measured over the layouts
+/// asked for; the table names the layouts and rounds.
+#[test]
+fn bench_json_lines_and_table() {
+    let dir = tiny_set("bench");
+    let run = |extra: &[&str]| {
+        let out = dlr()
+            .args(["bench", "--hidden", "8,12", "--optimizers", "sgd,dlr"])
+            .args([
+                "--repeats",
+                "3",
+                "--layouts",
+                "2",
+                "--round-seconds",
+                "0.001",
+            ])
+            .args(["--no-epoch", "--data"])
+            .arg(&dir)
+            .args(extra)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{:?}", stderr_lines(&out));
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let json = run(&["--json"]);
+    let lines: Vec<serde_json::Value> = json
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("valid JSON"))
+        .collect();
+    assert_eq!(lines.len(), 4, "{json}");
+    let mut seen = Vec::new();
+    for v in &lines {
+        seen.push((
+            v["optimizer"].as_str().unwrap().to_owned(),
+            v["hidden"].as_u64().unwrap(),
+        ));
+        let us = v["us_per_step"].as_f64().unwrap();
+        assert!(us > 0.0 && us.is_finite(), "{v}");
+        assert!(v["us_min"].as_f64().unwrap() <= us && us <= v["us_max"].as_f64().unwrap());
+        let weights = v["weights"].as_f64().unwrap();
+        let ns = v["ns_per_weight"].as_f64().unwrap();
+        assert!((ns - 1e3 * us / weights).abs() <= 1e-9 * ns, "{v}");
+        assert_eq!(v["layouts"], 2);
+        assert_eq!(v["repeats"], 3);
+        assert_eq!(v["simd"], dlr::simd::simd_path());
+        assert!(v["eval_ms"].as_f64().unwrap() > 0.0);
+        assert!(v["dlr_epoch_seconds"].is_null(), "--no-epoch: {v}");
+    }
+    seen.sort();
+    let expected: Vec<(String, u64)> = [("dlr", 8), ("dlr", 12), ("sgd", 8), ("sgd", 12)]
+        .iter()
+        .map(|&(o, h)| (o.to_owned(), h))
+        .collect();
+    assert_eq!(seen, expected);
+    let table = run(&[]);
+    assert!(
+        table.contains("median over 2 heap layouts of the median of 3 rounds"),
+        "{table}"
+    );
+    assert_eq!(table.lines().count(), 4, "{table}");
+}
+
+#[test]
+fn bench_bad_arguments_are_exit_2() {
+    let dir = tiny_set("bench-bad");
+    for bad in [["--layouts", "0"], ["--repeats", "0"], ["--hidden", "0"]] {
+        let out = dlr()
+            .arg("bench")
+            .args(bad)
+            .arg("--data")
+            .arg(&dir)
+            .output()
+            .unwrap();
+        assert_bad_input(&out, bad[0], "must be positive");
+    }
+}
