@@ -6,7 +6,9 @@
 //! formula. The twin is the specification, the oracle of the tests and the
 //! baseline of the benches. The SIMD version runs the head of its slices in
 //! `f32x8` lanes, the next four elements (if any) in `f32x4`, and hands the
-//! last 0–3 elements to the twin, so tails cannot drift from the spec.
+//! last 0–3 elements to the twin, so tails cannot drift from the spec
+//! (`sgd_row` and `dlr_row` instead end with an overlapping `f32x8`; see
+//! `update`).
 //!
 //! Shapes: `n_out` is a row length; every slice argument of one call has the
 //! same length unless its doc says otherwise. Kernels check shapes only with

@@ -4,16 +4,43 @@
 //! The rank-1 gradient of row `j` is `a_j δ`, so no gradient matrix is built;
 //! a dense gradient row `g` is passed as `a = 1, δ = g`. Each kernel's body
 //! is written once over [`Vector`] and run as `f32x8` on the head, `f32x4`
-//! on the next 4 elements, and the scalar twin on the last 0–3.
+//! on the next 4 elements, and the scalar twin on the last 0–3; except the
+//! two the online step runs most, [`sgd_row`] and [`dlr_row`], which end a
+//! row of 8 or more with one `f32x8` that overlaps the last whole one (no
+//! tail at all, and every weight through the same fused multiply-add).
 
 use super::{split3, split3_mut};
 use crate::kernels::reference;
 use crate::simd::{f32x4, f32x8, lane_total, lane_totals, Vector, LANES};
 
 /// SGD: `w_i ← w_i − step δ_i`, `step = η a_j`. Twin: [`reference::sgd_row`].
+///
+/// Measured (`dlr bench`, 12 heap layouts): SGD's step at H = 30 went from
+/// 2.14 to 1.90 µs when its rows of 30 and 10 lost their `f32x4` and
+/// scalar tails (LLVM compiles the latter with masked moves).
 #[inline]
 pub fn sgd_row(w: &mut [f32], step: f32, delta: &[f32]) {
-    super::axpy(w, -step, delta);
+    debug_assert_eq!(w.len(), delta.len());
+    let n = w.len();
+    if n < LANES {
+        return reference::sgd_row(w, step, delta);
+    }
+    // Whole vectors, then the last eight weights as one vector that overlaps
+    // the last whole one (as in `dlr_row`): loaded and updated before any
+    // store, so the overlapping lanes get the values the loop writes.
+    let neg_step = f32x8::splat(-step);
+    let window = n - LANES;
+    let window_new = f32x8::load(&delta[window..]).mul_add(neg_step, f32x8::load(&w[window..]));
+    let full = n / LANES * LANES;
+    for (wc, dc) in w[..full]
+        .chunks_exact_mut(LANES)
+        .zip(delta[..full].chunks_exact(LANES))
+    {
+        f32x8::load(dc).mul_add(neg_step, f32x8::load(wc)).store(wc);
+    }
+    if full < n {
+        window_new.store(&mut w[window..]);
+    }
 }
 
 #[inline(always)]
