@@ -7,7 +7,8 @@
 //! on the next 4 elements, and the scalar twin on the last 0–3; except the
 //! two the online step runs most, [`sgd_row`] and [`dlr_row`], which end a
 //! row of 8 or more with one `f32x8` that overlaps the last whole one (no
-//! tail at all, and every weight through the same fused multiply-add).
+//! scalar tail, and every weight through the same fused multiply-add;
+//! `sgd_row` only where a scalar tail would remain).
 
 use super::{split3, split3_mut};
 use crate::kernels::reference;
@@ -15,15 +16,20 @@ use crate::simd::{f32x4, f32x8, lane_total, lane_totals, Vector, LANES};
 
 /// SGD: `w_i ← w_i − step δ_i`, `step = η a_j`. Twin: [`reference::sgd_row`].
 ///
-/// Measured (`dlr bench`, 12 heap layouts): SGD's step at H = 30 went from
-/// 2.14 to 1.90 µs when its rows of 30 and 10 lost their `f32x4` and
-/// scalar tails (LLVM compiles the latter with masked moves).
+/// Rows with a scalar tail end with an overlapping `f32x8` instead.
+/// Measured (`dlr bench --optimizers sgd,dlr --layouts 12`, twice): SGD's
+/// step went from 2.06 to 1.68 µs at H = 30, 4.10 to 3.98 µs at H = 100
+/// and 11.66 to 10.98 µs at H = 300 when its rows of 30 and 10 lost their
+/// scalar tails (LLVM compiles those with masked moves); the window on
+/// every row, the rows of 100 and 300 included, made H = 100 slower (4.25).
 #[inline]
 pub fn sgd_row(w: &mut [f32], step: f32, delta: &[f32]) {
     debug_assert_eq!(w.len(), delta.len());
     let n = w.len();
-    if n < LANES {
-        return reference::sgd_row(w, step, delta);
+    if n < LANES || n.is_multiple_of(4) {
+        // No scalar tail (H = 100, 300, 1000): whole `f32x8` and `f32x4`
+        // vectors, which measured faster than the overlapping window there.
+        return super::axpy(w, -step, delta);
     }
     // Whole vectors, then the last eight weights as one vector that overlaps
     // the last whole one (as in `dlr_row`): loaded and updated before any
