@@ -34,7 +34,7 @@
 //! | Nesterov | [`kernels::nesterov_row`] | [`kernels::reference::nesterov_row`] |
 //! | Adam | [`kernels::adam_row`] | [`kernels::reference::adam_row`] |
 //! | DLR Eq. 1, fused with the new row norm | [`kernels::dlr_row`], [`kernels::dlr_row_lanes`] (the norm as 8 lane sums, as the optimizer keeps it) | [`kernels::reference::dlr_row`], [`kernels::reference::dlr_row_lanes`] |
-//! | DLR Eq. 1 steps `η₀ a_j / (‖w_·j‖ + α)`, 8 rows at a time | [`kernels::dlr_steps`] | [`kernels::reference::dlr_steps`] |
+//! | DLR Eq. 1 steps `η₀ a_j / (‖w_·j‖ + α)`, 8 rows at a time | [`kernels::dlr_steps`], [`kernels::dlr_steps_every_row`] | [`kernels::reference::dlr_steps`], [`kernels::reference::dlr_steps_every_row`] |
 //! | DLR Eq. 3, fused with column-norm upkeep | [`kernels::dlr_post_row`] | [`kernels::reference::dlr_post_row`] |
 //!
 //! ## SIMD width

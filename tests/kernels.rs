@@ -309,6 +309,27 @@ fn dlr_steps_matches_twin_bit_for_bit() {
     }
 }
 
+/// The contiguous variant for every row: bit for bit the twin, and the
+/// gathering kernel given `rows = 0..n`.
+#[test]
+fn dlr_steps_every_row_matches_twin_and_gather() {
+    let mut rng = Rng::new(23);
+    for n in (0..40).chain([100, 300, 1000]) {
+        let row_lanes = uniform_vec(&mut rng, n * 8, 0.0, 0.5);
+        let a = uniform_vec(&mut rng, n, 0.0, 1.0);
+        let rows: Vec<u32> = (0..n as u32).collect();
+        let mut s = vec![f32::NAN; n];
+        let mut s_ref = vec![f32::NAN; n];
+        let mut s_gather = vec![f32::NAN; n];
+        kernels::dlr_steps_every_row(&a, &row_lanes, 2.0, 0.4, &mut s);
+        reference::dlr_steps_every_row(&a, &row_lanes, 2.0, 0.4, &mut s_ref);
+        kernels::dlr_steps(&rows, &a, &row_lanes, 2.0, 0.4, &mut s_gather);
+        let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+        assert_eq!(bits(&s), bits(&s_ref), "twin, n={n}");
+        assert_eq!(bits(&s), bits(&s_gather), "gather, n={n}");
+    }
+}
+
 /// The three ways of totalling eight partial sums agree to the last bit:
 /// `lane_total`, `lane_totals` (eight at once, the transpose) and `wide`'s
 /// `reduce_add`, on values of mixed magnitudes where the order of the

@@ -261,3 +261,15 @@ pub fn dlr_steps(
         *s = eta0 * a[r] / (sqrt(lane_total(&lanes)) + alpha);
     }
 }
+
+/// [`dlr_steps`] of every row: `step_j ← η₀ a_j / (‖w_·j‖ + α)`.
+///
+/// + `a`, `step`: `(n_rows,)`; `row_lanes`: `(n_rows · 8,)` as in [`dlr_steps`]
+pub fn dlr_steps_every_row(a: &[f32], row_lanes: &[f32], eta0: f32, alpha: f32, step: &mut [f32]) {
+    debug_assert!(a.len() == step.len() && row_lanes.len() == a.len() * 8);
+    for ((s, &aj), lanes) in step.iter_mut().zip(a).zip(row_lanes.chunks_exact(8)) {
+        let mut l = [0.0; 8];
+        l.copy_from_slice(lanes);
+        *s = eta0 * aj / (sqrt(lane_total(&l)) + alpha);
+    }
+}

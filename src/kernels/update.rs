@@ -342,3 +342,31 @@ pub fn dlr_steps(
         step_chunks.into_remainder(),
     );
 }
+/// [`dlr_steps`] of every row, `rows = 0..a.len()`, with contiguous loads
+/// instead of gathers: the layers after the first, whose logistic inputs
+/// are all non-zero in practice, and dense (mini-batch) gradients with
+/// `a = 1`. Twin: [`reference::dlr_steps_every_row`], equal to the last bit.
+///
+/// + `a`, `step`: `(n_rows,)`; `row_lanes`: `(n_rows · 8,)`
+#[inline]
+pub fn dlr_steps_every_row(a: &[f32], row_lanes: &[f32], eta0: f32, alpha: f32, step: &mut [f32]) {
+    debug_assert!(a.len() == step.len() && row_lanes.len() == a.len() * LANES);
+    let (eta0v, alphav) = (f32x8::splat(eta0), f32x8::splat(alpha));
+    let mut a_chunks = a.chunks_exact(LANES);
+    let mut lane_chunks = row_lanes.chunks_exact(LANES * LANES);
+    let mut step_chunks = step.chunks_exact_mut(LANES);
+    for ((ac, lc), sc) in (&mut a_chunks).zip(&mut lane_chunks).zip(&mut step_chunks) {
+        let lanes: [f32x8; LANES] =
+            core::array::from_fn(|k| f32x8::load(&lc[k * LANES..(k + 1) * LANES]));
+        (eta0v * f32x8::load(ac))
+            .div(lane_totals(&lanes).sqrt() + alphav)
+            .store(sc);
+    }
+    reference::dlr_steps_every_row(
+        a_chunks.remainder(),
+        lane_chunks.remainder(),
+        eta0,
+        alpha,
+        step_chunks.into_remainder(),
+    );
+}
