@@ -214,6 +214,33 @@ pub fn dlr_row_lanes(w: &mut [f32], step: f32, alpha: f32, delta: &[f32]) -> [f3
         let counted = fresh().select(window_new, f32x8::ZERO);
         return (head * head + counted * counted).to_array();
     }
+    if n < 4 * LANES {
+        // Two or three whole vectors and the window (rows of 16 to 31, such
+        // as H = 30's), straight-line. Bit for bit the general path's lanes:
+        // there each whole vector's squares start a partial sum of their
+        // own and the window's the fourth, so the lanes are
+        // (v₀² + v₁²) + (v₂² + c²), each square rounded once.
+        let mut vector = |k: usize| {
+            let r = k * LANES..(k + 1) * LANES;
+            let v = update(f32x8::load(&w[r.clone()]), f32x8::load(&delta[r.clone()]));
+            v.store(&mut w[r]);
+            v * v
+        };
+        let first_two = vector(0) + vector(1);
+        let third = if full == 3 * LANES {
+            vector(2)
+        } else {
+            f32x8::ZERO
+        };
+        let last = if full < n {
+            window_new.store(&mut w[window..]);
+            let counted = fresh().select(window_new, f32x8::ZERO);
+            counted * counted
+        } else {
+            f32x8::ZERO
+        };
+        return (first_two + (third + last)).to_array();
+    }
     let (w_quads, w_rest) = w[..full].split_at_mut(full / (4 * LANES) * (4 * LANES));
     let (d_quads, d_rest) = delta[..full].split_at(w_quads.len());
     for (wq, dq) in w_quads
