@@ -203,35 +203,23 @@ pub fn dlr_row_lanes(w: &mut [f32], step: f32, alpha: f32, delta: &[f32]) -> [f3
         let lane = f32x8::from([0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0]);
         lane.simd_gt(f32x8::splat((full - window) as f32 - 0.5))
     };
-    if n < 2 * LANES {
-        // One vector and the window (the output layer's rows of 10): no
-        // loops. The lanes come out as the general path's, bit for bit:
-        // its only non-zero partial sums are the head's squares and the
-        // window's, each rounded, then added.
-        let head = update(f32x8::load(&w[..LANES]), f32x8::load(&delta[..LANES]));
-        head.store(&mut w[..LANES]);
-        window_new.store(&mut w[window..]);
-        let counted = fresh().select(window_new, f32x8::ZERO);
-        return (head * head + counted * counted).to_array();
-    }
     if n < 4 * LANES {
-        // Two or three whole vectors and the window (rows of 16 to 31, such
-        // as H = 30's), straight-line. Bit for bit the general path's lanes:
-        // there each whole vector's squares start a partial sum of their
-        // own and the window's the fourth, so the lanes are
-        // (v₀² + v₁²) + (v₂² + c²), each square rounded once.
+        // One to three whole vectors and the window (the output layer's rows
+        // of 10, H = 30's rows of 30), straight-line. Bit for bit the general
+        // path's lanes: there each whole vector's squares start a partial
+        // sum of their own and the window's the fourth, so the lanes are
+        // (v₀² + v₁²) + (v₂² + c²), each square rounded once, absent terms 0.
         let mut vector = |k: usize| {
+            if (k + 1) * LANES > full {
+                return f32x8::ZERO;
+            }
             let r = k * LANES..(k + 1) * LANES;
             let v = update(f32x8::load(&w[r.clone()]), f32x8::load(&delta[r.clone()]));
             v.store(&mut w[r]);
             v * v
         };
         let first_two = vector(0) + vector(1);
-        let third = if full == 3 * LANES {
-            vector(2)
-        } else {
-            f32x8::ZERO
-        };
+        let third = vector(2);
         let last = if full < n {
             window_new.store(&mut w[window..]);
             let counted = fresh().select(window_new, f32x8::ZERO);
