@@ -136,7 +136,10 @@ pub fn run(
                 steps_per_round[i] = r.steps;
             }
         }
-        let weights = Network::new(&sizes, config.seed).n_weights();
+        // Untrained: its weight count for the table and the evaluation's
+        // timing (which does not depend on the weights' values).
+        let net = Network::new(&sizes, config.seed);
+        let weights = net.n_weights();
         for (i, &kind) in config.optimizers.iter().enumerate() {
             layout_medians[i].sort_by(f64::total_cmp);
             all_rounds[i].sort_by(f64::total_cmp);
@@ -150,7 +153,6 @@ pub fn run(
                 steps_per_round: steps_per_round[i],
             });
         }
-        let net = Network::new(&sizes, config.seed);
         progress(&format!("H={h}: evaluation"));
         let mut ws = Workspace::new(&net);
         let mut evals: Vec<f64> = (0..config.repeats.clamp(3, 7))
