@@ -254,12 +254,16 @@ pub fn dlr_steps(
     step: &mut [f32],
 ) {
     debug_assert_eq!(rows.len(), step.len());
+    let row_lanes = row_lanes.as_chunks::<8>().0;
     for (s, &r) in step.iter_mut().zip(rows) {
         let r = r as usize;
-        let mut lanes = [0.0; 8];
-        lanes.copy_from_slice(&row_lanes[r * 8..(r + 1) * 8]);
-        *s = eta0 * a[r] / (sqrt(lane_total(&lanes)) + alpha);
+        *s = dlr_step(eta0, alpha, a[r], &row_lanes[r]);
     }
+}
+
+/// `η₀ a / (‖w‖ + α)`, `‖w‖² = lane_total(lanes)`: the step of one row.
+fn dlr_step(eta0: f32, alpha: f32, a: f32, lanes: &[f32; 8]) -> f32 {
+    eta0 * a / (sqrt(lane_total(lanes)) + alpha)
 }
 
 /// [`dlr_steps`] of every row: `step_j ← η₀ a_j / (‖w_·j‖ + α)`.
@@ -267,9 +271,7 @@ pub fn dlr_steps(
 /// + `a`, `step`: `(n_rows,)`; `row_lanes`: `(n_rows · 8,)` as in [`dlr_steps`]
 pub fn dlr_steps_every_row(a: &[f32], row_lanes: &[f32], eta0: f32, alpha: f32, step: &mut [f32]) {
     debug_assert!(a.len() == step.len() && row_lanes.len() == a.len() * 8);
-    for ((s, &aj), lanes) in step.iter_mut().zip(a).zip(row_lanes.chunks_exact(8)) {
-        let mut l = [0.0; 8];
-        l.copy_from_slice(lanes);
-        *s = eta0 * aj / (sqrt(lane_total(&l)) + alpha);
+    for ((s, &aj), lanes) in step.iter_mut().zip(a).zip(row_lanes.as_chunks::<8>().0) {
+        *s = dlr_step(eta0, alpha, aj, lanes);
     }
 }

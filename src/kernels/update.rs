@@ -344,9 +344,7 @@ pub fn dlr_steps(
             *x = a[r];
             *l = f32x8::load(&row_lanes[r * LANES..(r + 1) * LANES]);
         }
-        (eta0v * f32x8::from(inputs))
-            .div(lane_totals(&lanes).sqrt() + alphav)
-            .store(sc);
+        eight_steps(eta0v, alphav, f32x8::from(inputs), &lanes).store(sc);
     }
     reference::dlr_steps(
         row_chunks.remainder(),
@@ -357,6 +355,13 @@ pub fn dlr_steps(
         step_chunks.into_remainder(),
     );
 }
+
+/// `η₀ a / (‖w‖ + α)` of eight rows, their inputs `a` and lane sums.
+#[inline(always)]
+fn eight_steps(eta0: f32x8, alpha: f32x8, a: f32x8, lanes: &[f32x8; LANES]) -> f32x8 {
+    (eta0 * a).div(lane_totals(lanes).sqrt() + alpha)
+}
+
 /// [`dlr_steps`] of every row, `rows = 0..a.len()`, with contiguous loads
 /// instead of gathers: the layers after the first, whose logistic inputs
 /// are all non-zero in practice, and dense (mini-batch) gradients with
@@ -373,9 +378,7 @@ pub fn dlr_steps_every_row(a: &[f32], row_lanes: &[f32], eta0: f32, alpha: f32, 
     for ((ac, lc), sc) in (&mut a_chunks).zip(&mut lane_chunks).zip(&mut step_chunks) {
         let lanes: [f32x8; LANES] =
             core::array::from_fn(|k| f32x8::load(&lc[k * LANES..(k + 1) * LANES]));
-        (eta0v * f32x8::load(ac))
-            .div(lane_totals(&lanes).sqrt() + alphav)
-            .store(sc);
+        eight_steps(eta0v, alphav, f32x8::load(ac), &lanes).store(sc);
     }
     reference::dlr_steps_every_row(
         a_chunks.remainder(),
