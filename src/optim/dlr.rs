@@ -65,13 +65,12 @@ pub struct Dlr {
     col_factor: Vec<f32>,
     scaled_delta: AlignedF32s,
     col_increment: AlignedF32s,
-    // Pre only, (n_in,): scratch for the rows a step touches when the
-    // gradient does not list them and for the rows' step factors; and,
-    // fixed, every row's index and a dense gradient's inputs (all 1).
+    // Pre only, (n_in,) scratch: the rows a step touches when the gradient
+    // does not list them, a dense gradient's inputs (all 1), and the rows'
+    // step factors.
     touched: Vec<u32>,
-    touched_step: Vec<f32>,
-    all_rows: Vec<u32>,
     ones: Vec<f32>,
+    touched_step: Vec<f32>,
     steps: u64,
     resync_pending: bool,
 }
@@ -92,9 +91,8 @@ impl Dlr {
             scaled_delta: AlignedF32s::zeros(widest),
             col_increment: AlignedF32s::zeros(widest),
             touched: vec![0; tallest],
-            touched_step: vec![0.0; tallest],
-            all_rows: (0..tallest as u32).collect(),
             ones: vec![1.0; tallest],
+            touched_step: vec![0.0; tallest],
             steps: 0,
             resync_pending: false,
         };
@@ -231,7 +229,13 @@ impl Dlr {
                         }
                         (&rows[..n], a, n == n_in)
                     }
-                    Grad::Dense(_) => (&self.all_rows[..n_in], &self.ones[..n_in], true),
+                    Grad::Dense(_) => {
+                        let rows = &mut self.touched[..n_in];
+                        for (j, r) in rows.iter_mut().enumerate() {
+                            *r = j as u32;
+                        }
+                        (&*rows, &self.ones[..n_in], true)
+                    }
                 };
                 // Every row's step η₀ a_j / (‖w_·j‖ + α) first, eight rows
                 // per vector, then one fused pass per row.
