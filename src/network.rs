@@ -133,10 +133,13 @@ impl Network {
     /// # Panics
     /// If `image.len() != self.n_inputs()` or `ws` is for another shape.
     pub fn forward(&self, ws: &mut Workspace, image: &[u8]) {
-        assert_eq!(
+        // `assert!`, not `assert_eq!`: the latter's `Debug` formatting of
+        // the two lengths costs an embedding binary about 400 bytes.
+        assert!(
+            image.len() == self.n_inputs(),
+            "image has {} pixels, the network {} inputs",
             image.len(),
-            self.n_inputs(),
-            "image has the wrong number of pixels"
+            self.n_inputs()
         );
         assert!(ws.fits(self), "workspace is for another network shape");
         ws.load_input(image);

@@ -223,6 +223,107 @@ fn dlr_row_matches_twin() {
     }
 }
 
+/// A layer's rows in the order a step lists them: `k` random rows of
+/// `0..n_in`, repeats allowed (the kernels must then act in list order).
+fn random_rows(rng: &mut Rng, n_in: usize, k: usize) -> Vec<u32> {
+    (0..k).map(|_| rng.below(n_in as u64) as u32).collect()
+}
+
+/// `sgd_rows` is `sgd_row` on each listed row with a non-zero input, bit
+/// for bit (the short-row path included), and close to its twin; with
+/// `rows = None`, on every row with a non-zero input.
+#[test]
+fn sgd_rows_matches_sgd_row_and_twin() {
+    let mut rng = Rng::new(31);
+    let n_in = 11;
+    for n in lengths() {
+        let w0 = uniform_vec(&mut rng, n_in * n, -1.0, 1.0);
+        let d = uniform_vec(&mut rng, n, -1.0, 1.0);
+        let mut a = uniform_vec(&mut rng, n_in, 0.0, 1.0);
+        a[n % n_in] = 0.0;
+        let listed = random_rows(&mut rng, n_in, 1 + n % 13);
+        let all: Vec<u32> = (0..n_in as u32).collect();
+        for (rows, visited) in [(Some(&listed[..]), &listed), (None, &all)] {
+            let (mut w, mut w_rows, mut w_ref) = (w0.clone(), w0.clone(), w0.clone());
+            kernels::sgd_rows(&mut w, rows, &a, 0.3, &d);
+            for &j in visited.iter().filter(|&&j| a[j as usize] != 0.0) {
+                let j = j as usize;
+                kernels::sgd_row(&mut w_rows[j * n..(j + 1) * n], 0.3 * a[j], &d);
+            }
+            reference::sgd_rows(&mut w_ref, rows, &a, 0.3, &d);
+            assert_eq!(w, w_rows, "n={n}, rows {rows:?}");
+            assert_close("sgd_rows", &w, &w_ref, 8.0 * EPS, 0.0);
+            // The row of the zero input is untouched.
+            let z = n % n_in;
+            assert_eq!(w[z * n..(z + 1) * n], w0[z * n..(z + 1) * n]);
+        }
+    }
+}
+
+/// `dlr_rows_lanes` is `dlr_row_lanes` on each listed row, last first, bit
+/// for bit (weights and lanes; the short-row path included), and close to
+/// its twin.
+#[test]
+fn dlr_rows_lanes_matches_dlr_row_lanes_and_twin() {
+    let mut rng = Rng::new(32);
+    let n_in = 11;
+    for n in lengths() {
+        let w0 = uniform_vec(&mut rng, n_in * n, -1.0, 1.0);
+        let d = uniform_vec(&mut rng, n, -1.0, 1.0);
+        let rows = random_rows(&mut rng, n_in, 1 + n % 13);
+        let step = uniform_vec(&mut rng, rows.len(), 0.0, 0.5);
+        let (mut w, mut w_rows, mut w_ref) = (w0.clone(), w0.clone(), w0);
+        let lanes0 = vec![f32::NAN; n_in * 8];
+        let (mut lanes, mut lanes_rows, mut lanes_ref) = (lanes0.clone(), lanes0.clone(), lanes0);
+        kernels::dlr_rows_lanes(&mut w, &rows, &step, 0.3, &d, &mut lanes);
+        for (&j, &s) in rows.iter().zip(&step).rev() {
+            let j = j as usize;
+            let l = kernels::dlr_row_lanes(&mut w_rows[j * n..(j + 1) * n], s, 0.3, &d);
+            lanes_rows[j * 8..(j + 1) * 8].copy_from_slice(&l);
+        }
+        reference::dlr_rows_lanes(&mut w_ref, &rows, &step, 0.3, &d, &mut lanes_ref);
+        let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+        assert_eq!(bits(&w), bits(&w_rows), "weights, n={n}");
+        assert_eq!(bits(&lanes), bits(&lanes_rows), "lanes, n={n}");
+        assert_close("dlr_rows_lanes w", &w, &w_ref, 8.0 * EPS, 0.0);
+        if (8..32).contains(&n) {
+            // Short rows: the lanes are the squares of the new weights in the
+            // documented order, (v₀² + v₁²) + (v₂² + c²), c the window's
+            // lanes past the whole vectors, absent terms 0.
+            let j = rows[0] as usize;
+            let row = &w[j * n..(j + 1) * n];
+            let full = n / 8 * 8;
+            let sq = |k: usize, l: usize| match row.get(8 * k + l) {
+                Some(&x) if 8 * k + l < full => x * x,
+                _ => 0.0,
+            };
+            for l in 0..8 {
+                let c = if n - 8 + l >= full {
+                    row[n - 8 + l]
+                } else {
+                    0.0
+                };
+                let expected = (sq(0, l) + sq(1, l)) + (sq(2, l) + c * c);
+                assert_eq!(
+                    lanes[j * 8 + l].to_bits(),
+                    expected.to_bits(),
+                    "n={n} lane {l}"
+                );
+            }
+        }
+        for &j in &rows {
+            let j = j as usize;
+            let total =
+                |l: &[f32]| dlr::simd::lane_total(l[j * 8..(j + 1) * 8].try_into().unwrap());
+            let (s, s_ref) = (total(&lanes), total(&lanes_ref));
+            assert!(
+                (s - s_ref).abs() <= 2.0 * n as f32 * EPS * s_ref,
+                "row {j} Σw², n={n}: {s} vs {s_ref}"
+            );
+        }
+    }
+}
+
 #[test]
 fn dlr_post_row_matches_twin() {
     let mut rng = Rng::new(10);

@@ -22,8 +22,8 @@ mod update;
 
 pub use dense::{axpy, dot, forward_rows, hidden_delta, output_delta, sigmoid, sum_squares};
 pub use update::{
-    adam_row, dlr_post_row, dlr_row, dlr_row_lanes, dlr_steps, dlr_steps_every_row, nesterov_row,
-    sgd_row,
+    adam_row, dlr_post_row, dlr_row, dlr_row_lanes, dlr_rows_lanes, dlr_steps, dlr_steps_every_row,
+    nesterov_row, sgd_row, sgd_rows,
 };
 
 /// Splits a slice into its `f32x8` head, its `f32x4` middle (0 or 4

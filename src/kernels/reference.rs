@@ -89,6 +89,25 @@ pub fn sgd_row(w: &mut [f32], step: f32, delta: &[f32]) {
     axpy(w, -step, delta);
 }
 
+/// SGD on the rows of a layer whose input is non-zero: [`sgd_row`] on row
+/// `j` with step `η a_j` for every `j` of `rows` (in order), or of
+/// `0..n_in` if `rows` is `None`, with `a_j ≠ 0`.
+///
+/// + `w`: `(n_in, n_out)` pre-major, `n_out = delta.len()`; `a`: `(n_in,)`;
+///   `delta`: `(n_out,)`
+pub fn sgd_rows(w: &mut [f32], rows: Option<&[u32]>, a: &[f32], lr: f32, delta: &[f32]) {
+    let n = delta.len();
+    let mut visit = |j: usize| {
+        if a[j] != 0.0 {
+            sgd_row(&mut w[j * n..(j + 1) * n], lr * a[j], delta);
+        }
+    };
+    match rows {
+        Some(rows) => rows.iter().for_each(|&j| visit(j as usize)),
+        None => (0..a.len()).for_each(visit),
+    }
+}
+
 /// `x`, or `+0` when `x` is subnormal (`|x| < f32::MIN_POSITIVE`).
 ///
 /// Optimizer state that decays by a factor each step (Nesterov's velocity,
@@ -193,6 +212,28 @@ pub fn dlr_row_lanes(w: &mut [f32], step: f32, alpha: f32, delta: &[f32]) -> [f3
     let mut lanes = [0.0; 8];
     lanes[0] = dlr_row(w, step, alpha, delta);
     lanes
+}
+
+/// DLR, Eq. 1, on the listed rows of a layer, last listed row first:
+/// [`dlr_row_lanes`] on row `r = rows[k]` with step `step[k]`, its lanes
+/// written to `row_lanes[8r..8r + 8]`.
+///
+/// + `w`: `(n_in, n_out)` pre-major, `n_out = delta.len()`; `rows`, `step`:
+///   `(n_rows,)`; `row_lanes`: `(n_in · 8,)`
+pub fn dlr_rows_lanes(
+    w: &mut [f32],
+    rows: &[u32],
+    step: &[f32],
+    alpha: f32,
+    delta: &[f32],
+    row_lanes: &mut [f32],
+) {
+    let n = delta.len();
+    for k in (0..rows.len()).rev() {
+        let r = rows[k] as usize;
+        let lanes = dlr_row_lanes(&mut w[r * n..(r + 1) * n], step[k], alpha, delta);
+        row_lanes[r * 8..(r + 1) * 8].copy_from_slice(&lanes);
+    }
 }
 
 /// DLR, Eq. 3, on row `j`, fused with the upkeep of the column norms.

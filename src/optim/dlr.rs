@@ -245,19 +245,20 @@ impl Dlr {
                 } else {
                     kernels::dlr_steps(rows, a, lanes, eta0, alpha, step);
                 }
-                // Last touched row first. Measured (dlr bench, H = 100):
-                // 5.2 → 4.9 µs per step, while reversing the row list
-                // itself (and SGD's loop) gained nothing; the likeliest
-                // reason is that the forward pass has just read these rows
-                // in ascending order and the last ones are still in L1 (150
-                // rows of 400 B are twice Zen 3's 32 KB L1). Rows are
-                // independent, so the order changes no result (the saved
-                // model is byte-identical).
-                for (&j, &s) in rows.iter().zip(step.iter()).rev() {
-                    let j = j as usize;
-                    let row = &mut w[j * n_out..(j + 1) * n_out];
-                    let new_lanes = kernels::dlr_row_lanes(row, s, alpha, grad.row_delta(j, n_out));
-                    lanes[j * LANES..(j + 1) * LANES].copy_from_slice(&new_lanes);
+                match *grad {
+                    Grad::Outer { delta, .. } => {
+                        kernels::dlr_rows_lanes(w, rows, step, alpha, delta, lanes);
+                    }
+                    Grad::Dense(g) => {
+                        // Each row its own δ; last row first, as the kernel does.
+                        for (&j, &s) in rows.iter().zip(step.iter()).rev() {
+                            let j = j as usize;
+                            let row = j * n_out..(j + 1) * n_out;
+                            let new_lanes =
+                                kernels::dlr_row_lanes(&mut w[row.clone()], s, alpha, &g[row]);
+                            lanes[j * LANES..(j + 1) * LANES].copy_from_slice(&new_lanes);
+                        }
+                    }
                 }
             }
             DlrNorm::Post => {

@@ -255,16 +255,6 @@ impl Grad<'_> {
         }
     }
 
-    /// The `δ` of row `j`: the shared deltas of a rank-1 gradient, or row `j`
-    /// of a dense one.
-    #[inline(always)]
-    pub(crate) fn row_delta(&self, j: usize, n_out: usize) -> &[f32] {
-        match *self {
-            Grad::Outer { delta, .. } => delta,
-            Grad::Dense(g) => &g[j * n_out..(j + 1) * n_out],
-        }
-    }
-
     /// Calls `f(j, a_j, δ)` for every row `0..n_in`, zero gradients included
     /// (for optimizers whose state decays every step).
     #[inline(always)]

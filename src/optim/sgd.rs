@@ -18,8 +18,11 @@ impl Sgd {
 
     pub(crate) fn update_layer(&mut self, w: &mut [f32], n_out: usize, grad: &Grad<'_>) {
         let lr = self.lr;
-        grad.for_each_nonzero_row(n_out, |j, a, delta| {
-            kernels::sgd_row(&mut w[j * n_out..(j + 1) * n_out], lr * a, delta);
-        });
+        match *grad {
+            Grad::Outer { a, active, delta } => kernels::sgd_rows(w, active, a, lr, delta),
+            Grad::Dense(_) => grad.for_each_nonzero_row(n_out, |j, a, delta| {
+                kernels::sgd_row(&mut w[j * n_out..(j + 1) * n_out], lr * a, delta);
+            }),
+        }
     }
 }
