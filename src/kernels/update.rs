@@ -506,7 +506,8 @@ pub fn dlr_post_row(
 ///   overwritten
 ///
 /// # Panics
-/// If a row index is out of bounds of `a` or `row_lanes`.
+/// If a row index is out of bounds of `a`, or `row_lanes` is shorter than
+/// `8 · a.len()`.
 #[inline]
 pub fn dlr_steps(
     rows: &[u32],
@@ -518,6 +519,9 @@ pub fn dlr_steps(
 ) {
     debug_assert_eq!(rows.len(), step.len());
     let (eta0v, alphav) = (f32x8::splat(eta0), f32x8::splat(alpha));
+    // Each row's lanes as one array, as many as inputs: a row index then
+    // needs one bounds check for both of its loads.
+    let row_lanes = &row_lanes.as_chunks::<LANES>().0[..a.len()];
     let mut row_chunks = rows.chunks_exact(LANES);
     let mut step_chunks = step.chunks_exact_mut(LANES);
     for (rc, sc) in (&mut row_chunks).zip(&mut step_chunks) {
@@ -526,14 +530,14 @@ pub fn dlr_steps(
         for ((x, l), &r) in inputs.iter_mut().zip(lanes.iter_mut()).zip(rc) {
             let r = r as usize;
             *x = a[r];
-            *l = f32x8::load(&row_lanes[r * LANES..(r + 1) * LANES]);
+            *l = f32x8::from(row_lanes[r]);
         }
         eight_steps(eta0v, alphav, f32x8::from(inputs), &lanes).store(sc);
     }
     reference::dlr_steps(
         row_chunks.remainder(),
         a,
-        row_lanes,
+        row_lanes.as_flattened(),
         eta0,
         alpha,
         step_chunks.into_remainder(),
