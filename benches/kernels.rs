@@ -95,6 +95,45 @@ fn rows(c: &mut Criterion) {
     g.finish();
 }
 
+/// The kernels a step runs over a layer's listed rows: 150 of 784 rows
+/// (an MNIST image's lit pixels) of H = 10 (the output layer's row
+/// length), 30 (the short-row path), 100 and 300 weights.
+fn listed_rows(c: &mut Criterion) {
+    let mut g = c.benchmark_group("listed rows, 150 of 784");
+    let rows: Vec<u32> = (0..784).step_by(5).take(150).collect();
+    let a: Vec<f32> = data(784, 5).iter().map(|x| x.abs() + 0.01).collect();
+    let row_lanes: Vec<f32> = data(784 * 8, 6).iter().map(|x| x.abs()).collect();
+    let mut step = vec![0.0f32; rows.len()];
+    g.throughput(Throughput::Elements(rows.len() as u64));
+    g.bench_function("dlr_steps simd", |b| {
+        b.iter(|| kernels::dlr_steps(&rows, black_box(&a), &row_lanes, 2.0, 0.3, &mut step))
+    });
+    g.bench_function("dlr_steps twin", |b| {
+        b.iter(|| reference::dlr_steps(&rows, black_box(&a), &row_lanes, 2.0, 0.3, &mut step))
+    });
+    for n in [10usize, 30, 100, 300] {
+        let mut w = data(784 * n, 7);
+        let d: Vec<f32> = data(n, 8).iter().map(|x| x * 1e-6).collect();
+        let mut lanes = row_lanes.clone();
+        g.throughput(Throughput::Elements((rows.len() * n) as u64));
+        g.bench_with_input(BenchmarkId::new("dlr_rows_lanes simd", n), &n, |b, _| {
+            b.iter(|| kernels::dlr_rows_lanes(black_box(&mut w), &rows, &step, 0.3, &d, &mut lanes))
+        });
+        g.bench_with_input(BenchmarkId::new("dlr_rows_lanes twin", n), &n, |b, _| {
+            b.iter(|| {
+                reference::dlr_rows_lanes(black_box(&mut w), &rows, &step, 0.3, &d, &mut lanes)
+            })
+        });
+        g.bench_with_input(BenchmarkId::new("sgd_rows simd", n), &n, |b, _| {
+            b.iter(|| kernels::sgd_rows(black_box(&mut w), Some(&rows), &a, 1e-6, &d))
+        });
+        g.bench_with_input(BenchmarkId::new("sgd_rows twin", n), &n, |b, _| {
+            b.iter(|| reference::sgd_rows(black_box(&mut w), Some(&rows), &a, 1e-6, &d))
+        });
+    }
+    g.finish();
+}
+
 fn forward(c: &mut Criterion) {
     let mut g = c.benchmark_group("first-layer forward, 150 of 784 inputs");
     for h in [32usize, 100, 300] {
@@ -213,5 +252,5 @@ fn evaluation(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, rows, forward, dlr_layer, evaluation);
+criterion_group!(benches, rows, listed_rows, forward, dlr_layer, evaluation);
 criterion_main!(benches);
