@@ -267,10 +267,18 @@ fn sgd_rows_matches_sgd_row_and_twin() {
 fn dlr_rows_lanes_matches_dlr_row_lanes_and_twin() {
     let mut rng = Rng::new(32);
     let n_in = 11;
-    for n in lengths() {
+    // Random lists, every row in order (a layer after the first; rows of
+    // ten then go four at a time), and runs of four consecutive rows mixed
+    // with other rows and repeats.
+    let lists = lengths().flat_map(|n| [(n, 0), (n, 1), (n, 2)]);
+    for (n, kind) in lists.chain([(10, 1), (10, 2)]) {
         let w0 = uniform_vec(&mut rng, n_in * n, -1.0, 1.0);
         let d = uniform_vec(&mut rng, n, -1.0, 1.0);
-        let rows = random_rows(&mut rng, n_in, 1 + n % 13);
+        let rows = match kind {
+            0 => random_rows(&mut rng, n_in, 1 + n % 13),
+            1 => (0..n_in as u32).collect(),
+            _ => vec![5, 3, 4, 5, 6, 6, 7, 8, 9, 2, 9, 10, 0, 7, 8, 9, 10],
+        };
         let step = uniform_vec(&mut rng, rows.len(), 0.0, 0.5);
         let (mut w, mut w_rows, mut w_ref) = (w0.clone(), w0.clone(), w0);
         let lanes0 = vec![f32::NAN; n_in * 8];
@@ -283,8 +291,8 @@ fn dlr_rows_lanes_matches_dlr_row_lanes_and_twin() {
         }
         reference::dlr_rows_lanes(&mut w_ref, &rows, &step, 0.3, &d, &mut lanes_ref);
         let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
-        assert_eq!(bits(&w), bits(&w_rows), "weights, n={n}");
-        assert_eq!(bits(&lanes), bits(&lanes_rows), "lanes, n={n}");
+        assert_eq!(bits(&w), bits(&w_rows), "weights, n={n}, {rows:?}");
+        assert_eq!(bits(&lanes), bits(&lanes_rows), "lanes, n={n}, {rows:?}");
         assert_close("dlr_rows_lanes w", &w, &w_ref, 8.0 * EPS, 0.0);
         if (8..32).contains(&n) {
             // Short rows: the lanes are the squares of the new weights in the

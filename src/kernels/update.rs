@@ -345,7 +345,7 @@ fn short_rows_lanes_of<const K: usize>(
     let d: [f32x8; K] = core::array::from_fn(|k| f32x8::load(&delta[k * LANES..]));
     let d_window = f32x8::load(&delta[window..]);
     let fresh = fresh_lanes(K * LANES - window);
-    for (&j, &s) in rows.iter().zip(step).rev() {
+    let one_row = |w: &mut [f32], row_lanes: &mut [f32], j: u32, s: f32| {
         let j = j as usize;
         let row = &mut w[j * n..(j + 1) * n];
         let update = dlr_update(s, alpha);
@@ -367,6 +367,120 @@ fn short_rows_lanes_of<const K: usize>(
         };
         let lanes = (squares[0] + squares[1]) + (squares[2] + last);
         lanes.store(&mut row_lanes[j * LANES..(j + 1) * LANES]);
+    };
+    #[cfg(all(target_arch = "x86_64", target_feature = "avx2"))]
+    if K == 1 && n == 10 {
+        // Rows of ten (a ten-class output layer, where a step lists every
+        // row): four consecutive rows at a time as five whole vectors.
+        let d: [f32x8; 5] =
+            core::array::from_fn(|v| f32x8::from(core::array::from_fn(|l| delta[(8 * v + l) % 10])));
+        let mut k = rows.len();
+        while k >= 4 {
+            let (g, s) = (&rows[k - 4..k], &step[k - 4..k]);
+            let r = g[0] as usize;
+            if g[1] as usize == r + 1 && g[2] as usize == r + 2 && g[3] as usize == r + 3 {
+                four_rows_of_ten(
+                    &mut w[10 * r..10 * r + 40],
+                    s,
+                    alpha,
+                    &d,
+                    &mut row_lanes[LANES * r..LANES * r + 32],
+                );
+            } else {
+                for (&j, &s) in g.iter().zip(s).rev() {
+                    one_row(w, row_lanes, j, s);
+                }
+            }
+            k -= 4;
+        }
+        for (&j, &s) in rows[..k].iter().zip(step).rev() {
+            one_row(w, row_lanes, j, s);
+        }
+        return;
+    }
+    for (&j, &s) in rows.iter().zip(step).rev() {
+        one_row(w, row_lanes, j, s);
+    }
+}
+
+/// Four consecutive rows of ten weights, `w` = their 40 weights, updated as
+/// five whole vectors instead of four rows of a vector and an overlapping
+/// window each; `delta_tiled` is `δ` repeated along the 40 weights,
+/// `row_lanes` the rows' 32 lane sums. Bit for bit the weights and lanes
+/// of [`dlr_row_lanes`] on each row: every weight gets its own row's step
+/// through the same two fused multiply-adds, and each row's squares are
+/// moved (`vpermps`) into the lanes the single-row kernel gives them,
+/// `w₀²…w₇²` with `w₈²` added to lane 6 and `w₉²` to lane 7.
+#[cfg(all(target_arch = "x86_64", target_feature = "avx2"))]
+#[inline(always)]
+fn four_rows_of_ten(
+    w: &mut [f32],
+    step: &[f32],
+    alpha: f32,
+    delta_tiled: &[f32x8; 5],
+    row_lanes: &mut [f32],
+) {
+    use safe_arch::{blend_m256, m256, m256i, shuffle_av_f32_all_m256};
+    let m = |x: f32x8| -> m256 { bytemuck::cast(x) };
+    // Lanes of `x` picked by `idx` (a lane-crossing permute).
+    let pick = |x: f32x8, idx: [i32; 8]| -> f32x8 {
+        bytemuck::cast(shuffle_av_f32_all_m256(m(x), m256i::from(idx)))
+    };
+    // Lanes 6 and 7 of `x`, zeros elsewhere.
+    let last_two =
+        |x: f32x8| -> f32x8 { bytemuck::cast(blend_m256::<0b1100_0000>(m(f32x8::ZERO), m(x))) };
+    let neg_step = -f32x8::from([step[0], step[1], step[2], step[3], 0.0, 0.0, 0.0, 0.0]);
+    // −step · α per row, as `dlr_update` forms it.
+    let neg_step_alpha = neg_step * f32x8::splat(alpha);
+    // The row (0–3) of each lane of the five vectors.
+    const ROW: [[i32; 8]; 5] = [
+        [0, 0, 0, 0, 0, 0, 0, 0],
+        [0, 0, 1, 1, 1, 1, 1, 1],
+        [1, 1, 1, 1, 2, 2, 2, 2],
+        [2, 2, 2, 2, 2, 2, 3, 3],
+        [3, 3, 3, 3, 3, 3, 3, 3],
+    ];
+    let mut q = [f32x8::ZERO; 5];
+    for (v, (qv, &dv)) in q.iter_mut().zip(delta_tiled).enumerate() {
+        let r = LANES * v..LANES * (v + 1);
+        let wv = f32x8::load(&w[r.clone()]);
+        let new = wv
+            .abs()
+            .mul_add(pick(neg_step, ROW[v]), pick(neg_step_alpha, ROW[v]))
+            .mul_add(dv, wv);
+        new.store(&mut w[r]);
+        *qv = new * new;
+    }
+    // Row k's weights are q's lanes 10k..10k + 10 (counting across the
+    // vectors): lanes 0–7 from the first eight, lanes 6 and 7 plus the
+    // last two. Unused lanes of an index (0) are blended or masked away.
+    let blend_from = |a: f32x8, b: f32x8, imm: u8| -> f32x8 {
+        bytemuck::cast(match imm {
+            0b1100_0000 => blend_m256::<0b1100_0000>(m(a), m(b)),
+            0b1111_0000 => blend_m256::<0b1111_0000>(m(a), m(b)),
+            _ => blend_m256::<0b1111_1100>(m(a), m(b)),
+        })
+    };
+    let lanes = [
+        q[0] + last_two(pick(q[1], [0, 0, 0, 0, 0, 0, 0, 1])),
+        blend_from(
+            pick(q[1], [2, 3, 4, 5, 6, 7, 0, 0]),
+            pick(q[2], [0, 0, 0, 0, 0, 0, 0, 1]),
+            0b1100_0000,
+        ) + last_two(pick(q[2], [0, 0, 0, 0, 0, 0, 2, 3])),
+        blend_from(
+            pick(q[2], [4, 5, 6, 7, 0, 0, 0, 0]),
+            pick(q[3], [0, 0, 0, 0, 0, 1, 2, 3]),
+            0b1111_0000,
+        ) + last_two(pick(q[3], [0, 0, 0, 0, 0, 0, 4, 5])),
+        blend_from(
+            pick(q[3], [6, 7, 0, 0, 0, 0, 0, 0]),
+            pick(q[4], [0, 0, 0, 1, 2, 3, 4, 5]),
+            0b1111_1100,
+        ) + last_two(q[4]),
+    ];
+    for (k, l) in lanes.iter().enumerate() {
+        l.store(&mut row_lanes[LANES * k..LANES * (k + 1)]);
     }
 }
 
