@@ -241,6 +241,7 @@ fn sgd_rows_matches_sgd_row_and_twin() {
         let d = uniform_vec(&mut rng, n, -1.0, 1.0);
         let mut a = uniform_vec(&mut rng, n_in, 0.0, 1.0);
         a[n % n_in] = 0.0;
+        a[(n + 5) % n_in] = 0.0;
         let listed = random_rows(&mut rng, n_in, 1 + n % 13);
         let all: Vec<u32> = (0..n_in as u32).collect();
         for (rows, visited) in [(Some(&listed[..]), &listed), (None, &all)] {

@@ -304,4 +304,98 @@ proptest! {
         close(&s[r.clone()], &s_ref[r.clone()], &tol)?;
         untouched(&s, &s_ref, r)?;
     }
+
+    #[test]
+    fn sgd_rows(
+        (n_in, n_out, vals) in layer(),
+        picks in prop::collection::vec(any::<prop::sample::Index>(), 0..30),
+        listed in any::<bool>(),
+        lr in 0.0f32..2.0,
+    ) {
+        let (w0, a, d) = split_layer(&vals, n_in, n_out);
+        let rows = distinct_rows(&picks, n_in);
+        let rows = listed.then_some(&rows[..]);
+        let (mut w, mut w_ref) = (w0.clone(), w0.clone());
+        kernels::sgd_rows(&mut w, rows, &a, lr, &d);
+        reference::sgd_rows(&mut w_ref, rows, &a, lr, &d);
+        let tol: Vec<f32> = w0.iter().enumerate()
+            .map(|(i, w)| 2.0 * EPS * (w.abs() + (lr * a[i / n_out] * d[i % n_out]).abs()))
+            .collect();
+        close(&w, &w_ref, &tol)?;
+    }
+
+    #[test]
+    fn dlr_rows_lanes(
+        (n_in, n_out, vals) in layer(),
+        picks in prop::collection::vec(any::<prop::sample::Index>(), 0..30),
+        every_row in any::<bool>(),
+        alpha in 0.01f32..3.0,
+    ) {
+        let (w0, a, d) = split_layer(&vals, n_in, n_out);
+        let rows = if every_row { (0..n_in as u32).collect() } else { distinct_rows(&picks, n_in) };
+        let step: Vec<f32> = rows.iter().map(|&j| a[j as usize].abs()).collect();
+        let (mut w, mut w_ref) = (w0.clone(), w0.clone());
+        let (mut lanes, mut lanes_ref) = (vec![-7.25f32; n_in * 8], vec![-7.25f32; n_in * 8]);
+        kernels::dlr_rows_lanes(&mut w, &rows, &step, alpha, &d, &mut lanes);
+        reference::dlr_rows_lanes(&mut w_ref, &rows, &step, alpha, &d, &mut lanes_ref);
+        let mut row_step = vec![0.0f32; n_in];
+        for (&j, &s) in rows.iter().zip(&step) {
+            row_step[j as usize] = s;
+        }
+        let tol: Vec<f32> = w0.iter().enumerate()
+            .map(|(i, w)| {
+                let s = row_step[i / n_out];
+                4.0 * EPS * (w.abs() + s * (w.abs() + alpha) * d[i % n_out].abs())
+            })
+            .collect();
+        close(&w, &w_ref, &tol)?;
+        // Listed rows: lane totals within the Σw² bound; others untouched.
+        for j in 0..n_in {
+            let l = |v: &[f32]| dlr::simd::lane_total(v[8 * j..8 * j + 8].try_into().unwrap());
+            if rows.contains(&(j as u32)) {
+                let r = j * n_out..(j + 1) * n_out;
+                let spread: f32 = w_ref[r.clone()].iter().zip(&tol[r])
+                    .map(|(w, t)| 2.0 * w.abs() * t + t * t).sum();
+                let bound = 2.0 * n_out as f32 * EPS * l(&lanes_ref) + spread;
+                close(&[l(&lanes)], &[l(&lanes_ref)], &[bound])?;
+            } else {
+                untouched(&lanes[8 * j..8 * j + 8], &lanes_ref[8 * j..8 * j + 8], 0..0)?;
+            }
+        }
+    }
+}
+
+/// A layer of `n_in` rows of `n_out` weights (rows of ten, the output
+/// layer's, more often), and values for its weights, inputs and deltas.
+fn layer() -> impl Strategy<Value = (usize, usize, Vec<f32>)> {
+    let n_out = prop_oneof![Just(10usize), 1usize..=40];
+    (1usize..14, n_out).prop_flat_map(|(n_in, n_out)| {
+        let vals = prop::collection::vec(value(), n_in * n_out + n_in + n_out);
+        (Just(n_in), Just(n_out), vals)
+    })
+}
+
+/// Weights `(n_in · n_out)`, inputs `(n_in)` (a fifth of them zero) and
+/// deltas `(n_out)` out of [`layer`]'s values.
+fn split_layer(vals: &[f32], n_in: usize, n_out: usize) -> (Vec<f32>, Vec<f32>, Vec<f32>) {
+    let (w, rest) = vals.split_at(n_in * n_out);
+    let (a, d) = rest.split_at(n_in);
+    let a = a
+        .iter()
+        .enumerate()
+        .map(|(j, &x)| if j % 5 == 2 { 0.0 } else { x })
+        .collect();
+    (w.to_vec(), a, d.to_vec())
+}
+
+/// The picked rows of `0..n_in`, each once, in the order first picked.
+fn distinct_rows(picks: &[prop::sample::Index], n_in: usize) -> Vec<u32> {
+    let mut rows: Vec<u32> = Vec::new();
+    for p in picks {
+        let j = p.index(n_in) as u32;
+        if !rows.contains(&j) {
+            rows.push(j);
+        }
+    }
+    rows
 }

@@ -368,38 +368,34 @@ fn short_rows_lanes_of<const K: usize>(
         let lanes = (squares[0] + squares[1]) + (squares[2] + last);
         lanes.store(&mut row_lanes[j * LANES..(j + 1) * LANES]);
     };
+    // Rows of ten (a ten-class output layer, where a step lists every row):
+    // four consecutive rows at a time as five whole vectors.
     #[cfg(all(target_arch = "x86_64", target_feature = "avx2"))]
-    if K == 1 && n == 10 {
-        // Rows of ten (a ten-class output layer, where a step lists every
-        // row): four consecutive rows at a time as five whole vectors.
-        let d: [f32x8; 5] =
-            core::array::from_fn(|v| f32x8::from(core::array::from_fn(|l| delta[(8 * v + l) % 10])));
-        let mut k = rows.len();
-        while k >= 4 {
-            let (g, s) = (&rows[k - 4..k], &step[k - 4..k]);
+    let tiled = (K == 1 && n == 10).then(|| -> [f32x8; 5] {
+        core::array::from_fn(|v| f32x8::from(core::array::from_fn(|l| delta[(8 * v + l) % 10])))
+    });
+    // Last listed row first; one call site of the row update, so that it is
+    // compiled once.
+    let mut k = rows.len();
+    while k > 0 {
+        #[cfg(all(target_arch = "x86_64", target_feature = "avx2"))]
+        if let (Some(d), Some(g)) = (&tiled, k.checked_sub(4).map(|first| &rows[first..k])) {
             let r = g[0] as usize;
             if g[1] as usize == r + 1 && g[2] as usize == r + 2 && g[3] as usize == r + 3 {
+                let (w40, lanes32) = (10 * r..10 * r + 40, LANES * r..LANES * r + 32);
                 four_rows_of_ten(
-                    &mut w[10 * r..10 * r + 40],
-                    s,
+                    &mut w[w40],
+                    &step[k - 4..k],
                     alpha,
-                    &d,
-                    &mut row_lanes[LANES * r..LANES * r + 32],
+                    d,
+                    &mut row_lanes[lanes32],
                 );
-            } else {
-                for (&j, &s) in g.iter().zip(s).rev() {
-                    one_row(w, row_lanes, j, s);
-                }
+                k -= 4;
+                continue;
             }
-            k -= 4;
         }
-        for (&j, &s) in rows[..k].iter().zip(step).rev() {
-            one_row(w, row_lanes, j, s);
-        }
-        return;
-    }
-    for (&j, &s) in rows.iter().zip(step).rev() {
-        one_row(w, row_lanes, j, s);
+        k -= 1;
+        one_row(w, row_lanes, rows[k], step[k]);
     }
 }
 
@@ -620,8 +616,7 @@ pub fn dlr_post_row(
 ///   overwritten
 ///
 /// # Panics
-/// If a row index is out of bounds of `a`, or `row_lanes` is shorter than
-/// `8 · a.len()`.
+/// If a row index is out of bounds of `a` or `row_lanes`.
 #[inline]
 pub fn dlr_steps(
     rows: &[u32],
@@ -633,9 +628,11 @@ pub fn dlr_steps(
 ) {
     debug_assert_eq!(rows.len(), step.len());
     let (eta0v, alphav) = (f32x8::splat(eta0), f32x8::splat(alpha));
-    // Each row's lanes as one array, as many as inputs: a row index then
-    // needs one bounds check for both of its loads.
-    let row_lanes = &row_lanes.as_chunks::<LANES>().0[..a.len()];
+    // Each row's lanes as one array, and as many rows of them as inputs: a
+    // row index then needs one bounds check for both of its loads.
+    let lane_rows = row_lanes.as_chunks::<LANES>().0;
+    let n_rows = a.len().min(lane_rows.len());
+    let (a, row_lanes) = (&a[..n_rows], &lane_rows[..n_rows]);
     let mut row_chunks = rows.chunks_exact(LANES);
     let mut step_chunks = step.chunks_exact_mut(LANES);
     for (rc, sc) in (&mut row_chunks).zip(&mut step_chunks) {
