@@ -161,8 +161,8 @@ pub fn exact_sqrt_f64(x: f64) -> f64 {
 
 /// The total of eight partial sums in the order `f32x8::reduce_add` adds
 /// them under AVX, `((l₀ + l₄) + (l₂ + l₆)) + ((l₁ + l₅) + (l₃ + l₇))`,
-/// so that a total taken here, by [`lane_totals`] or by `reduce_add` is
-/// the same number to the last bit.
+/// so that a total taken here, by [`lane_totals`] or (with AVX compiled in)
+/// by `reduce_add` is the same number to the last bit.
 #[inline(always)]
 pub fn lane_total(l: &[f32; LANES]) -> f32 {
     ((l[0] + l[4]) + (l[2] + l[6])) + ((l[1] + l[5]) + (l[3] + l[7]))
