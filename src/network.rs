@@ -10,7 +10,7 @@ use alloc::vec::Vec;
 use crate::dataset::Dataset;
 use crate::gemm::{gemm, MatRef};
 use crate::kernels;
-use crate::optim::{Grad, Optimizer};
+use crate::optim::{Grad, LayerUpdate};
 use crate::rng::Rng;
 
 /// One fully connected logistic layer, `out_i = σ(Σ_j w_ij a_j)`.
@@ -182,7 +182,8 @@ impl Network {
     }
 
     /// One online step on `(image, label)`: forward, backward, update every
-    /// layer. Returns the loss before the update.
+    /// layer with `opt` (an [`Optimizer`](crate::Optimizer), or one rule's
+    /// own type: see [`LayerUpdate`]). Returns the loss before the update.
     ///
     /// The building block of a training loop of your own (no `std` needed):
     ///
@@ -207,7 +208,7 @@ impl Network {
     pub fn train_step(
         &mut self,
         ws: &mut Workspace,
-        opt: &mut Optimizer,
+        opt: &mut (impl LayerUpdate + ?Sized),
         image: &[u8],
         label: usize,
     ) -> f32 {
@@ -341,11 +342,12 @@ impl Network {
     }
 
     /// One mini-batch step on the images `batch` of `data`: the gradient of
-    /// the mean loss over the batch, through sgemm. Returns the mean loss.
+    /// the mean loss over the batch, through sgemm, then the update of every
+    /// layer with `opt` (as in [`Network::train_step`]). Returns the mean loss.
     pub fn train_batch(
         &mut self,
         bws: &mut BatchWorkspace,
-        opt: &mut Optimizer,
+        opt: &mut (impl LayerUpdate + ?Sized),
         data: &Dataset,
         batch: &[u32],
     ) -> f32 {

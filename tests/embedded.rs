@@ -14,8 +14,9 @@ use std::path::PathBuf;
 
 use dlr::idx::{self, IdxType};
 use dlr::network::Workspace;
+use dlr::optim::{Dlr, DlrNorm};
 use dlr::rng::Rng;
-use dlr::{Dataset, Network, Optimizer, OptimizerConfig, OptimizerKind};
+use dlr::{Dataset, Network, OptimizerConfig, OptimizerKind};
 
 const SIDE: usize = 4;
 const CLASSES: u8 = 4;
@@ -109,7 +110,8 @@ fn train_like_the_example(
     seed: u64,
     max_epochs: usize,
 ) -> (usize, f64) {
-    let mut opt = Optimizer::new(&OptimizerConfig::new(OptimizerKind::Dlr), net);
+    let config = OptimizerConfig::new(OptimizerKind::Dlr);
+    let mut opt = Dlr::new(config.lr, config.alpha, DlrNorm::Pre, net);
     let mut ws = Workspace::new(net);
     let mut rng = Rng::new(seed);
     let mut order: Vec<u32> = (0..train_set.len() as u32).collect();

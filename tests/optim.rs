@@ -394,3 +394,45 @@ fn invalid_hyper_parameters_are_rejected() {
             .expect("defaults are valid");
     }
 }
+
+/// Every rule's own type, passed to `train_step` through `LayerUpdate`,
+/// trains exactly as the `Optimizer` that wraps it (Adam's step count and
+/// DLR's re-sync included: 1,200 steps pass two of DLR-post's re-syncs).
+#[test]
+fn each_rule_type_trains_as_its_optimizer() {
+    use dlr::network::Workspace;
+    use dlr::optim::LayerUpdate;
+    fn train(net: &mut Network, opt: &mut impl LayerUpdate) {
+        let mut rng = Rng::new(5);
+        let mut ws = Workspace::new(net);
+        for step in 0..1200 {
+            let image: Vec<u8> = (0..16)
+                .map(|_| {
+                    if rng.below(3) == 0 {
+                        rng.below(256) as u8
+                    } else {
+                        0
+                    }
+                })
+                .collect();
+            net.train_step(&mut ws, opt, &image, step % 4);
+        }
+    }
+    for kind in OptimizerKind::ALL {
+        let start = Network::new(&[16, 12, 4], 2);
+        let config = OptimizerConfig::new(kind);
+        let (mut by_enum, mut by_type) = (start.clone(), start.clone());
+        train(&mut by_enum, &mut Optimizer::new(&config, &start));
+        match Optimizer::new(&config, &start) {
+            Optimizer::Sgd(mut o) => train(&mut by_type, &mut o),
+            Optimizer::Nesterov(mut o) => train(&mut by_type, &mut o),
+            Optimizer::Adam(mut o) => train(&mut by_type, &mut o),
+            Optimizer::Dlr(mut o) => train(&mut by_type, &mut o),
+        }
+        assert!(by_enum != start, "{kind}: training changed nothing");
+        assert!(
+            by_enum == by_type,
+            "{kind}: the rule's own type trains differently"
+        );
+    }
+}
