@@ -30,10 +30,10 @@
 //! | `σ(z) = 1/(1+e^{−z})` | [`kernels::sigmoid`] | [`kernels::reference::sigmoid`] |
 //! | `d_k = (y_k − t_k) y_k (1 − y_k)` | [`kernels::output_delta`] | [`kernels::reference::output_delta`] |
 //! | `e_i = h_i (1 − h_i) Σ_k w_ik d_k` | [`kernels::hidden_delta`] | [`kernels::reference::hidden_delta`] |
-//! | SGD `w ← w − η a_j δ` | [`kernels::sgd_row`] | [`kernels::reference::sgd_row`] |
+//! | SGD `w ← w − η a_j δ` | [`kernels::sgd_row`]; [`kernels::sgd_rows`] (a layer's rows with `a_j ≠ 0`) | [`kernels::reference::sgd_row`], [`kernels::reference::sgd_rows`] |
 //! | Nesterov | [`kernels::nesterov_row`] | [`kernels::reference::nesterov_row`] |
 //! | Adam | [`kernels::adam_row`] | [`kernels::reference::adam_row`] |
-//! | DLR Eq. 1, fused with the new row norm | [`kernels::dlr_row`], [`kernels::dlr_row_lanes`] (the norm as 8 lane sums, as the optimizer keeps it) | [`kernels::reference::dlr_row`], [`kernels::reference::dlr_row_lanes`] |
+//! | DLR Eq. 1, fused with the new row norm | [`kernels::dlr_row`], [`kernels::dlr_row_lanes`] (the norm as 8 lane sums, as the optimizer keeps it); [`kernels::dlr_rows_lanes`] (a layer's listed rows, as a step runs it) | [`kernels::reference::dlr_row`], [`kernels::reference::dlr_row_lanes`], [`kernels::reference::dlr_rows_lanes`] |
 //! | DLR Eq. 1 steps `η₀ a_j / (‖w_·j‖ + α)`, 8 rows at a time | [`kernels::dlr_steps`], [`kernels::dlr_steps_every_row`] | [`kernels::reference::dlr_steps`], [`kernels::reference::dlr_steps_every_row`] |
 //! | DLR Eq. 3, fused with column-norm upkeep | [`kernels::dlr_post_row`] | [`kernels::reference::dlr_post_row`] |
 //!
@@ -71,7 +71,7 @@
 //! [`Dataset::from_idx`]) and the model file ([`Network::to_bytes`],
 //! [`Network::from_bytes`]) all work. `examples/embedded.rs` is a `no_std`,
 //! `no_main` program over libc that trains, saves, reloads and evaluates a
-//! network in a binary of about 60 KB (README, "Embedding").
+//! network in a binary of about 56 KB (README, "Embedding").
 #![cfg_attr(not(feature = "std"), no_std)]
 #![warn(missing_docs)]
 
