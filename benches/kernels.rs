@@ -134,6 +134,34 @@ fn listed_rows(c: &mut Criterion) {
     g.finish();
 }
 
+/// A ten-class output layer's update, where a step lists every row (rows of
+/// ten go four at a time): `dlr_rows_lanes` over rows `0..H` against its
+/// twin and against SGD's `sgd_rows`.
+fn output_layer(c: &mut Criterion) {
+    let mut g = c.benchmark_group("output layer, every row of ten");
+    for h in [100usize, 300, 1000] {
+        let mut w = data(h * 10, 9);
+        let d: Vec<f32> = data(10, 10).iter().map(|x| x * 1e-6).collect();
+        let a: Vec<f32> = data(h, 11).iter().map(|x| x.abs() + 0.01).collect();
+        let rows: Vec<u32> = (0..h as u32).collect();
+        let step: Vec<f32> = a.iter().map(|x| x * 1e-3).collect();
+        let mut lanes: Vec<f32> = data(h * 8, 12).iter().map(|x| x.abs()).collect();
+        g.throughput(Throughput::Elements((h * 10) as u64));
+        g.bench_with_input(BenchmarkId::new("dlr_rows_lanes simd", h), &h, |b, _| {
+            b.iter(|| kernels::dlr_rows_lanes(black_box(&mut w), &rows, &step, 0.3, &d, &mut lanes))
+        });
+        g.bench_with_input(BenchmarkId::new("dlr_rows_lanes twin", h), &h, |b, _| {
+            b.iter(|| {
+                reference::dlr_rows_lanes(black_box(&mut w), &rows, &step, 0.3, &d, &mut lanes)
+            })
+        });
+        g.bench_with_input(BenchmarkId::new("sgd_rows simd", h), &h, |b, _| {
+            b.iter(|| kernels::sgd_rows(black_box(&mut w), None, &a, 1e-6, &d))
+        });
+    }
+    g.finish();
+}
+
 fn forward(c: &mut Criterion) {
     let mut g = c.benchmark_group("first-layer forward, 150 of 784 inputs");
     for h in [32usize, 100, 300] {
@@ -252,5 +280,13 @@ fn evaluation(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, rows, listed_rows, forward, dlr_layer, evaluation);
+criterion_group!(
+    benches,
+    rows,
+    listed_rows,
+    output_layer,
+    forward,
+    dlr_layer,
+    evaluation
+);
 criterion_main!(benches);

@@ -428,8 +428,7 @@ fn four_rows_of_ten(
     // Lanes 6 and 7 of `x`, zeros elsewhere.
     let last_two = |x: f32x8| blend::<0b1100_0000>(f32x8::ZERO, x);
     let neg_step = -f32x8::from([step[0], step[1], step[2], step[3], 0.0, 0.0, 0.0, 0.0]);
-    // −step · α per row, as `dlr_update` forms it.
-    let neg_step_alpha = neg_step * f32x8::splat(alpha);
+    let alpha = f32x8::splat(alpha);
     // The row (0–3) of each lane of the five vectors.
     const ROW: [[i32; 8]; 5] = [
         [0, 0, 0, 0, 0, 0, 0, 0],
@@ -442,10 +441,10 @@ fn four_rows_of_ten(
     for (v, (qv, &dv)) in q.iter_mut().zip(delta_tiled).enumerate() {
         let r = LANES * v..LANES * (v + 1);
         let wv = f32x8::load(&w[r.clone()]);
-        let new = wv
-            .abs()
-            .mul_add(pick(neg_step, ROW[v]), pick(neg_step_alpha, ROW[v]))
-            .mul_add(dv, wv);
+        // Each lane's −step, and −step · α as `dlr_update` forms it (the
+        // product of the picked lanes is the picked product: one permute).
+        let neg_step = pick(neg_step, ROW[v]);
+        let new = wv.abs().mul_add(neg_step, neg_step * alpha).mul_add(dv, wv);
         new.store(&mut w[r]);
         *qv = new * new;
     }
