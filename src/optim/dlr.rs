@@ -222,10 +222,21 @@ impl Dlr {
                         a, active: None, ..
                     } => {
                         let rows = &mut self.touched[..n_in];
+                        // Logistic inputs are all non-zero in practice:
+                        // count the zeros (vectorized), and then the list
+                        // is 0..n_in, written as vectors too.
+                        let zeros = a.iter().filter(|&&aj| aj == 0.0).count();
                         let mut n = 0;
-                        for (j, &aj) in a.iter().enumerate() {
-                            rows[n] = j as u32;
-                            n += (aj != 0.0) as usize;
+                        if zeros == 0 {
+                            for (j, r) in rows.iter_mut().enumerate() {
+                                *r = j as u32;
+                            }
+                            n = n_in;
+                        } else {
+                            for (j, &aj) in a.iter().enumerate() {
+                                rows[n] = j as u32;
+                                n += (aj != 0.0) as usize;
+                            }
                         }
                         (&rows[..n], a, n == n_in)
                     }

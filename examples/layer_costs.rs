@@ -1,0 +1,90 @@
+//! Where an online step's time goes, per optimizer: forward + backward, the
+//! first layer's update (the lit pixels' rows) and the output layer's
+//! update (every row), each timed around its call and summed over 50,000
+//! real MNIST steps after 5,000 of warm-up, SGD and DLR taking turns twice.
+//! BENCHMARKS.md quotes it.
+//!
+//! ```sh
+//! DLR_DATA=../shared/data/mnist cargo run --release --example layer_costs -- 100
+//! ```
+//!
+//! The argument is the hidden size (default 100). The clock is read four
+//! times a step, which adds the same few tens of nanoseconds to every
+//! optimizer's figures.
+
+use std::time::Instant;
+
+use dlr::network::Workspace;
+use dlr::optim::Grad;
+use dlr::{Network, Optimizer, OptimizerConfig, OptimizerKind};
+
+fn main() {
+    let hidden: usize = match std::env::args().nth(1).map(|h| h.parse()) {
+        None => 100,
+        Some(Ok(h)) if h > 0 => h,
+        Some(_) => {
+            eprintln!("layer_costs: the argument is a hidden size, a positive integer");
+            std::process::exit(2);
+        }
+    };
+    let mnist = match dlr::mnist::load(None, false) {
+        Ok(m) => m,
+        Err(e) => {
+            eprintln!("layer_costs: {e} (set DLR_DATA to the MNIST directory)");
+            std::process::exit(2);
+        }
+    };
+    let train = &mnist.train;
+    let (warm_up, steps) = (5_000, 50_000);
+    let mut pixels = vec![0.0f32; train.pixels()];
+    let mut lit: Vec<u32> = Vec::with_capacity(train.pixels());
+    let kinds = [OptimizerKind::Sgd, OptimizerKind::Dlr];
+    for kind in kinds.into_iter().chain(kinds) {
+        let mut net = Network::new(&[train.pixels(), hidden, 10], 1);
+        let mut opt = Optimizer::new(&OptimizerConfig::new(kind), &net);
+        let mut ws = Workspace::new(&net);
+        for i in 0..warm_up {
+            net.train_step(&mut ws, &mut opt, train.image(i), train.label(i).into());
+        }
+        let mut seconds = [0.0f64; 3];
+        for i in (warm_up..warm_up + steps).map(|i| i % train.len()) {
+            let image = train.image(i);
+            // The first layer's gradient factors, as `train_step` has them.
+            lit.clear();
+            for (j, (x, &p)) in pixels.iter_mut().zip(image).enumerate() {
+                *x = f32::from(p) / 255.0;
+                if p != 0 {
+                    lit.push(j as u32);
+                }
+            }
+            let t0 = Instant::now();
+            net.forward(&mut ws, image);
+            net.backward(&mut ws, train.label(i).into());
+            opt.begin_step();
+            let t1 = Instant::now();
+            let (first, output) = net.layers_mut().split_at_mut(1);
+            let grad = Grad::Outer {
+                a: &pixels,
+                active: Some(&lit),
+                delta: ws.deltas(0),
+            };
+            opt.update_layer(0, &mut first[0].w, hidden, &grad);
+            let t2 = Instant::now();
+            let grad = Grad::Outer {
+                a: ws.activations(0),
+                active: None,
+                delta: ws.deltas(1),
+            };
+            opt.update_layer(1, &mut output[0].w, 10, &grad);
+            let t3 = Instant::now();
+            for (s, (a, b)) in seconds.iter_mut().zip([(t0, t1), (t1, t2), (t2, t3)]) {
+                *s += (b - a).as_secs_f64();
+            }
+        }
+        let us = seconds.map(|s| s / steps as f64 * 1e6);
+        println!(
+            "{kind:<4} H={hidden}: forward+backward {:.3} us, first-layer update {:.3} us, output-layer update {:.3} us",
+            us[0], us[1], us[2]
+        );
+    }
+}
