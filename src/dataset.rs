@@ -216,6 +216,8 @@ mod tests {
             let n = 9;
             let images: Vec<u8> = (0..n * rows * cols).map(|k| (k * 7 % 251) as u8).collect();
             let labels: Vec<u8> = (0..n).map(|k| (k % 10) as u8).collect();
+            // Test code: the lengths match by construction (n images of
+            // rows × cols, n labels below 10).
             let data = Dataset::from_parts(images.clone(), labels.clone(), rows, cols).unwrap();
             for i in (0..n).rev() {
                 data.prefetch(i);
