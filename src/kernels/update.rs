@@ -26,7 +26,7 @@ use crate::simd::{f32x4, f32x8, lane_total, lane_totals, Vector, LANES};
 pub fn sgd_row(w: &mut [f32], step: f32, delta: &[f32]) {
     debug_assert_eq!(w.len(), delta.len());
     let n = w.len();
-    if n < LANES || n.is_multiple_of(4) {
+    if !sgd_row_has_window(n) {
         // No scalar tail (H = 100, 300, 1000): whole `f32x8` and `f32x4`
         // vectors, which measured faster than the overlapping window there.
         return super::axpy(w, -step, delta);
@@ -47,6 +47,13 @@ pub fn sgd_row(w: &mut [f32], step: f32, delta: &[f32]) {
     if full < n {
         window_new.store(&mut w[window..]);
     }
+}
+
+/// Whether [`sgd_row`] ends a row of `n` weights with an overlapping
+/// vector: rows of 8 or more that `axpy` would end with a scalar tail.
+#[inline(always)]
+fn sgd_row_has_window(n: usize) -> bool {
+    n >= LANES && !n.is_multiple_of(4)
 }
 
 #[inline(always)]
@@ -485,8 +492,7 @@ fn four_rows_of_ten(
 /// Rows of 8–31 weights run with `δ` in registers and the vector count as
 /// a constant, as in [`dlr_rows_lanes`]: measured (`dlr bench --optimizers
 /// sgd,dlr --layouts 12`, twice) SGD's step at H = 30 went from 1.61–1.68
-/// to 1.37–1.40 µs. One loop serves both kinds of row list, so that each
-/// row length is compiled once (the embedded example's size).
+/// to 1.37–1.40 µs.
 ///
 /// + `a`: `(n_in,)`
 ///
@@ -495,7 +501,8 @@ fn four_rows_of_ten(
 #[inline]
 pub fn sgd_rows(w: &mut [f32], rows: Option<&[u32]>, a: &[f32], lr: f32, delta: &[f32]) {
     let n = delta.len();
-    let windowed = (LANES..4 * LANES).contains(&n) && !n.is_multiple_of(4);
+    // Rows of 8–31 that `sgd_row` ends with a window: its short-row loop.
+    let windowed = sgd_row_has_window(n) && n < 4 * LANES;
     match n / LANES {
         1 if windowed => sgd_short_rows::<1>(w, rows, a, lr, delta),
         2 if windowed => sgd_short_rows::<2>(w, rows, a, lr, delta),
@@ -509,9 +516,17 @@ pub fn sgd_rows(w: &mut [f32], rows: Option<&[u32]>, a: &[f32], lr: f32, delta: 
 }
 
 /// Calls `f(j, a_j)` for every `j` of `rows` (or of `0..a.len()`) with
-/// `a_j ≠ 0`.
+/// `a_j ≠ 0`: the rows a rank-1 gradient `a_j δ` changes. One loop for
+/// both kinds of row list, so that a row kernel inlined into it is compiled
+/// once (the embedded example's size). `optim::Grad::for_each_nonzero_row`
+/// visits the same rows with two loops of its own: routing it through this
+/// one made SGD's and DLR-post's steps 2–4 % slower (three paired runs).
 #[inline(always)]
-fn for_each_nonzero_input(rows: Option<&[u32]>, a: &[f32], mut f: impl FnMut(usize, f32)) {
+fn for_each_nonzero_input(
+    rows: Option<&[u32]>,
+    a: &[f32],
+    mut f: impl FnMut(usize, f32),
+) {
     let n_rows = rows.map_or(a.len(), <[u32]>::len);
     for k in 0..n_rows {
         let j = rows.map_or(k, |r| r[k] as usize);
