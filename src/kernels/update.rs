@@ -522,11 +522,7 @@ pub fn sgd_rows(w: &mut [f32], rows: Option<&[u32]>, a: &[f32], lr: f32, delta: 
 /// visits the same rows with two loops of its own: routing it through this
 /// one made SGD's and DLR-post's steps 2–4 % slower (three paired runs).
 #[inline(always)]
-fn for_each_nonzero_input(
-    rows: Option<&[u32]>,
-    a: &[f32],
-    mut f: impl FnMut(usize, f32),
-) {
+fn for_each_nonzero_input(rows: Option<&[u32]>, a: &[f32], mut f: impl FnMut(usize, f32)) {
     let n_rows = rows.map_or(a.len(), <[u32]>::len);
     for k in 0..n_rows {
         let j = rows.map_or(k, |r| r[k] as usize);

@@ -207,63 +207,35 @@ impl Dlr {
             DlrNorm::Pre => {
                 let lanes = self.row_lanes[layer].as_mut_slice();
                 let n_in = w.len() / n_out;
-                // The rows to update and their inputs: a sparse input's
-                // list of lit pixels, else the rows with a non-zero input
-                // (listed branch-free), else (dense) every row with input 1.
-                // The third value says whether `rows` is `0..n_in`, so that
-                // the steps can be read with contiguous loads.
-                let (rows, a, every_row): (&[u32], &[f32], bool) = match *grad {
-                    Grad::Outer {
-                        a,
-                        active: Some(active),
-                        ..
-                    } => (active, a, false),
-                    Grad::Outer {
-                        a, active: None, ..
-                    } => {
-                        let rows = &mut self.touched[..n_in];
-                        // Logistic inputs are all non-zero in practice:
-                        // count the zeros (vectorized), and then the list
-                        // is 0..n_in, written as vectors too.
-                        let zeros = a.iter().filter(|&&aj| aj == 0.0).count();
-                        let mut n = 0;
-                        if zeros == 0 {
-                            for (j, r) in rows.iter_mut().enumerate() {
-                                *r = j as u32;
-                            }
-                            n = n_in;
-                        } else {
-                            for (j, &aj) in a.iter().enumerate() {
-                                rows[n] = j as u32;
-                                n += (aj != 0.0) as usize;
-                            }
-                        }
-                        (&rows[..n], a, n == n_in)
-                    }
-                    Grad::Dense(_) => {
-                        let rows = &mut self.touched[..n_in];
-                        for (j, r) in rows.iter_mut().enumerate() {
-                            *r = j as u32;
-                        }
-                        (&*rows, &self.ones[..n_in], true)
-                    }
-                };
                 // Every row's step η₀ a_j / (‖w_·j‖ + α) first, eight rows
                 // per vector, then one fused pass per row.
-                let step = &mut self.touched_step[..rows.len()];
-                if every_row {
-                    kernels::dlr_steps_every_row(a, lanes, eta0, alpha, step);
-                } else {
-                    kernels::dlr_steps(rows, a, lanes, eta0, alpha, step);
-                }
                 match *grad {
-                    Grad::Outer { delta, .. } => {
+                    Grad::Outer { a, active, delta } => {
+                        // The rows to update: a sparse input's list of lit
+                        // pixels, else the rows with a non-zero input. When
+                        // that is every row, the steps come from contiguous
+                        // loads.
+                        let (rows, every_row) = match active {
+                            Some(active) => (active, false),
+                            None => {
+                                let rows = nonzero_rows(a, &mut self.touched[..n_in]);
+                                (rows, rows.len() == n_in)
+                            }
+                        };
+                        let step = &mut self.touched_step[..rows.len()];
+                        if every_row {
+                            kernels::dlr_steps_every_row(a, lanes, eta0, alpha, step);
+                        } else {
+                            kernels::dlr_steps(rows, a, lanes, eta0, alpha, step);
+                        }
                         kernels::dlr_rows_lanes(w, rows, step, alpha, delta, lanes);
                     }
                     Grad::Dense(g) => {
-                        // Each row its own δ; last row first, as the kernel does.
-                        for (&j, &s) in rows.iter().zip(step.iter()).rev() {
-                            let j = j as usize;
+                        // Every row, input 1, each row its own δ; last row
+                        // first, as `dlr_rows_lanes` goes.
+                        let step = &mut self.touched_step[..n_in];
+                        kernels::dlr_steps_every_row(&self.ones[..n_in], lanes, eta0, alpha, step);
+                        for (j, &s) in step.iter().enumerate().rev() {
                             let row = j * n_out..(j + 1) * n_out;
                             let new_lanes =
                                 kernels::dlr_row_lanes(&mut w[row.clone()], s, alpha, &g[row]);
@@ -317,6 +289,26 @@ impl Dlr {
             }
         }
     }
+}
+
+/// The `j` with `a_j ≠ 0`, written to the front of `rows` (`(a.len(),)`
+/// scratch), in order.
+fn nonzero_rows<'r>(a: &[f32], rows: &'r mut [u32]) -> &'r [u32] {
+    // Logistic inputs are all non-zero in practice: count the zeros
+    // (vectorized), and then the list is 0..n, written as vectors too.
+    if a.iter().filter(|&&aj| aj == 0.0).count() == 0 {
+        for (j, r) in rows.iter_mut().enumerate() {
+            *r = j as u32;
+        }
+        return rows;
+    }
+    // Branch-free: write every index, advance past the non-zero ones.
+    let mut n = 0;
+    for (j, &aj) in a.iter().enumerate() {
+        rows[n] = j as u32;
+        n += (aj != 0.0) as usize;
+    }
+    &rows[..n]
 }
 
 /// Everything of [`Dlr`]'s state that is not recomputed every step.
