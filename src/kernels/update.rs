@@ -248,14 +248,21 @@ fn long_row_lanes(w: &mut [f32], step: f32, alpha: f32, delta: &[f32]) -> [f32; 
     ((sums[0] + sums[1]) + (sums[2] + sums[3])).to_array()
 }
 
-/// The fused DLR Eq. 1 update of eight weights with row step `step`:
+/// The fused DLR Eq. 1 update of eight weights `wv` with deltas `dv`, each
+/// lane with its row's `−step` and `−step · α`:
 /// `w − step (|w| + α) δ = w + (−step |w| − step α) δ`, two fused
 /// multiply-adds and an `abs`, one operation fewer than forming `|w| + α`
 /// and `−step δ` separately.
 #[inline(always)]
+fn dlr_update_lanes(neg_step: f32x8, neg_step_alpha: f32x8, wv: f32x8, dv: f32x8) -> f32x8 {
+    wv.abs().mul_add(neg_step, neg_step_alpha).mul_add(dv, wv)
+}
+
+/// [`dlr_update_lanes`] of one row, step `step`.
+#[inline(always)]
 fn dlr_update(step: f32, alpha: f32) -> impl Fn(f32x8, f32x8) -> f32x8 {
     let (neg_step, neg_step_alpha) = (f32x8::splat(-step), f32x8::splat(-step * alpha));
-    move |wv, dv| wv.abs().mul_add(neg_step, neg_step_alpha).mul_add(dv, wv)
+    move |wv, dv| dlr_update_lanes(neg_step, neg_step_alpha, wv, dv)
 }
 
 /// All-ones lanes `first_fresh..8`, zero lanes before: which lanes of a
@@ -427,11 +434,17 @@ fn four_rows_of_ten(
     row_lanes: &mut [f32],
 ) {
     use safe_arch::{blend_m256, m256, m256i, shuffle_av_f32_all_m256};
-    let m = |x: f32x8| -> m256 { bytemuck::cast(x) };
+    fn m(x: f32x8) -> m256 {
+        bytemuck::cast(x)
+    }
     // Lanes of `x` picked by `idx` (a lane-crossing permute).
-    let pick = |x: f32x8, idx: [i32; 8]| -> f32x8 {
+    fn pick(x: f32x8, idx: [i32; 8]) -> f32x8 {
         bytemuck::cast(shuffle_av_f32_all_m256(m(x), m256i::from(idx)))
-    };
+    }
+    // Lanes of `a`, and of `b` where `IMM` has a bit set.
+    fn blend<const IMM: i32>(a: f32x8, b: f32x8) -> f32x8 {
+        bytemuck::cast(blend_m256::<IMM>(m(a), m(b)))
+    }
     // Lanes 6 and 7 of `x`, zeros elsewhere.
     let last_two = |x: f32x8| blend::<0b1100_0000>(f32x8::ZERO, x);
     let neg_step = -f32x8::from([step[0], step[1], step[2], step[3], 0.0, 0.0, 0.0, 0.0]);
@@ -447,22 +460,16 @@ fn four_rows_of_ten(
     let mut q = [f32x8::ZERO; 5];
     for (v, (qv, &dv)) in q.iter_mut().zip(delta_tiled).enumerate() {
         let r = LANES * v..LANES * (v + 1);
-        let wv = f32x8::load(&w[r.clone()]);
         // Each lane's −step, and −step · α as `dlr_update` forms it (the
         // product of the picked lanes is the picked product: one permute).
         let neg_step = pick(neg_step, ROW[v]);
-        let new = wv.abs().mul_add(neg_step, neg_step * alpha).mul_add(dv, wv);
+        let new = dlr_update_lanes(neg_step, neg_step * alpha, f32x8::load(&w[r.clone()]), dv);
         new.store(&mut w[r]);
         *qv = new * new;
     }
     // Row k's weights are q's lanes 10k..10k + 10 (counting across the
     // vectors): lanes 0–7 from the first eight, lanes 6 and 7 plus the
     // last two. Unused lanes of an index (0) are blended or masked away.
-    // Lanes of `a`, and of `b` where `IMM` has a bit set.
-    fn blend<const IMM: i32>(a: f32x8, b: f32x8) -> f32x8 {
-        let m = |x: f32x8| -> m256 { bytemuck::cast(x) };
-        bytemuck::cast(blend_m256::<IMM>(m(a), m(b)))
-    }
     let lanes = [
         q[0] + last_two(pick(q[1], [0, 0, 0, 0, 0, 0, 0, 1])),
         blend::<0b1100_0000>(
