@@ -36,8 +36,6 @@ fn main() {
     };
     let train = &mnist.train;
     let (warm_up, steps) = (5_000, 50_000);
-    let mut pixels = vec![0.0f32; train.pixels()];
-    let mut lit: Vec<u32> = Vec::with_capacity(train.pixels());
     let kinds = [OptimizerKind::Sgd, OptimizerKind::Dlr];
     for kind in kinds.into_iter().chain(kinds) {
         let mut net = Network::new(&[train.pixels(), hidden, 10], 1);
@@ -48,24 +46,16 @@ fn main() {
         }
         let mut seconds = [0.0f64; 3];
         for i in (warm_up..warm_up + steps).map(|i| i % train.len()) {
-            let image = train.image(i);
-            // The first layer's gradient factors, as `train_step` has them.
-            lit.clear();
-            for (j, (x, &p)) in pixels.iter_mut().zip(image).enumerate() {
-                *x = f32::from(p) / 255.0;
-                if p != 0 {
-                    lit.push(j as u32);
-                }
-            }
             let t0 = Instant::now();
-            net.forward(&mut ws, image);
+            net.forward(&mut ws, train.image(i));
             net.backward(&mut ws, train.label(i).into());
             opt.begin_step();
             let t1 = Instant::now();
             let (first, output) = net.layers_mut().split_at_mut(1);
+            // The gradients as `train_step` passes them.
             let grad = Grad::Outer {
-                a: &pixels,
-                active: Some(&lit),
+                a: ws.input(),
+                active: Some(ws.lit_inputs()),
                 delta: ws.deltas(0),
             };
             opt.update_layer(0, &mut first[0].w, hidden, &grad);

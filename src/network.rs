@@ -518,6 +518,18 @@ impl Workspace {
         self.active.truncate(n);
     }
 
+    /// The input of the last forward pass, the pixels scaled to `[0, 1]`,
+    /// `(n_inputs,)`: the first layer's `a` in a training step's gradient.
+    pub fn input(&self) -> &[f32] {
+        &self.x
+    }
+
+    /// The indices of the last input's non-zero pixels, ascending: the first
+    /// layer's rows a training step updates.
+    pub fn lit_inputs(&self) -> &[u32] {
+        &self.active
+    }
+
     /// Outputs of the last forward pass, `(n_out,)`.
     pub fn output(&self) -> &[f32] {
         &self.acts[self.acts.len() - 1]
@@ -613,12 +625,12 @@ mod tests {
                         }
                     })
                     .collect();
-                ws.load_input(&image);
+                net.forward(&mut ws, &image);
                 let expected: Vec<u32> = (0..len as u32)
                     .filter(|&j| image[j as usize] != 0)
                     .collect();
-                assert_eq!(ws.active, expected, "len {len}, density {density}");
-                for (j, (&x, &p)) in ws.x.iter().zip(&image).enumerate() {
+                assert_eq!(ws.lit_inputs(), expected, "len {len}, density {density}");
+                for (j, (&x, &p)) in ws.input().iter().zip(&image).enumerate() {
                     assert_eq!(x, p as f32 * (1.0 / 255.0), "pixel {j}");
                 }
             }
