@@ -325,7 +325,9 @@ pub fn dlr_rows_lanes(
 }
 
 /// [`dlr_rows_lanes`] for rows of 8–31 weights: `n_out / 8` whole vectors
-/// as a constant.
+/// as a constant. Not inlined: [`dlr_row_lanes`] runs its short rows
+/// through it too, so each row length is compiled once (the embedded
+/// example's size).
 fn short_rows_lanes(
     w: &mut [f32],
     rows: &[u32],
