@@ -197,6 +197,10 @@ struct BenchArgs {
     /// figure is the median over layouts of each layout's median round.
     #[arg(long, default_value_t = 5)]
     layouts: usize,
+    /// Seed of the sample order, the initial weights and the layouts' gaps:
+    /// runs with different seeds measure different layouts.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
     /// Skip timing one online DLR epoch per size.
     #[arg(long)]
     no_epoch: bool,
@@ -290,7 +294,7 @@ fn run_bench(args: &BenchArgs) -> Result<(), Failure> {
         repeats: args.repeats,
         round_seconds: args.round_seconds,
         epoch: !args.no_epoch,
-        seed: 1,
+        seed: args.seed,
         layouts: args.layouts,
     };
     let (steps, sizes) = dlr::bench::run(&mnist.train, &mnist.test, &config, |what| {
@@ -316,6 +320,7 @@ fn run_bench(args: &BenchArgs) -> Result<(), Failure> {
                 "steps_per_round": s.steps_per_round,
                 "repeats": args.repeats,
                 "layouts": args.layouts,
+                "seed": args.seed,
                 "eval_ms": size.map(|z| z.eval_ms),
                 "dlr_epoch_seconds": size.and_then(|z| z.dlr_epoch_seconds),
                 "simd": simd,
@@ -325,8 +330,8 @@ fn run_bench(args: &BenchArgs) -> Result<(), Failure> {
         return Ok(());
     }
     println!(
-        "per-step cost, batch 1: median over {} heap layouts of the median of {} rounds (SIMD path: {simd})",
-        args.layouts, args.repeats
+        "per-step cost, batch 1: median over {} heap layouts of the median of {} rounds, seed {} (SIMD path: {simd})",
+        args.layouts, args.repeats, args.seed
     );
     print!("{:>6}", "H");
     for k in &args.optimizers {

@@ -296,6 +296,7 @@ fn bench_json_lines_and_table() {
         assert!((ns - 1e3 * us / weights).abs() <= 1e-9 * ns, "{v}");
         assert_eq!(v["layouts"], 2);
         assert_eq!(v["repeats"], 3);
+        assert_eq!(v["seed"], 1, "the default seed: {v}");
         assert_eq!(v["simd"], dlr::simd::simd_path());
         assert!(v["eval_ms"].as_f64().unwrap() > 0.0);
         assert!(v["dlr_epoch_seconds"].is_null(), "--no-epoch: {v}");
@@ -306,9 +307,15 @@ fn bench_json_lines_and_table() {
         .map(|&(o, h)| (o.to_owned(), h))
         .collect();
     assert_eq!(seen, expected);
-    let table = run(&[]);
+    // Another seed: other layouts, reported in every line and the table.
+    let json = run(&["--json", "--seed", "7"]);
+    for l in json.lines() {
+        let v: serde_json::Value = serde_json::from_str(l).expect("valid JSON");
+        assert_eq!(v["seed"], 7, "{v}");
+    }
+    let table = run(&["--seed", "7"]);
     assert!(
-        table.contains("median over 2 heap layouts of the median of 3 rounds"),
+        table.contains("median over 2 heap layouts of the median of 3 rounds, seed 7"),
         "{table}"
     );
     assert_eq!(table.lines().count(), 4, "{table}");

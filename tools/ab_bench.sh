@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Paired comparison of builds: runs `BIN bench --optimizers sgd,dlr
-# --layouts 6 --repeats 5 --no-epoch --hidden H --json` for each binary in
-# turn, ROUNDS times over, and prints per binary and H the medians of DLR's
+# --layouts 6 --repeats 5 --no-epoch --seed R --hidden H --json` for each
+# binary in turn, ROUNDS times over (round R = 1, 2, ... measures the layouts
+# of seed R, the same for every binary), and prints per binary and H the medians of DLR's
 # step, SGD's step and DLR/SGD, with each round's ratio. Alternating the
 # binaries lets machine drift hit all alike; BENCHMARKS.md says why one
 # process of each is not enough.
@@ -28,7 +29,7 @@ trap 'rm -f "$out"' EXIT
 for ((r = 0; r < rounds; r++)); do
     for bin in "$@"; do
         "$bin" bench --optimizers sgd,dlr --no-epoch --repeats 5 --layouts 6 \
-            --hidden "$hidden" --json 2>/dev/null | BIN="$bin" python3 -c '
+            --seed $((r + 1)) --hidden "$hidden" --json 2>/dev/null | BIN="$bin" python3 -c '
 import json, os, sys
 t = {}
 for line in sys.stdin:
