@@ -198,7 +198,8 @@ struct BenchArgs {
     #[arg(long, default_value_t = 5)]
     layouts: usize,
     /// Seed of the sample order, the initial weights and the layouts' gaps:
-    /// runs with different seeds measure different layouts.
+    /// runs with different seeds measure different layouts (all but the
+    /// first, the program's own allocation, which has no gaps).
     #[arg(long, default_value_t = 1)]
     seed: u64,
     /// Skip timing one online DLR epoch per size.

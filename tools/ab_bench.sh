@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Paired comparison of builds: runs `BIN bench --optimizers sgd,dlr
 # --layouts 6 --repeats 5 --no-epoch --seed R --hidden H --json` for each
-# binary in turn, ROUNDS times over (round R = 1, 2, ... measures the layouts
-# of seed R, the same for every binary), and prints per binary and H the medians of DLR's
-# step, SGD's step and DLR/SGD, with each round's ratio. Alternating the
-# binaries lets machine drift hit all alike; BENCHMARKS.md says why one
-# process of each is not enough.
+# binary in turn, ROUNDS times over (round R = 1, 2, ... measures the
+# layouts of seed R, the same for every binary), and prints per binary and
+# H the medians of DLR's step, SGD's step and DLR/SGD, with each round's
+# ratio. Alternating the binaries lets machine drift hit all alike;
+# BENCHMARKS.md says why one process of each is not enough.
 #
 #   DLR_DATA=/path/to/mnist tools/ab_bench.sh ROUNDS H[,H...] BIN_A BIN_B [BIN...]
 #
