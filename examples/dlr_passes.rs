@@ -16,22 +16,16 @@
 //! The first layer's norm cache is this program's own, filled from the
 //! weights after the warm-up, as `Dlr` keeps it.
 
+mod support;
+
 use std::time::Instant;
 
-use dlr::network::Workspace;
 use dlr::optim::Grad;
-use dlr::{kernels, Network, Optimizer, OptimizerConfig, OptimizerKind};
+use dlr::{kernels, OptimizerConfig, OptimizerKind};
 
 fn main() {
     let mut args = std::env::args().skip(1);
-    let hidden: usize = match args.next().map(|h| h.parse()) {
-        None => 30,
-        Some(Ok(h)) if h > 0 => h,
-        Some(_) => {
-            eprintln!("dlr_passes: the first argument is a hidden size, a positive integer");
-            std::process::exit(2);
-        }
-    };
+    let hidden = support::hidden_arg("dlr_passes", args.next(), 30);
     let hot = match args.next().as_deref() {
         None => false,
         Some("--hot") => true,
@@ -40,25 +34,14 @@ fn main() {
             std::process::exit(2);
         }
     };
-    let mnist = match dlr::mnist::load(None, false) {
-        Ok(m) => m,
-        Err(e) => {
-            eprintln!("dlr_passes: {e} (set DLR_DATA to the MNIST directory)");
-            std::process::exit(2);
-        }
-    };
+    let mnist = support::load_mnist("dlr_passes");
     let train = &mnist.train;
     let n_in = train.pixels();
     let (warm_up, steps) = (5_000, 50_000);
     let config = OptimizerConfig::new(OptimizerKind::Dlr);
     let (eta0, alpha) = (config.lr, config.alpha);
     for _ in 0..2 {
-        let mut net = Network::new(&[n_in, hidden, 10], 1);
-        let mut opt = Optimizer::new(&config, &net);
-        let mut ws = Workspace::new(&net);
-        for i in 0..warm_up {
-            net.train_step(&mut ws, &mut opt, train.image(i), train.label(i).into());
-        }
+        let (mut net, mut opt, mut ws) = support::warmed_up(train, hidden, &config, warm_up);
         // Eight lane sums of squares per row, as the row kernel leaves
         // them: a zero step leaves the weights as they are.
         let mut lanes = vec![0.0f32; n_in * 8];

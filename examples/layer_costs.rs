@@ -12,38 +12,22 @@
 //! times a step, which adds the same few tens of nanoseconds to every
 //! optimizer's figures.
 
+mod support;
+
 use std::time::Instant;
 
-use dlr::network::Workspace;
 use dlr::optim::Grad;
-use dlr::{Network, Optimizer, OptimizerConfig, OptimizerKind};
+use dlr::{OptimizerConfig, OptimizerKind};
 
 fn main() {
-    let hidden: usize = match std::env::args().nth(1).map(|h| h.parse()) {
-        None => 100,
-        Some(Ok(h)) if h > 0 => h,
-        Some(_) => {
-            eprintln!("layer_costs: the argument is a hidden size, a positive integer");
-            std::process::exit(2);
-        }
-    };
-    let mnist = match dlr::mnist::load(None, false) {
-        Ok(m) => m,
-        Err(e) => {
-            eprintln!("layer_costs: {e} (set DLR_DATA to the MNIST directory)");
-            std::process::exit(2);
-        }
-    };
+    let hidden = support::hidden_arg("layer_costs", std::env::args().nth(1), 100);
+    let mnist = support::load_mnist("layer_costs");
     let train = &mnist.train;
     let (warm_up, steps) = (5_000, 50_000);
     let kinds = [OptimizerKind::Sgd, OptimizerKind::Dlr];
     for kind in kinds.into_iter().chain(kinds) {
-        let mut net = Network::new(&[train.pixels(), hidden, 10], 1);
-        let mut opt = Optimizer::new(&OptimizerConfig::new(kind), &net);
-        let mut ws = Workspace::new(&net);
-        for i in 0..warm_up {
-            net.train_step(&mut ws, &mut opt, train.image(i), train.label(i).into());
-        }
+        let (mut net, mut opt, mut ws) =
+            support::warmed_up(train, hidden, &OptimizerConfig::new(kind), warm_up);
         let mut seconds = [0.0f64; 3];
         for i in (warm_up..warm_up + steps).map(|i| i % train.len()) {
             let t0 = Instant::now();

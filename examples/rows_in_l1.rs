@@ -11,20 +11,15 @@
 //!
 //! The argument is the row length H (default 30).
 
+mod support;
+
 use std::hint::black_box;
 use std::time::Instant;
 
 use dlr::kernels;
 
 fn main() {
-    let hidden: usize = match std::env::args().nth(1).map(|h| h.parse()) {
-        None => 30,
-        Some(Ok(h)) if h > 0 => h,
-        Some(_) => {
-            eprintln!("rows_in_l1: the argument is a row length, a positive integer");
-            std::process::exit(2);
-        }
-    };
+    let hidden = support::hidden_arg("rows_in_l1", std::env::args().nth(1), 30);
     let n_rows = 150;
     let rows: Vec<u32> = (0..n_rows as u32).collect();
     let mut w: Vec<f32> = (0..n_rows * hidden)
