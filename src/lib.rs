@@ -77,8 +77,6 @@
 
 extern crate alloc;
 
-#[cfg(feature = "std")]
-pub mod bench;
 pub mod checkpoint;
 pub mod dataset;
 pub mod gemm;
@@ -89,14 +87,8 @@ pub mod mnist;
 pub mod model;
 pub mod network;
 pub mod optim;
-#[cfg(feature = "std")]
-pub mod report;
-#[cfg(feature = "std")]
-pub mod repro;
 pub mod rng;
 pub mod simd;
-#[cfg(feature = "std")]
-pub mod sweep;
 pub mod train;
 
 pub use dataset::Dataset;

@@ -552,7 +552,7 @@ fn load_dir_reads_gzip_and_mixed_files() {
 fn load_reads_the_flag_dir() {
     let dir = temp_dir("flag");
     write_set(&dir, [true; 4], 2, 2, 2, 2);
-    let set = mnist::load(Some(&dir), false).expect("--data dir loads");
+    let set = mnist::load(Some(&dir)).expect("--data dir loads");
     assert_eq!(set.train.len(), 2);
     let _ = fs::remove_dir_all(&dir);
 }
@@ -674,7 +674,7 @@ fn missing_file_and_dir_are_named() {
         )
     );
     let nowhere = dir.join("nowhere");
-    let err = mnist::load(Some(&nowhere), false).expect_err("no such dir");
+    let err = mnist::load(Some(&nowhere)).expect_err("no such dir");
     assert_eq!(
         err.to_string(),
         format!(

@@ -25,7 +25,7 @@ pub fn hidden_arg(program: &str, arg: Option<String>, default: usize) -> usize {
 /// MNIST from `--data`'s usual places (`DLR_DATA`, `data/mnist`); a
 /// one-line error and exit code 2 when it is missing.
 pub fn load_mnist(program: &str) -> dlr::mnist::Mnist {
-    dlr::mnist::load(None, false).unwrap_or_else(|e| {
+    dlr::mnist::load(None).unwrap_or_else(|e| {
         eprintln!("{program}: {e} (set DLR_DATA to the MNIST directory)");
         std::process::exit(2);
     })

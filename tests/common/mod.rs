@@ -70,15 +70,6 @@ pub fn mnist_dir() -> std::path::PathBuf {
     }
 }
 
-/// The `dlr` program, kept away from `$DLR_DATA` and the real mirrors.
-pub fn dlr() -> std::process::Command {
-    let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_dlr"));
-    c.env_remove("DLR_DATA");
-    // Never reach the real mirrors from a test.
-    c.env("DLR_MNIST_MIRRORS", "http://127.0.0.1:9/");
-    c
-}
-
 /// A `u8` IDX file.
 pub fn idx_u8(dims: &[usize], data: &[u8]) -> Vec<u8> {
     dlr::idx::write(dlr::idx::IdxType::U8, dims, data)

@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 
 use plotters::prelude::*;
 
-use crate::optim::OptimizerKind;
+use dlr::optim::OptimizerKind;
 use crate::sweep::{hidden_text, read_results, RunSpec, SweepError};
 
 /// One finished run.

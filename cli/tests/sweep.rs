@@ -375,8 +375,8 @@ alpha = [0.3, 0.5]
 "#;
     let json = r#"{"name": "g", "hidden": [10, [20, 5]], "seeds": [3, 4], "max_epochs": 2,
         "params": {"adam": {"lr": [0.001, 0.002], "eps": [1e-4]}, "dlr": {"alpha": [0.3, 0.5]}}}"#;
-    let a = dlr::sweep::Grid::from_toml_str(toml).unwrap();
-    let b = dlr::sweep::Grid::from_json_str(json).unwrap();
+    let a = dlr_cli::sweep::Grid::from_toml_str(toml).unwrap();
+    let b = dlr_cli::sweep::Grid::from_json_str(json).unwrap();
     assert_eq!(a, b);
     // adam 2 x dlr 2 configurations, 2 sizes, 2 seeds.
     assert_eq!(a.runs.len(), 16);
@@ -385,6 +385,6 @@ alpha = [0.3, 0.5]
     // Keys read back from the result line.
     for r in &a.runs {
         let v = Value::Object(r.to_json());
-        assert_eq!(dlr::sweep::RunSpec::from_json(&v).unwrap().key(), r.key());
+        assert_eq!(dlr_cli::sweep::RunSpec::from_json(&v).unwrap().key(), r.key());
     }
 }

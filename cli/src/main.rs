@@ -66,7 +66,7 @@ struct SweepArgs {
     #[arg(long, default_value_t = 0)]
     jobs: usize,
     /// Run only slice i of n (0 <= i < n): runs whose grid index is i mod n.
-    #[arg(long, value_parser = dlr::sweep::parse_shard)]
+    #[arg(long, value_parser = dlr_cli::sweep::parse_shard)]
     shard: Option<(usize, usize)>,
     /// Threads that evaluate the test set inside each training.
     #[arg(long, default_value_t = 1)]
@@ -258,7 +258,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Train(args) => run_train(&args),
         Command::Bench(args) => run_bench(&args),
-        Command::Fetch { dir } => dlr::mnist::fetch(&dir, &dlr::mnist::mirrors())
+        Command::Fetch { dir } => dlr_cli::fetch::fetch(&dir, &dlr_cli::fetch::mirrors())
             .map(|()| println!("MNIST is in {}", dir.display()))
             .map_err(|e| Failure::bad_input(e.to_string())),
         Command::Sweep(args) => run_sweep(&args),
@@ -287,9 +287,9 @@ fn run_bench(args: &BenchArgs) -> Result<(), Failure> {
         ));
     }
     let interactive = std::io::stderr().is_terminal();
-    let mnist = dlr::mnist::load(args.data.as_deref(), interactive)
+    let mnist = dlr_cli::fetch::load(args.data.as_deref(), interactive)
         .map_err(|e| Failure::bad_input(e.to_string()))?;
-    let config = dlr::bench::BenchConfig {
+    let config = dlr_cli::bench::BenchConfig {
         hidden: args.hidden.clone(),
         optimizers: args.optimizers.clone(),
         repeats: args.repeats,
@@ -298,7 +298,7 @@ fn run_bench(args: &BenchArgs) -> Result<(), Failure> {
         seed: args.seed,
         layouts: args.layouts,
     };
-    let (steps, sizes) = dlr::bench::run(&mnist.train, &mnist.test, &config, |what| {
+    let (steps, sizes) = dlr_cli::bench::run(&mnist.train, &mnist.test, &config, |what| {
         if interactive {
             eprint!("\r\x1b[Kmeasuring {what}");
         }
@@ -570,7 +570,7 @@ fn run_train(args: &TrainArgs) -> Result<(), Failure> {
         None => None,
     };
     let interactive = std::io::stderr().is_terminal();
-    let mnist = dlr::mnist::load(args.data.as_deref(), interactive)
+    let mnist = dlr_cli::fetch::load(args.data.as_deref(), interactive)
         .map_err(|e| Failure::bad_input(e.to_string()))?;
     let (train_set, test_set) = (&mnist.train, &mnist.test);
 
@@ -774,14 +774,14 @@ fn jobs_or_cores(jobs: usize) -> usize {
 
 fn run_sweep(args: &SweepArgs) -> Result<(), Failure> {
     if args.list_presets {
-        for (name, what) in dlr::sweep::PRESETS {
+        for (name, what) in dlr_cli::sweep::PRESETS {
             println!("{name:<12} {what}");
         }
         return Ok(());
     }
     let grid = match (&args.grid, &args.preset) {
-        (Some(path), _) => dlr::sweep::Grid::from_file(path),
-        (None, Some(name)) => dlr::sweep::preset(name),
+        (Some(path), _) => dlr_cli::sweep::Grid::from_file(path),
+        (None, Some(name)) => dlr_cli::sweep::preset(name),
         (None, None) => {
             return Err(Failure::bad_input(
                 "give --grid FILE or --preset NAME (see --list-presets)",
@@ -801,15 +801,15 @@ fn run_sweep(args: &SweepArgs) -> Result<(), Failure> {
         return Err(Failure::bad_input("--out FILE is required"));
     };
     let interactive = std::io::stderr().is_terminal();
-    let mnist = dlr::mnist::load(args.data.as_deref(), interactive)
+    let mnist = dlr_cli::fetch::load(args.data.as_deref(), interactive)
         .map_err(|e| Failure::bad_input(e.to_string()))?;
-    let opts = dlr::sweep::SweepOptions {
+    let opts = dlr_cli::sweep::SweepOptions {
         jobs: jobs_or_cores(args.jobs),
         eval_threads: args.eval_threads.max(1),
         out: out.clone(),
     };
     let quiet = args.quiet;
-    let summary = dlr::sweep::run_sweep(
+    let summary = dlr_cli::sweep::run_sweep(
         &grid.name,
         &runs,
         &mnist.train,
@@ -847,13 +847,13 @@ fn run_report(args: &ReportArgs) -> Result<(), Failure> {
         ));
     }
     let records =
-        dlr::report::read_records(&args.files).map_err(|e| Failure::bad_input(e.to_string()))?;
-    let files = dlr::report::write_report(&records, &args.out)
+        dlr_cli::report::read_records(&args.files).map_err(|e| Failure::bad_input(e.to_string()))?;
+    let files = dlr_cli::report::write_report(&records, &args.out)
         .map_err(|e| Failure::bad_input(e.to_string()))?;
-    let stats = dlr::report::config_stats(&records);
+    let stats = dlr_cli::report::config_stats(&records);
     print!(
         "{}",
-        dlr::report::best_markdown(&dlr::report::best_configs(&stats))
+        dlr_cli::report::best_markdown(&dlr_cli::report::best_configs(&stats))
     );
     for f in &files.files {
         eprintln!("wrote {}", f.display());
@@ -871,15 +871,15 @@ fn run_repro(args: &ReproArgs) -> Result<(), Failure> {
         return Err(Failure::bad_input("--out DIR is required"));
     };
     let interactive = std::io::stderr().is_terminal();
-    let mnist = dlr::mnist::load(args.data.as_deref(), interactive)
+    let mnist = dlr_cli::fetch::load(args.data.as_deref(), interactive)
         .map_err(|e| Failure::bad_input(e.to_string()))?;
-    let config = dlr::repro::ReproConfig {
+    let config = dlr_cli::repro::ReproConfig {
         quick: args.quick,
         out: out.clone(),
         jobs: jobs_or_cores(args.jobs),
         figures: args.figures.clone(),
     };
-    dlr::repro::run(&config, &mnist.train, &mnist.test, |msg| eprintln!("{msg}"))
+    dlr_cli::repro::run(&config, &mnist.train, &mnist.test, |msg| eprintln!("{msg}"))
         .map_err(|e| Failure::bad_input(e.to_string()))?;
     println!("results in {}", out.display());
     Ok(())

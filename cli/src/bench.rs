@@ -21,10 +21,10 @@
 
 use std::time::Instant;
 
-use crate::dataset::Dataset;
-use crate::network::{Network, Workspace};
-use crate::optim::{Optimizer, OptimizerConfig, OptimizerKind};
-use crate::rng::Rng;
+use dlr::Dataset;
+use dlr::network::{Network, Workspace};
+use dlr::optim::{Optimizer, OptimizerConfig, OptimizerKind};
+use dlr::rng::Rng;
 
 /// What to measure.
 #[derive(Clone, Debug)]

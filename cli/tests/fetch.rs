@@ -2,7 +2,6 @@
 //! IDX `.gz` files: good copies land under their final names; bad, cut or
 //! unreachable mirrors leave nothing behind and end in one line that says
 //! what to do. Also checks the pinned checksums against the real MNIST.
-#![cfg(feature = "std")]
 
 use std::collections::HashMap;
 use std::fs;
@@ -13,6 +12,7 @@ use std::sync::{Arc, Mutex};
 
 use dlr::idx::{self, IdxType};
 use dlr::mnist::{self, DataError};
+use dlr_cli::fetch;
 use flate2::write::GzEncoder;
 use flate2::Compression;
 
@@ -133,7 +133,7 @@ fn tiny_set() -> Vec<(&'static str, Vec<u8>)> {
 /// `(name, SHA-256 hex)` of each tiny file: the table `fetch_files` checks.
 fn table(set: &[(&'static str, Vec<u8>)]) -> Vec<(&'static str, String)> {
     set.iter()
-        .map(|(name, bytes)| (*name, mnist::sha256_hex(bytes)))
+        .map(|(name, bytes)| (*name, fetch::sha256_hex(bytes)))
         .collect()
 }
 
@@ -200,7 +200,7 @@ fn good_files_land_under_final_names_and_load() {
     let sums = table(&set);
     let server = Server::start(good_routes(&set));
     let dir = temp_dir("good");
-    mnist::fetch_with(&dir, &server.mirrors(), &as_refs(&sums), true).expect("fetch");
+    fetch::fetch_with(&dir, &server.mirrors(), &as_refs(&sums), true).expect("fetch");
     let mut expected: Vec<String> = set.iter().map(|(name, _)| format!("{name}.gz")).collect();
     expected.sort();
     assert_eq!(entries(&dir), expected);
@@ -211,7 +211,7 @@ fn good_files_land_under_final_names_and_load() {
 
     // A second fetch verifies what is there and downloads nothing.
     let hits_before = server.hits().len();
-    mnist::fetch_files(&dir, &server.mirrors(), &as_refs(&sums)).expect("refetch");
+    fetch::fetch_files(&dir, &server.mirrors(), &as_refs(&sums)).expect("refetch");
     assert_eq!(server.hits().len(), hits_before);
     let _ = fs::remove_dir_all(&dir);
 }
@@ -241,7 +241,7 @@ fn bad_first_mirror_falls_back_to_the_second() {
     let second = Server::start(good_routes(&set));
     let dir = temp_dir("fallback");
     let mirrors = [first.base.clone(), second.base.clone()];
-    mnist::fetch_files(&dir, &mirrors, &as_refs(&sums)).expect("second mirror is good");
+    fetch::fetch_files(&dir, &mirrors, &as_refs(&sums)).expect("second mirror is good");
     assert_eq!(
         first.hits().len(),
         4,
@@ -263,7 +263,7 @@ fn bad_copies_everywhere_leave_nothing_behind() {
     bad.insert(format!("{}.gz", set[0].0), Reply::Body(gzip(&other_images)));
     let mirrors = [Server::start(bad.clone()).base, Server::start(bad).base];
     let dir = temp_dir("allbad");
-    let err = mnist::fetch_files(&dir, &mirrors, &as_refs(&sums)).expect_err("no good copy");
+    let err = fetch::fetch_files(&dir, &mirrors, &as_refs(&sums)).expect_err("no good copy");
     assert!(
         matches!(&err, DataError::Download { file, .. } if file == mnist::TRAIN_IMAGES),
         "{err}"
@@ -293,7 +293,7 @@ fn plain_idx_served_as_gz_is_refused() {
     routes.insert(format!("{}.gz", set[2].0), Reply::Body(set[2].1.clone()));
     let server = Server::start(routes);
     let dir = temp_dir("plain");
-    let err = mnist::fetch_files(&dir, &server.mirrors(), &as_refs(&sums))
+    let err = fetch::fetch_files(&dir, &server.mirrors(), &as_refs(&sums))
         .expect_err("plain bytes under a .gz name");
     assert!(err.to_string().contains("not a gzip file"), "{err}");
     let text = err.to_string();
@@ -326,7 +326,7 @@ fn cut_download_leaves_nothing_behind() {
     );
     let server = Server::start(routes);
     let dir = temp_dir("cut");
-    let err = mnist::fetch_files(&dir, &server.mirrors(), &as_refs(&sums))
+    let err = fetch::fetch_files(&dir, &server.mirrors(), &as_refs(&sums))
         .expect_err("body shorter than Content-Length");
     assert!(matches!(err, DataError::Download { .. }), "{err}");
     assert!(!err.to_string().contains('\n'), "{err}");
@@ -344,7 +344,7 @@ fn unreachable_mirrors_end_in_one_line_that_says_what_to_do() {
     let sums = table(&set);
     let dir = temp_dir("offline");
     let mirrors = [dead_mirror(), dead_mirror()];
-    let err = mnist::fetch_files(&dir, &mirrors, &as_refs(&sums)).expect_err("offline");
+    let err = fetch::fetch_files(&dir, &mirrors, &as_refs(&sums)).expect_err("offline");
     let text = err.to_string();
     assert!(!text.contains('\n'), "{text}");
     assert!(
@@ -371,7 +371,7 @@ fn an_existing_bad_file_is_reported_not_replaced() {
     let mine = dir.join(mnist::TRAIN_LABELS);
     let my_labels = idx::write(IdxType::U8, &[5], &[1, 1, 1, 1, 1]);
     fs::write(&mine, &my_labels).expect("write");
-    let err = mnist::fetch_files(&dir, &server.mirrors(), &as_refs(&sums))
+    let err = fetch::fetch_files(&dir, &server.mirrors(), &as_refs(&sums))
         .expect_err("the file there is not the pinned one");
     assert!(
         matches!(&err, DataError::Checksum { path, .. } if *path == mine),
@@ -397,7 +397,7 @@ fn an_existing_bad_file_is_reported_not_replaced() {
 fn sha256_matches_a_known_vector() {
     // FIPS 180-2, appendix B.1.
     assert_eq!(
-        mnist::sha256_hex(b"abc"),
+        fetch::sha256_hex(b"abc"),
         "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
     );
 }
@@ -430,7 +430,7 @@ fn pinned_checksums_are_the_shared_sha256sums() {
         })
         .collect();
     listed.sort();
-    let mut pinned: Vec<(String, String)> = mnist::MNIST_SHA256
+    let mut pinned: Vec<(String, String)> = fetch::MNIST_SHA256
         .iter()
         .map(|&(name, sha)| (name.to_owned(), sha.to_owned()))
         .collect();
@@ -447,7 +447,7 @@ fn real_mnist_matches_its_pins_and_loads() {
         dir.display()
     );
     // Every file is there, so this verifies them all and downloads nothing.
-    mnist::fetch(&dir, &[]).unwrap_or_else(|err| panic!("{err}"));
+    fetch::fetch(&dir, &[]).unwrap_or_else(|err| panic!("{err}"));
     let set = mnist::load_dir(&dir).unwrap_or_else(|err| panic!("{err}"));
     assert_eq!((set.train.len(), set.test.len()), (60000, 10000));
     assert_eq!(set.train.shape(), (28, 28));

@@ -24,14 +24,14 @@ use std::time::Instant;
 
 use serde_json::json;
 
-use crate::dataset::Dataset;
-use crate::network::{Network, Workspace};
-use crate::optim::{DlrNorm, Grad, Optimizer, OptimizerConfig, OptimizerKind};
+use dlr::Dataset;
+use dlr::network::{Network, Workspace};
+use dlr::optim::{DlrNorm, Grad, Optimizer, OptimizerConfig, OptimizerKind};
 use crate::report::{
     best_configs, best_markdown, best_series_by, config_stats, mean_sd, median, plot_lines,
     read_records, write_report, Panel, Record, Series, SeriesStyle,
 };
-use crate::rng::Rng;
+use dlr::rng::Rng;
 use crate::sweep::{preset, run_sweep, SweepError, SweepOptions};
 
 /// What `dlr repro` runs.
@@ -529,7 +529,7 @@ pub struct Logged {
     pub samples: u64,
 }
 
-/// Online training as [`crate::train::train`] does it (same shuffling for
+/// Online training as [`dlr::train::train`] does it (same shuffling for
 /// the same seed), logging DLR's mean rates, with an optional per-layer rate
 /// schedule `schedule[l](epochs)` applied to the optimizer's global rate
 /// before every layer's update (meant for SGD). Stops at `target` when

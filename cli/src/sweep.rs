@@ -47,10 +47,10 @@ use std::sync::Mutex;
 
 use serde_json::{json, Map, Value};
 
-use crate::dataset::Dataset;
-use crate::network::{Network, DEFAULT_INIT_SCALE};
-use crate::optim::{Optimizer, OptimizerConfig, OptimizerKind};
-use crate::train::{train, TrainConfig, TrainReport};
+use dlr::Dataset;
+use dlr::network::{Network, DEFAULT_INIT_SCALE};
+use dlr::optim::{Optimizer, OptimizerConfig, OptimizerKind};
+use dlr::train::{train, TrainConfig, TrainReport};
 
 /// A sweep's failure: bad grid, unreadable or corrupt output file, I/O.
 #[derive(Clone, Debug, PartialEq)]
@@ -691,7 +691,7 @@ pub fn result_line(sweep: &str, run: &RunSpec, pixels: usize, report: &TrainRepo
     m.insert("eval_seconds".into(), json!(report.eval_seconds));
     m.insert("diverged".into(), json!(report.diverged_at.is_some()));
     m.insert("diverged_step".into(), json!(report.diverged_at));
-    m.insert("simd".into(), json!(crate::simd::simd_path()));
+    m.insert("simd".into(), json!(dlr::simd::simd_path()));
     m.insert("peak_rss_mb".into(), json!(peak_rss_mb()));
     m.insert("sweep".into(), json!(sweep));
     m.insert("key".into(), json!(run.key()));

@@ -1,0 +1,17 @@
+//! The `dlr` program's commands, as a library so that its tests reach them.
+//!
+//! `main.rs` parses the command line and calls into these modules; the
+//! numeric work is the [`dlr`] library's.
+//!
+//! - [`bench`]: `dlr bench`, the per-step cost table.
+//! - [`fetch`]: `dlr fetch`, downloading and verifying MNIST.
+//! - [`sweep`]: `dlr sweep`, grids of trainings as JSON lines.
+//! - [`report`]: `dlr report`, merged tables and SVG plots.
+//! - [`repro`]: `dlr repro`, the paper's three figures.
+#![warn(missing_docs)]
+
+pub mod bench;
+pub mod fetch;
+pub mod report;
+pub mod repro;
+pub mod sweep;
