@@ -71,7 +71,7 @@ use crate::dataset::Dataset;
 use crate::model::{crc32, ModelError};
 use crate::network::Network;
 use crate::optim::{
-    Adam, Dlr, DlrCache, DlrNorm, Nesterov, Optimizer, OptimizerConfig, OptimizerKind, Sgd,
+    Adam, Dlr, DlrCache, DlrNorm, Nesterov, Optimizer, OptimizerKind, OptimizerParams, Param, Sgd,
 };
 use crate::rng::Rng;
 use crate::train::TrainConfig;
@@ -264,9 +264,9 @@ impl Checkpoint {
         w.bytes(MAGIC);
         w.u32(VERSION);
         // Options.
-        let oc = self.opt.config();
-        w.u8(kind_code(oc.kind));
-        for x in [oc.lr, oc.alpha, oc.momentum, oc.beta1, oc.beta2, oc.eps] {
+        let params = self.opt.params();
+        w.u8(kind_code(params.kind()));
+        for x in param_slots(&params) {
             w.f32(x);
         }
         let c = &self.config;
@@ -370,18 +370,24 @@ impl Checkpoint {
 fn read_body(r: &mut Reader<'_>) -> Result<Checkpoint, CheckpointError> {
     // Options.
     let kind = kind_from_code(r.u8()?).ok_or(CheckpointError::BadField("optimizer"))?;
-    let opt_config = OptimizerConfig {
-        kind,
-        lr: r.f32()?,
-        alpha: r.f32()?,
-        momentum: r.f32()?,
-        beta1: r.f32()?,
-        beta2: r.f32()?,
-        eps: r.f32()?,
-    };
-    opt_config
+    let mut slots = [0.0; SLOTS.len()];
+    for x in &mut slots {
+        *x = r.f32()?;
+    }
+    let mut params = OptimizerParams::default_for(kind);
+    for &p in kind.params() {
+        params
+            .set(p, slots[slot_of(p)])
+            .map_err(|_| CheckpointError::BadField("hyper-parameters"))?;
+    }
+    params
         .validate()
         .map_err(|_| CheckpointError::BadField("hyper-parameters"))?;
+    // The slots its rule does not read hold their placeholders, so that a
+    // checkpoint has one encoding (found by fuzzing).
+    if param_slots(&params).map(f32::to_bits) != slots.map(f32::to_bits) {
+        return Err(CheckpointError::BadField("unused hyper-parameter"));
+    }
     let seed = r.u64()?;
     let init_scale = r.f32()?;
     let batch = usize::try_from(r.u64()?)
@@ -420,12 +426,7 @@ fn read_body(r: &mut Reader<'_>) -> Result<Checkpoint, CheckpointError> {
         return Err(CheckpointError::NonFiniteWeights);
     }
     // Optimizer.
-    let opt = read_optimizer(r, &opt_config, &net)?;
-    // The fields its rule does not read are written as their defaults, so
-    // that a checkpoint has one encoding (found by fuzzing).
-    if !same_bits(&opt.config(), &opt_config) {
-        return Err(CheckpointError::BadField("unused hyper-parameter"));
-    }
+    let opt = read_optimizer(r, params, &net)?;
     // Progress.
     let rng_state = u128::from_le_bytes(r.array::<16>()?);
     if Rng::from_state(rng_state).is_none() {
@@ -495,41 +496,40 @@ fn read_body(r: &mut Reader<'_>) -> Result<Checkpoint, CheckpointError> {
 /// The optimizer state for `net`'s shape.
 fn read_optimizer(
     r: &mut Reader<'_>,
-    config: &OptimizerConfig,
+    params: OptimizerParams,
     net: &Network,
 ) -> Result<Optimizer, CheckpointError> {
     let layers = net.layers();
     let per_weight = |r: &mut Reader<'_>| -> Result<Vec<Vec<f32>>, CheckpointError> {
         layers.iter().map(|l| r.f32s(l.w.len())).collect()
     };
-    Ok(match config.kind {
-        OptimizerKind::Sgd => Optimizer::Sgd(Sgd::new(config.lr)),
-        OptimizerKind::Nesterov => Optimizer::Nesterov(Nesterov::from_velocity(
-            config.lr,
-            config.momentum,
-            per_weight(r)?,
-        )),
-        OptimizerKind::Adam => {
+    let bad = |_| CheckpointError::BadField("hyper-parameters");
+    Ok(match params {
+        OptimizerParams::Sgd(p) => Optimizer::Sgd(Sgd::new(layers, p).map_err(bad)?),
+        OptimizerParams::Nesterov(p) => {
+            Optimizer::Nesterov(Nesterov::from_velocity(p, per_weight(r)?))
+        }
+        OptimizerParams::Adam(p) => {
             let t = r.u64()?;
             let m = per_weight(r)?;
             let v = per_weight(r)?;
-            Optimizer::Adam(Adam::from_state(config, t, m, v))
+            Optimizer::Adam(Adam::from_state(p, t, m, v))
         }
-        OptimizerKind::Dlr | OptimizerKind::DlrPost => {
+        OptimizerParams::Dlr(p) => {
             let steps = r.u64()?;
             let resync_pending = r.bool()?;
-            let (norm, row_sum_sq, col_sum_sq) = if config.kind == OptimizerKind::Dlr {
+            let (row_sum_sq, col_sum_sq) = if p.norm == DlrNorm::Pre {
                 let rows = layers
                     .iter()
                     .map(|l| r.f32s(l.n_in))
                     .collect::<Result<_, _>>()?;
-                (DlrNorm::Pre, rows, Vec::new())
+                (rows, Vec::new())
             } else {
                 let cols = layers
                     .iter()
                     .map(|l| r.f64s(l.n_out))
                     .collect::<Result<_, _>>()?;
-                (DlrNorm::Post, Vec::new(), cols)
+                (Vec::new(), cols)
             };
             let cache = DlrCache {
                 row_sum_sq,
@@ -537,17 +537,30 @@ fn read_optimizer(
                 steps,
                 resync_pending,
             };
-            Optimizer::Dlr(Dlr::from_state(config.lr, config.alpha, norm, net, cache))
+            Optimizer::Dlr(Dlr::from_state(layers, p, cache))
         }
     })
 }
 
-/// Whether two configurations are the same kind with bit-identical values.
-fn same_bits(a: &OptimizerConfig, b: &OptimizerConfig) -> bool {
-    let bits = |c: &OptimizerConfig| {
-        [c.lr, c.alpha, c.momentum, c.beta1, c.beta2, c.eps].map(f32::to_bits)
-    };
-    a.kind == b.kind && bits(a) == bits(b)
+/// The checkpoint's six hyper-parameter slots, in this order; a rule
+/// writes its own parameters into theirs and leaves the placeholder in the
+/// others.
+const SLOTS: [(Param, f32); 6] = [
+    (Param::Lr, 0.1),
+    (Param::Alpha, 0.0),
+    (Param::Momentum, 0.0),
+    (Param::Beta1, 0.9),
+    (Param::Beta2, 0.999),
+    (Param::Eps, 1e-8),
+];
+
+fn slot_of(param: Param) -> usize {
+    SLOTS.iter().position(|&(p, _)| p == param).unwrap_or(0)
+}
+
+/// The six slots of `params`.
+fn param_slots(params: &OptimizerParams) -> [f32; 6] {
+    SLOTS.map(|(p, placeholder)| params.get(p).unwrap_or(placeholder))
 }
 
 /// Whether `order` holds every index `0..order.len()` once.

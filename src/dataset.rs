@@ -7,22 +7,26 @@ use alloc::vec::Vec;
 
 use crate::idx::{self, IdxError, IdxType};
 
-/// `n` images of `rows × cols` `u8` pixels with one label in `0..=9` each.
+/// `n` images of `rows × cols` `u8` pixels with one class label each, in
+/// `0..classes` (at most 256 classes; MNIST has 10).
 ///
-/// `images` is `(n, rows·cols)` row-major; `labels` is `(n,)`.
+/// `images` is `(n, rows·cols)` row-major; `labels` is `(n,)`. The class
+/// count is the largest label plus one unless set with
+/// [`Dataset::with_classes`].
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Dataset {
     images: Vec<u8>,
     labels: Vec<u8>,
     rows: usize,
     cols: usize,
+    classes: usize,
 }
 
 impl Dataset {
     /// Builds a dataset from raw parts, checking shapes and labels.
     ///
     /// + `images`: `(n, rows·cols)` pixels, row-major
-    /// + `labels`: `(n,)` digits in `0..=9`
+    /// + `labels`: `(n,)` class labels
     pub fn from_parts(
         images: Vec<u8>,
         labels: Vec<u8>,
@@ -37,21 +41,59 @@ impl Dataset {
                 labels: labels.len(),
             });
         }
-        if let Some((index, &value)) = labels.iter().enumerate().find(|(_, &l)| l > 9) {
-            return Err(IdxError::LabelOutOfRange { index, value });
-        }
+        let classes = labels.iter().max().map_or(0, |&l| usize::from(l) + 1);
         Ok(Self {
             images,
             labels,
             rows,
             cols,
+            classes,
         })
+    }
+
+    /// The same set with `classes` classes, when every label is below it
+    /// (a set may lack the last classes, as a small test set can).
+    ///
+    /// ```
+    /// use dlr::idx::IdxError;
+    /// use dlr::Dataset;
+    ///
+    /// let data = Dataset::from_parts(vec![0, 9, 200, 3], vec![1, 3], 1, 2)?;
+    /// assert_eq!(data.classes(), 4);
+    /// assert_eq!(data.clone().with_classes(26)?.classes(), 26);
+    /// assert_eq!(
+    ///     data.with_classes(3),
+    ///     Err(IdxError::LabelOutOfRange { index: 1, value: 3, classes: 3 })
+    /// );
+    /// # Ok::<(), IdxError>(())
+    /// ```
+    pub fn with_classes(mut self, classes: usize) -> Result<Self, IdxError> {
+        let classes = classes.min(256);
+        if let Some((index, &value)) = self
+            .labels
+            .iter()
+            .enumerate()
+            .find(|(_, &l)| usize::from(l) >= classes)
+        {
+            return Err(IdxError::LabelOutOfRange {
+                index,
+                value,
+                classes,
+            });
+        }
+        self.classes = classes;
+        Ok(self)
+    }
+
+    /// The class count: labels are in `0..classes()`.
+    pub fn classes(&self) -> usize {
+        self.classes
     }
 
     /// Builds a dataset from an IDX image file and an IDX label file, as bytes.
     ///
     /// + `images_idx`: `u8`, 3-D `(n, rows, cols)`
-    /// + `labels_idx`: `u8`, 1-D `(n,)`, digits in `0..=9`
+    /// + `labels_idx`: `u8`, 1-D `(n,)`, class labels (`0..=255`)
     ///
     /// Both are checked whole before anything is copied; the only allocations
     /// are the two payloads, at their actual sizes. Needs no `std`: embed the
@@ -69,11 +111,11 @@ impl Dataset {
     /// assert_eq!((data.len(), data.shape()), (2, (2, 2)));
     /// assert_eq!((data.image(1), data.label(1)), (&[9, 0, 0, 80][..], 7));
     ///
-    /// // Labels must be digits, and as many as the images.
-    /// let bad = idx::write(IdxType::U8, &[2], &[1, 12]);
+    /// // As many labels as images.
+    /// let short = idx::write(IdxType::U8, &[1], &[1]);
     /// assert_eq!(
-    ///     Dataset::from_idx(&images, &bad),
-    ///     Err(IdxError::LabelOutOfRange { index: 1, value: 12 })
+    ///     Dataset::from_idx(&images, &short),
+    ///     Err(IdxError::CountMismatch { images: 2, labels: 1 })
     /// );
     /// # Ok::<(), IdxError>(())
     /// ```
@@ -127,9 +169,6 @@ impl Dataset {
         }
         if rows == 0 || cols == 0 {
             return Err(IdxError::ZeroSizeImage { rows, cols });
-        }
-        if let Some((index, &value)) = labels.data.iter().enumerate().find(|(_, &l)| l > 9) {
-            return Err(IdxError::LabelOutOfRange { index, value });
         }
         Ok((
             rows,
@@ -201,6 +240,7 @@ impl Dataset {
             labels: self.labels[..n].to_vec(),
             rows: self.rows,
             cols: self.cols,
+            classes: self.classes,
         }
     }
 }

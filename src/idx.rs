@@ -281,12 +281,14 @@ pub enum IdxError {
         /// Number of labels.
         labels: usize,
     },
-    /// A label is not a digit `0..=9`.
+    /// A label is not below the class count.
     LabelOutOfRange {
         /// Position of the label.
         index: usize,
         /// The label.
         value: u8,
+        /// The class count it must be below.
+        classes: usize,
     },
     /// Images with no pixel (`rows · cols = 0`).
     ZeroSizeImage {
@@ -330,9 +332,14 @@ impl fmt::Display for IdxError {
             IdxError::CountMismatch { images, labels } => {
                 write!(f, "count mismatch: {images} images but {labels} labels")
             }
-            IdxError::LabelOutOfRange { index, value } => {
-                write!(f, "label {value} at index {index} is not a digit 0..=9")
-            }
+            IdxError::LabelOutOfRange {
+                index,
+                value,
+                classes,
+            } => write!(
+                f,
+                "label {value} at index {index} is not a class of 0..{classes}"
+            ),
             IdxError::ZeroSizeImage { rows, cols } => {
                 write!(f, "images have no pixels ({rows}×{cols})")
             }

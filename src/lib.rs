@@ -82,6 +82,7 @@ pub mod dataset;
 pub mod gemm;
 pub mod idx;
 pub mod kernels;
+pub mod layer;
 #[cfg(feature = "std")]
 pub mod mnist;
 pub mod model;
@@ -93,7 +94,7 @@ pub mod train;
 
 pub use dataset::Dataset;
 pub use network::Network;
-pub use optim::{Optimizer, OptimizerConfig, OptimizerKind};
+pub use optim::{Optimizer, OptimizerKind, OptimizerParams};
 
 /// The examples of README.md, run as doctests.
 #[cfg(doctest)]

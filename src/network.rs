@@ -10,27 +10,9 @@ use alloc::vec::Vec;
 use crate::dataset::Dataset;
 use crate::gemm::{gemm, MatRef};
 use crate::kernels;
+pub use crate::layer::Layer;
 use crate::optim::{Grad, LayerUpdate};
 use crate::rng::Rng;
-
-/// One fully connected logistic layer, `out_i = σ(Σ_j w_ij a_j)`.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Layer {
-    /// Inputs.
-    pub n_in: usize,
-    /// Outputs.
-    pub n_out: usize,
-    /// `(n_in, n_out)` pre-major: `w[j·n_out + i]` = weight from input `j`
-    /// to output `i`; row `j` holds input `j`'s outgoing weights.
-    pub w: Vec<f32>,
-}
-
-impl Layer {
-    /// Row `j`: outgoing weights of input `j`, `(n_out,)`.
-    pub fn row(&self, j: usize) -> &[f32] {
-        &self.w[j * self.n_out..(j + 1) * self.n_out]
-    }
-}
 
 /// Default half-width of the initial weights, times `1/√n_in`.
 pub const DEFAULT_INIT_SCALE: f32 = 1.0;

@@ -146,8 +146,8 @@ impl_vector!(f32x4, wide::i32x4, from_i32x4, 4);
 /// The crate's only square root (with [`exact_sqrt_f64`]). Not
 /// `libm::sqrtf`: its x86 version is an inline-asm legacy-SSE `sqrtss`,
 /// and legacy-SSE instructions between 256-bit AVX ones cost a state
-/// transition. Measured on a Zen 3 machine, that made the two scalar tail
-/// weights of each 10-wide Adam row cost ≈ 110 ns each (BENCHMARKS.md).
+/// transition, paid at every scalar tail weight of a row (BENCHMARKS.md,
+/// "Legacy-SSE square roots", measures it on Adam's rows of 30 and 10).
 #[inline(always)]
 pub fn exact_sqrt(x: f32) -> f32 {
     f32x4::splat(x).sqrt().as_array()[0]
@@ -242,8 +242,8 @@ pub fn prefetch<T>(s: &[T]) {
 /// Eq. 3's column increments). From `Vec<f32>` they are only 16-byte
 /// aligned, half the time by the allocator's whim: then every other 32-byte
 /// vector straddles two cache lines, the next row's load of it cannot be
-/// forwarded from the split store, and `dlr bench` measured the whole
-/// DLR-post step at 8.3 µs instead of 5.3 µs (H = 100) in such processes.
+/// forwarded from the split store, and the whole DLR-post step slows down
+/// in such processes (BENCHMARKS.md, "Misaligned scratch").
 #[derive(Clone, Debug)]
 pub struct AlignedF32s {
     vectors: alloc::vec::Vec<f32x8>,

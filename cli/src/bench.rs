@@ -23,7 +23,7 @@ use std::time::Instant;
 
 use dlr::Dataset;
 use dlr::network::{Network, Workspace};
-use dlr::optim::{Optimizer, OptimizerConfig, OptimizerKind};
+use dlr::optim::{Optimizer, OptimizerKind};
 use dlr::rng::Rng;
 
 /// What to measure.
@@ -166,7 +166,7 @@ pub fn run(
         let dlr_epoch_seconds = config.epoch.then(|| {
             progress(&format!("H={h}: one DLR epoch"));
             let mut net = Network::new(&sizes, config.seed);
-            let mut opt = Optimizer::new(&OptimizerConfig::new(OptimizerKind::Dlr), &net);
+            let mut opt = Optimizer::tuned(net.layers(), OptimizerKind::Dlr);
             let mut ws = Workspace::new(&net);
             let start = Instant::now();
             for (k, &i) in order.iter().enumerate() {
@@ -206,7 +206,7 @@ fn allocate_runs(config: &BenchConfig, sizes: &[usize], layout: usize, gaps: &mu
             let gap_net = gap();
             let net = Network::new(sizes, config.seed);
             let gap_opt = gap();
-            let opt = Optimizer::new(&OptimizerConfig::new(kind), &net);
+            let opt = Optimizer::tuned(net.layers(), kind);
             let gap_ws = gap();
             let ws = Workspace::new(&net);
             Run {

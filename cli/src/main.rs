@@ -8,9 +8,10 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
-use dlr::network::Network;
-use dlr::optim::{Optimizer, OptimizerConfig, OptimizerKind};
-use dlr::train::{Event, TrainConfig, Trainer};
+use dlr::optim::{OptimizerKind, OptimizerParams, Param, ParamError};
+use dlr::train::{Event, RunError, RunField, RunSpec, Trainer};
+use dlr_cli::jobs::jobs_or_cores;
+use dlr_cli::record::{flag, hidden_text, result_json, RunRecord};
 
 /// Exit code for bad usage or bad input.
 const EXIT_BAD_INPUT: u8 = 2;
@@ -46,6 +47,21 @@ enum Command {
     Report(ReportArgs),
     /// Reproduce the paper's Figures 1-3 (sweeps, tables, plots) into --out.
     Repro(ReproArgs),
+    /// Accuracy of a saved model (--save) on the test set.
+    Eval(EvalArgs),
+}
+
+#[derive(Args, Debug)]
+struct EvalArgs {
+    /// The model file.
+    #[arg(long)]
+    model: PathBuf,
+    /// Directory with the four IDX files (else $DLR_DATA, else data/mnist).
+    #[arg(long)]
+    data: Option<PathBuf>,
+    /// Print one JSON object instead of the sentence.
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(Args, Debug)]
@@ -137,6 +153,9 @@ struct TrainArgs {
     /// Adam's ε.
     #[arg(long)]
     eps: Option<f32>,
+    /// Output units (classes); default: the largest label of the data plus one.
+    #[arg(long)]
+    classes: Option<usize>,
     /// Samples per step (1 = online, as in the paper).
     #[arg(long, default_value_t = 1)]
     batch: usize,
@@ -264,6 +283,7 @@ fn main() -> ExitCode {
         Command::Sweep(args) => run_sweep(&args),
         Command::Report(args) => run_report(&args),
         Command::Repro(args) => run_repro(&args),
+        Command::Eval(args) => run_eval(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -372,44 +392,120 @@ fn run_bench(args: &BenchArgs) -> Result<(), Failure> {
     Ok(())
 }
 
-fn optimizer_config(args: &TrainArgs) -> Result<OptimizerConfig, Failure> {
-    let mut c = OptimizerConfig::new(args.optimizer);
-    c.lr = args.lr.unwrap_or(c.lr);
-    c.alpha = args.alpha.unwrap_or(c.alpha);
-    c.momentum = args.momentum.unwrap_or(c.momentum);
-    c.beta1 = args.beta1.unwrap_or(c.beta1);
-    c.beta2 = args.beta2.unwrap_or(c.beta2);
-    c.eps = args.eps.unwrap_or(c.eps);
-    c.validate()
-        .map_err(|e| Failure::bad_input(e.to_string()))?;
-    Ok(c)
+/// The run `args` describe, checked.
+fn run_spec(args: &TrainArgs) -> Result<RunSpec, Failure> {
+    let mut optimizer = OptimizerParams::default_for(args.optimizer);
+    let given = [
+        (Param::Lr, args.lr),
+        (Param::Alpha, args.alpha),
+        (Param::Momentum, args.momentum),
+        (Param::Beta1, args.beta1),
+        (Param::Beta2, args.beta2),
+        (Param::Eps, args.eps),
+    ];
+    for (param, value) in given {
+        if let Some(value) = value {
+            optimizer.set(param, value).map_err(param_failure)?;
+        }
+    }
+    let spec = RunSpec {
+        optimizer,
+        hidden: args.hidden.clone(),
+        batch: args.batch,
+        init_scale: args.init_scale,
+        seed: args.seed,
+        target: args.target,
+        max_epochs: args.max_epochs,
+        eval_every: args.eval_every,
+    };
+    spec.validate().map_err(run_failure)?;
+    Ok(spec)
+}
+
+/// A parameter error in the words of the command line.
+fn param_failure(e: ParamError) -> Failure {
+    Failure::bad_input(match e {
+        ParamError::OutOfRange {
+            param,
+            value,
+            bound,
+        } => format!(
+            "{} must be finite and {bound} (got {value})",
+            flag(RunField::Param(param))
+        ),
+        ParamError::NotARuleParam { kind, param } => format!(
+            "{} does not apply to --optimizer {kind} (it reads: {})",
+            flag(RunField::Param(param)),
+            kind.params()
+                .iter()
+                .map(|&p| flag(RunField::Param(p)))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    })
+}
+
+/// A run error in the words of the command line.
+fn run_failure(e: RunError) -> Failure {
+    match e {
+        RunError::Param(e) => param_failure(e),
+        RunError::Invalid { field, what } => {
+            Failure::bad_input(format!("{} must be {what}", flag(field)))
+        }
+        RunError::Mismatch {
+            field,
+            ours,
+            theirs,
+        } => Failure::bad_input(format!(
+            "{} {ours} contradicts the checkpoint ({} {theirs})",
+            flag(field),
+            flag(field)
+        )),
+    }
+}
+
+/// Fails unless a file can be created in `path`'s directory (by creating
+/// and removing a probe there), so that a run never ends with nowhere to
+/// write its result.
+fn check_writable(path: &Path, what: &str) -> Result<(), Failure> {
+    let parent = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    if !parent.is_dir() || path.file_name().is_none() {
+        return Err(Failure::bad_input(format!(
+            "{}: cannot write {what} there: directory {} does not exist",
+            path.display(),
+            parent.display()
+        )));
+    }
+    if path.is_dir() {
+        return Err(Failure::bad_input(format!(
+            "{}: cannot write {what} there: it is a directory",
+            path.display()
+        )));
+    }
+    let probe = parent.join(format!(".dlr-probe-{}", std::process::id()));
+    match std::fs::File::create(&probe) {
+        Ok(_) => {
+            let _ = std::fs::remove_file(&probe);
+            Ok(())
+        }
+        Err(e) => Err(Failure::bad_input(format!(
+            "{}: cannot write {what} there: {}",
+            path.display(),
+            one_line(&e.to_string())
+        ))),
+    }
+}
+
+fn one_line(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 fn check_train_args(args: &TrainArgs) -> Result<(), Failure> {
-    if args.hidden.contains(&0) {
-        return Err(Failure::bad_input("--hidden sizes must be positive"));
-    }
-    if args.batch == 0 {
-        return Err(Failure::bad_input("--batch must be at least 1"));
-    }
-    if !(args.max_epochs.is_finite() && args.max_epochs > 0.0) {
-        return Err(Failure::bad_input("--max-epochs must be a positive number"));
-    }
-    if !(args.init_scale.is_finite() && args.init_scale >= 0.0) {
-        return Err(Failure::bad_input("--init-scale must be finite and >= 0"));
-    }
     if let Some(path) = &args.save {
-        let parent = path
-            .parent()
-            .filter(|p| !p.as_os_str().is_empty())
-            .unwrap_or(Path::new("."));
-        if !parent.is_dir() {
-            return Err(Failure::bad_input(format!(
-                "{}: cannot save the model there: directory {} does not exist",
-                path.display(),
-                parent.display()
-            )));
-        }
+        check_writable(path, "the model")?;
     }
     if args.checkpoint_every.is_some() && args.checkpoint.is_none() {
         return Err(Failure::bad_input(
@@ -419,18 +515,11 @@ fn check_train_args(args: &TrainArgs) -> Result<(), Failure> {
     if args.checkpoint_every == Some(0) {
         return Err(Failure::bad_input("--checkpoint-every must be at least 1"));
     }
+    if args.classes == Some(0) || args.classes.is_some_and(|c| c > 256) {
+        return Err(Failure::bad_input("--classes must be in 1..=256"));
+    }
     if let Some(path) = &args.checkpoint {
-        let parent = path
-            .parent()
-            .filter(|p| !p.as_os_str().is_empty())
-            .unwrap_or(Path::new("."));
-        if !parent.is_dir() || path.file_name().is_none() {
-            return Err(Failure::bad_input(format!(
-                "{}: cannot write a checkpoint there: directory {} does not exist",
-                path.display(),
-                parent.display()
-            )));
-        }
+        check_writable(path, "a checkpoint")?;
         // A run never replaces a checkpoint it did not start from.
         if path.exists() && !resumes_from(args, path) {
             return Err(Failure::bad_input(format!(
@@ -456,127 +545,63 @@ fn resumes_from(args: &TrainArgs, path: &Path) -> bool {
 /// Samples between checkpoints when `--checkpoint-every` is not given.
 const DEFAULT_CHECKPOINT_EVERY: u64 = 10_000;
 
-/// Fails with one line naming `path` unless the options of `args` are those
-/// the checkpoint was written with (all but --eval-every, --eval-threads,
-/// --data, --save, --checkpoint*, --json, which never change the weights).
-fn check_resume_args(
-    args: &TrainArgs,
-    config: &OptimizerConfig,
-    path: &Path,
-    ck: &dlr::checkpoint::Checkpoint,
-) -> Result<(), Failure> {
-    let contradiction = |flag: &str, ours: String, theirs: String| {
-        Failure::bad_input(format!(
-            "{}: {flag} {ours} contradicts the checkpoint ({flag} {theirs})",
-            path.display()
-        ))
-    };
-    let theirs = ck.opt.config();
-    if theirs.kind != config.kind {
-        return Err(contradiction(
-            "--optimizer",
-            config.kind.to_string(),
-            theirs.kind.to_string(),
-        ));
-    }
-    for ((flag, ours), (_, stored)) in config
-        .used_parameters()
-        .into_iter()
-        .zip(theirs.used_parameters())
-    {
-        if ours.to_bits() != stored.to_bits() {
-            return Err(contradiction(flag, ours.to_string(), stored.to_string()));
-        }
-    }
-    let sizes = ck.net.sizes();
-    let hidden = &sizes[1..sizes.len() - 1];
-    if hidden != args.hidden.as_slice() || sizes.last() != Some(&10) {
-        return Err(contradiction(
-            "--hidden",
-            hidden_text(&args.hidden),
-            format!("{}, layers {}", hidden_text(hidden), hidden_text(&sizes)),
-        ));
-    }
-    let c = &ck.config;
-    if c.seed != args.seed {
-        return Err(contradiction(
-            "--seed",
-            args.seed.to_string(),
-            c.seed.to_string(),
-        ));
-    }
-    if c.batch != args.batch {
-        return Err(contradiction(
-            "--batch",
-            args.batch.to_string(),
-            c.batch.to_string(),
-        ));
-    }
-    if ck.init_scale.to_bits() != args.init_scale.to_bits() {
-        return Err(contradiction(
-            "--init-scale",
-            args.init_scale.to_string(),
-            ck.init_scale.to_string(),
-        ));
-    }
-    if c.target.to_bits() != args.target.to_bits() {
-        return Err(contradiction(
-            "--target",
-            args.target.to_string(),
-            c.target.to_string(),
-        ));
-    }
-    if c.max_epochs.to_bits() != args.max_epochs.to_bits() {
-        return Err(contradiction(
-            "--max-epochs",
-            args.max_epochs.to_string(),
-            c.max_epochs.to_string(),
-        ));
-    }
-    Ok(())
-}
-
-/// Writes `trainer`'s checkpoint to `path` atomically and returns the
-/// samples it holds; writes nothing when the weights are not finite (the
-/// trainer then stops as diverged, and the last good checkpoint stays).
-fn write_checkpoint(trainer: &mut Trainer<'_>, path: &Path) -> Result<Option<u64>, Failure> {
-    let Some(ck) = trainer.checkpoint() else {
-        return Ok(None);
-    };
+/// Writes `ck` to `path` atomically.
+fn write_checkpoint(ck: &dlr::checkpoint::Checkpoint, path: &Path) -> Result<(), Failure> {
     dlr::checkpoint::write_atomically(path, &ck.to_bytes()).map_err(|e| {
         Failure::bad_input(format!(
             "{}: cannot write the checkpoint: {}",
             path.display(),
-            e.to_string()
-                .split_whitespace()
-                .collect::<Vec<_>>()
-                .join(" ")
+            one_line(&e.to_string())
         ))
-    })?;
-    Ok(Some(ck.progress.samples))
+    })
+}
+
+/// Loads the data and applies `--classes`.
+fn load_data(
+    data: Option<&Path>,
+    classes: Option<usize>,
+    interactive: bool,
+) -> Result<dlr::mnist::Mnist, Failure> {
+    let mut mnist =
+        dlr_cli::fetch::load(data, interactive).map_err(|e| Failure::bad_input(e.to_string()))?;
+    if let Some(classes) = classes {
+        let (dir, _) = dlr::mnist::resolve_data_dir(data);
+        let label_error = |file: &str, e: dlr::idx::IdxError| {
+            Failure::bad_input(format!("{}: {e} (--classes {classes})", dir.join(file).display()))
+        };
+        mnist.train = mnist
+            .train
+            .with_classes(classes)
+            .map_err(|e| label_error(dlr::mnist::TRAIN_LABELS, e))?;
+        mnist.test = mnist
+            .test
+            .with_classes(classes)
+            .map_err(|e| label_error(dlr::mnist::TEST_LABELS, e))?;
+    }
+    Ok(mnist)
 }
 
 fn run_train(args: &TrainArgs) -> Result<(), Failure> {
+    let spec = run_spec(args)?;
     check_train_args(args)?;
-    let config = optimizer_config(args)?;
     // The checkpoint before the data: a bad one fails at once.
     let resumed = match &args.resume {
         Some(path) => {
             let ck =
                 dlr::checkpoint::read_file(path).map_err(|e| Failure::bad_input(e.to_string()))?;
-            check_resume_args(args, &config, path, &ck)?;
+            spec.check_checkpoint(&ck).map_err(|e| {
+                let f = run_failure(e);
+                Failure::bad_input(format!("{}: {}", path.display(), f.message))
+            })?;
             Some((path, ck))
         }
         None => None,
     };
     let interactive = std::io::stderr().is_terminal();
-    let mnist = dlr_cli::fetch::load(args.data.as_deref(), interactive)
-        .map_err(|e| Failure::bad_input(e.to_string()))?;
+    let mnist = load_data(args.data.as_deref(), args.classes, interactive)?;
     let (train_set, test_set) = (&mnist.train, &mnist.test);
+    let classes = args.classes.unwrap_or(0);
 
-    let mut sizes = vec![train_set.pixels()];
-    sizes.extend(&args.hidden);
-    sizes.push(10);
     let mut trainer = match resumed {
         Some((path, ck)) => {
             let mut trainer = Trainer::from_checkpoint(ck, train_set, test_set)
@@ -584,21 +609,9 @@ fn run_train(args: &TrainArgs) -> Result<(), Failure> {
             trainer.set_eval(args.eval_every, args.eval_threads);
             trainer
         }
-        None => {
-            let net = Network::with_init_scale(&sizes, args.seed, args.init_scale);
-            let opt = Optimizer::new(&config, &net);
-            let train_config = TrainConfig {
-                target: args.target,
-                max_epochs: args.max_epochs,
-                eval_every: args.eval_every,
-                batch: args.batch,
-                seed: args.seed,
-                eval_threads: args.eval_threads,
-            };
-            let mut trainer = Trainer::new(net, opt, train_set, test_set, &train_config);
-            trainer.set_init_scale(args.init_scale);
-            trainer
-        }
+        None => spec
+            .trainer(train_set, test_set, classes, args.eval_threads)
+            .map_err(run_failure)?,
     };
 
     let bar = interactive.then(|| {
@@ -619,50 +632,46 @@ fn run_train(args: &TrainArgs) -> Result<(), Failure> {
         }
     };
     // With --checkpoint: one at the start (so a run killed at any moment
-    // can be resumed), one every --checkpoint-every samples, one at the end.
-    let every = args.checkpoint_every.unwrap_or(DEFAULT_CHECKPOINT_EVERY);
-    // Samples of the last checkpoint at --checkpoint, for the divergence message.
-    let mut kept = None;
-    if let Some(path) = &args.checkpoint {
-        if resumes_from(args, path) {
-            kept = Some(trainer.samples());
-        } else {
-            kept = write_checkpoint(&mut trainer, path)?;
-        }
-    }
-    loop {
-        let until = match &args.checkpoint {
-            Some(_) => (trainer.samples() / every)
-                .saturating_add(1)
-                .saturating_mul(every),
-            None => u64::MAX,
-        };
-        trainer.run_until(until, on_event);
-        if let Some(path) = &args.checkpoint {
-            if trainer.report().diverged_at.is_none() {
-                kept = write_checkpoint(&mut trainer, path)?.or(kept);
+    // can be resumed), then as the trainer's cadence says.
+    let kept = match &args.checkpoint {
+        Some(path) => {
+            let mut kept = None;
+            if resumes_from(args, path) {
+                kept = Some(trainer.samples());
+            } else if let Some(ck) = trainer.checkpoint() {
+                write_checkpoint(&ck, path)?;
+                kept = Some(ck.progress.samples);
             }
+            let every = args.checkpoint_every.unwrap_or(DEFAULT_CHECKPOINT_EVERY);
+            trainer
+                .run_with_checkpoints(every, on_event, |ck| write_checkpoint(ck, path))?
+                .or(kept)
         }
-        if trainer.is_finished() {
-            break;
+        None => {
+            trainer.run(on_event);
+            None
         }
-    }
+    };
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }
     let (net, _, report) = trainer.into_parts();
 
     if let Some(path) = &args.save {
-        save_atomically(path, &net.to_bytes()).map_err(|e| {
-            Failure::bad_input(format!("{}: cannot save the model: {e}", path.display()))
+        dlr::checkpoint::write_atomically(path, &net.to_bytes()).map_err(|e| {
+            Failure::bad_input(format!(
+                "{}: cannot save the model: {}",
+                path.display(),
+                one_line(&e.to_string())
+            ))
         })?;
     }
 
+    let kind = spec.optimizer.kind();
     let summary = match (report.diverged_at, report.reached) {
-        (Some(step), _) => format!("{} diverged at step {step} (non-finite loss or weights)", config.kind),
+        (Some(step), _) => format!("{kind} diverged at step {step} (non-finite loss or weights)"),
         (None, true) => format!(
-            "{} H={} reached {:.2} % test accuracy after {} samples ({:.3} epochs) in {:.2} s training + {:.2} s evaluation",
-            config.kind,
+            "{kind} H={} reached {:.2} % test accuracy after {} samples ({:.3} epochs) in {:.2} s training + {:.2} s evaluation",
             hidden_text(&args.hidden),
             100.0 * report.test_accuracy,
             report.samples,
@@ -671,8 +680,7 @@ fn run_train(args: &TrainArgs) -> Result<(), Failure> {
             report.eval_seconds
         ),
         (None, false) => format!(
-            "{} H={} did not reach {:.2} % in {:.3} epochs: test accuracy {:.2} % ({:.2} s training + {:.2} s evaluation)",
-            config.kind,
+            "{kind} H={} did not reach {:.2} % in {:.3} epochs: test accuracy {:.2} % ({:.2} s training + {:.2} s evaluation)",
             hidden_text(&args.hidden),
             100.0 * args.target,
             report.epochs,
@@ -681,38 +689,9 @@ fn run_train(args: &TrainArgs) -> Result<(), Failure> {
             report.eval_seconds
         ),
     };
-    let hidden_json = if args.hidden.len() == 1 {
-        serde_json::json!(args.hidden[0])
-    } else {
-        serde_json::json!(args.hidden)
-    };
     if args.json {
         eprintln!("{summary}");
-        let line = serde_json::json!({
-            "optimizer": config.kind.name(),
-            "hidden": hidden_json,
-            "layers": sizes,
-            "lr": json_f32(config.lr),
-            "alpha": json_f32(config.alpha),
-            "momentum": json_f32(config.momentum),
-            "beta1": json_f32(config.beta1),
-            "beta2": json_f32(config.beta2),
-            "eps": json_f32(config.eps),
-            "batch": args.batch,
-            "init_scale": json_f32(args.init_scale),
-            "seed": args.seed,
-            "target": args.target,
-            "reached": report.reached,
-            "test_accuracy": report.test_accuracy,
-            "samples": report.samples,
-            "epochs": report.epochs,
-            "train_seconds": report.train_seconds,
-            "eval_seconds": report.eval_seconds,
-            "diverged": report.diverged_at.is_some(),
-            "diverged_step": report.diverged_at,
-            "simd": dlr::simd::simd_path(),
-            "peak_rss_mb": peak_rss_mb(),
-        });
+        let line = serde_json::Value::Object(result_json(&spec, &net.sizes(), &report));
         println!("{line}");
     } else {
         println!("{summary}");
@@ -734,42 +713,55 @@ fn run_train(args: &TrainArgs) -> Result<(), Failure> {
     }
 }
 
-/// An `f32` as the shortest decimal that reads back to it (0.9, not
-/// 0.8999999761581421), as a JSON number.
-fn json_f32(x: f32) -> serde_json::Value {
-    let shortest: f64 = x.to_string().parse().unwrap_or(x as f64);
-    serde_json::json!(shortest)
-}
-
-/// The process's peak resident set size in MB (Linux: `VmHWM` of
-/// /proc/self/status); `None` where that is not available.
-fn peak_rss_mb() -> Option<f64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
-    let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kb / 1024.0)
-}
-
-fn hidden_text(hidden: &[usize]) -> String {
-    hidden
-        .iter()
-        .map(|h| h.to_string())
-        .collect::<Vec<_>>()
-        .join(",")
-}
-
-/// Writes `bytes` to a temporary file beside `path`, syncs it, renames it
-/// over `path` and syncs the directory: a reader sees the old file or the
-/// new one, never half.
-fn save_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    dlr::checkpoint::write_atomically(path, bytes)
-}
-
-fn jobs_or_cores(jobs: usize) -> usize {
-    match jobs {
-        0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
-        j => j,
+/// `dlr eval`: reads a model file and reports its accuracy on the test set.
+fn run_eval(args: &EvalArgs) -> Result<(), Failure> {
+    let bytes = std::fs::read(&args.model).map_err(|e| {
+        Failure::bad_input(format!(
+            "{}: cannot read the model: {}",
+            args.model.display(),
+            one_line(&e.to_string())
+        ))
+    })?;
+    let net = dlr::Network::from_bytes(&bytes)
+        .map_err(|e| Failure::bad_input(format!("{}: {e}", args.model.display())))?;
+    let interactive = std::io::stderr().is_terminal();
+    let mnist = load_data(args.data.as_deref(), None, interactive)?;
+    let test = &mnist.test;
+    if net.n_inputs() != test.pixels() || net.n_outputs() < test.classes() {
+        return Err(Failure::bad_input(format!(
+            "{}: the model has {} inputs and {} outputs, the test set {} pixels and {} classes",
+            args.model.display(),
+            net.n_inputs(),
+            net.n_outputs(),
+            test.pixels(),
+            test.classes()
+        )));
     }
+    let start = std::time::Instant::now();
+    let correct = net.count_correct_threaded(test, jobs_or_cores(0));
+    let seconds = start.elapsed().as_secs_f64();
+    let accuracy = correct as f64 / test.len().max(1) as f64;
+    if args.json {
+        let line = serde_json::json!({
+            "model": args.model.display().to_string(),
+            "layers": net.sizes(),
+            "test_images": test.len(),
+            "correct": correct,
+            "test_accuracy": accuracy,
+            "eval_seconds": seconds,
+            "simd": dlr::simd::simd_path(),
+        });
+        println!("{line}");
+    } else {
+        println!(
+            "{}: {correct}/{} test images correct = {:.2} % (layers {})",
+            args.model.display(),
+            test.len(),
+            100.0 * accuracy,
+            hidden_text(&net.sizes())
+        );
+    }
+    Ok(())
 }
 
 fn run_sweep(args: &SweepArgs) -> Result<(), Failure> {

@@ -15,7 +15,10 @@ use std::path::{Path, PathBuf};
 use plotters::prelude::*;
 
 use dlr::optim::OptimizerKind;
-use crate::sweep::{hidden_text, read_results, RunSpec, SweepError};
+use dlr::train::RunSpec;
+
+use crate::record::{hidden_text, RunRecord};
+use crate::sweep::{read_results, SweepError};
 
 /// One finished run.
 #[derive(Clone, Debug, PartialEq)]
@@ -181,7 +184,7 @@ pub fn config_stats(records: &[Record]) -> Vec<ConfigStats> {
 pub fn best_configs(stats: &[ConfigStats]) -> BTreeMap<(usize, Vec<usize>), ConfigStats> {
     let mut best: BTreeMap<(usize, Vec<usize>), ConfigStats> = BTreeMap::new();
     for s in stats.iter().filter(|s| s.median_epochs.is_finite()) {
-        let k = (kind_index(s.spec.opt.kind), s.spec.hidden.clone());
+        let k = (kind_index(s.spec.optimizer.kind()), s.spec.hidden.clone());
         let better = best
             .get(&k)
             .is_none_or(|b| s.score().partial_cmp(&b.score()).is_some_and(|o| o.is_lt()));
@@ -221,7 +224,7 @@ const CSV_HEADER: &str = "optimizer,hidden,params,runs,reached,diverged,median_e
 fn csv_row(s: &ConfigStats) -> String {
     format!(
         "{},\"{}\",\"{}\",{},{},{},{},{},{},{},{},{}",
-        s.spec.opt.kind,
+        s.spec.optimizer.kind(),
         hidden_text(&s.spec.hidden),
         s.spec.params_text(),
         s.runs,
@@ -245,7 +248,7 @@ pub fn best_markdown(best: &BTreeMap<(usize, Vec<usize>), ConfigStats>) -> Strin
         let _ = writeln!(
             md,
             "| {} | {} | {} | {}/{} | {} | {} ± {} | {} ± {} |",
-            s.spec.opt.kind,
+            s.spec.optimizer.kind(),
             hidden_text(&s.spec.hidden),
             s.spec.params_text(),
             s.reached,
@@ -288,8 +291,8 @@ pub fn write_report(records: &[Record], dir: &Path) -> Result<ReportFiles, Sweep
     md.push_str("\n## Every configuration\n\n| optimizer | hidden | parameters | reached | diverged | median epochs | mean ± sd epochs |\n| --- | --- | --- | --- | --- | --- | --- |\n");
     let mut sorted: Vec<&ConfigStats> = stats.iter().collect();
     sorted.sort_by(|a, b| {
-        (kind_index(a.spec.opt.kind), &a.spec.hidden)
-            .cmp(&(kind_index(b.spec.opt.kind), &b.spec.hidden))
+        (kind_index(a.spec.optimizer.kind()), &a.spec.hidden)
+            .cmp(&(kind_index(b.spec.optimizer.kind()), &b.spec.hidden))
             .then(
                 a.score()
                     .partial_cmp(&b.score())
@@ -300,7 +303,7 @@ pub fn write_report(records: &[Record], dir: &Path) -> Result<ReportFiles, Sweep
         let _ = writeln!(
             md,
             "| {} | {} | {} | {}/{} | {} | {} | {} ± {} |",
-            s.spec.opt.kind,
+            s.spec.optimizer.kind(),
             hidden_text(&s.spec.hidden),
             s.spec.params_text(),
             s.reached,

@@ -25,13 +25,13 @@ use std::time::Instant;
 use serde_json::json;
 
 use dlr::Dataset;
-use dlr::network::{Network, Workspace};
-use dlr::optim::{DlrNorm, Grad, Optimizer, OptimizerConfig, OptimizerKind};
+use dlr::network::Network;
+use dlr::optim::{DlrNorm, LayerUpdate, Optimizer, OptimizerKind, Scheduled, Sgd, SgdParams};
+use dlr::train::{RunSpec, TrainConfig, Trainer};
 use crate::report::{
     best_configs, best_markdown, best_series_by, config_stats, mean_sd, median, plot_lines,
     read_records, write_report, Panel, Record, Series, SeriesStyle,
 };
-use dlr::rng::Rng;
 use crate::sweep::{preset, run_sweep, SweepError, SweepOptions};
 
 /// What `dlr repro` runs.
@@ -209,14 +209,14 @@ pub fn smallest_sizes(
 ) -> Vec<(u64, Option<usize>)> {
     let mut seeds: Vec<u64> = records
         .iter()
-        .filter(|r| r.spec.opt.kind == kind)
+        .filter(|r| r.spec.optimizer.kind() == kind)
         .map(|r| r.spec.seed)
         .collect();
     seeds.sort_unstable();
     seeds.dedup();
     let mut sizes: Vec<usize> = records
         .iter()
-        .filter(|r| r.spec.opt.kind == kind && r.spec.hidden.len() == 1)
+        .filter(|r| r.spec.optimizer.kind() == kind && r.spec.hidden.len() == 1)
         .map(|r| r.spec.hidden[0])
         .collect();
     sizes.sort_unstable_by(|a, b| b.cmp(a));
@@ -227,7 +227,7 @@ pub fn smallest_sizes(
             let mut smallest = None;
             for &h in &sizes {
                 let ok = records.iter().any(|r| {
-                    r.spec.opt.kind == kind
+                    r.spec.optimizer.kind() == kind
                         && r.spec.seed == seed
                         && r.spec.hidden == [h]
                         && r.time().is_some()
@@ -513,7 +513,7 @@ pub fn mean_dlr_rates(net: &Network, opt: &Optimizer) -> Option<Vec<f64>> {
     )
 }
 
-/// What [`train_logged`] saw.
+/// What a logged run saw.
 #[derive(Clone, Debug, Default)]
 pub struct Logged {
     /// `(samples, test accuracy)` at every evaluation.
@@ -529,98 +529,38 @@ pub struct Logged {
     pub samples: u64,
 }
 
-/// Online training as [`dlr::train::train`] does it (same shuffling for
-/// the same seed), logging DLR's mean rates, with an optional per-layer rate
-/// schedule `schedule[l](epochs)` applied to the optimizer's global rate
-/// before every layer's update (meant for SGD). Stops at `target` when
-/// `stop_at_target`.
-#[allow(clippy::too_many_arguments)]
-pub fn train_logged(
-    net: &mut Network,
-    opt: &mut Optimizer,
-    train_set: &Dataset,
-    test_set: &Dataset,
-    seed: u64,
-    max_epochs: f64,
-    eval_every: usize,
+/// Runs `trainer` to its end one evaluation period at a time, logging DLR's
+/// mean rate per layer after each (from `rates`, which sees the network and
+/// the optimizer), and the first evaluation at or above `target`.
+fn run_logged<O: LayerUpdate>(
+    mut trainer: Trainer<'_, O>,
     target: f64,
-    stop_at_target: bool,
-    schedule: Option<&[DecayFit]>,
+    rates: impl Fn(&Network, &O) -> Option<Vec<f64>>,
 ) -> Logged {
-    let n = train_set.len();
-    let total = (max_epochs.max(0.0) * n as f64).ceil() as u64;
-    let mut ws = Workspace::new(net);
-    // The trainer's shuffling stream (see `train::shuffle_seed`).
-    let mut rng = Rng::new(seed ^ 0x5DEE_CE66_D1CE_5EED);
-    let mut order: Vec<u32> = (0..n as u32).collect();
-    let mut x = vec![0.0f32; net.n_inputs()];
     let mut out = Logged::default();
-    if let Some(r) = mean_dlr_rates(net, opt) {
+    let every = trainer.config().eval_every.max(1) as u64;
+    if let Some(r) = rates(trainer.network(), trainer.optimizer()) {
         out.rates.push((0, r));
     }
-    let mut samples = 0u64;
-    let mut pos = n;
-    let n_layers = net.layers().len();
-    while samples < total && n > 0 {
-        if pos >= n {
-            rng.shuffle(&mut order);
-            pos = 0;
+    loop {
+        let until = (trainer.samples() / every + 1) * every;
+        let going = trainer.run_until(until, |_| {});
+        if let Some(r) = rates(trainer.network(), trainer.optimizer()) {
+            out.rates.push((trainer.samples(), r));
         }
-        let i = order[pos] as usize;
-        pos += 1;
-        let (image, label) = (train_set.image(i), train_set.label(i) as usize);
-        let loss = match schedule {
-            None => net.train_step(&mut ws, opt, image, label),
-            Some(fits) => {
-                let t = samples as f64 / n as f64;
-                net.forward(&mut ws, image);
-                let loss = net.backward(&mut ws, label);
-                for (xj, &p) in x.iter_mut().zip(image) {
-                    *xj = p as f32 * (1.0 / 255.0);
-                }
-                opt.begin_step();
-                for l in 0..n_layers {
-                    let rate = fits
-                        .get(l)
-                        .map_or(opt.learning_rate() as f64, |f| f.eval(t));
-                    opt.set_learning_rate(rate.max(0.0) as f32);
-                    let a: &[f32] = if l == 0 { &x } else { ws.activations(l - 1) };
-                    let grad = Grad::Outer {
-                        a,
-                        active: None,
-                        delta: ws.deltas(l),
-                    };
-                    let layer = &mut net.layers_mut()[l];
-                    let n_out = layer.n_out;
-                    opt.update_layer(l, &mut layer.w, n_out, &grad);
-                }
-                loss
-            }
-        };
-        samples += 1;
-        if !loss.is_finite() {
-            out.diverged = true;
+        if !going {
             break;
         }
-        if (eval_every > 0 && samples.is_multiple_of(eval_every as u64)) || samples == total {
-            let acc = net.accuracy(&mut ws, test_set);
-            out.history.push((samples, acc));
-            if let Some(r) = mean_dlr_rates(net, opt) {
-                out.rates.push((samples, r));
-            }
-            if !net.is_finite() {
-                out.diverged = true;
-                break;
-            }
-            if acc >= target && out.reached_at.is_none() {
-                out.reached_at = Some(samples);
-                if stop_at_target {
-                    break;
-                }
-            }
-        }
     }
-    out.samples = samples;
+    let report = trainer.report();
+    out.reached_at = report
+        .history
+        .iter()
+        .find(|&&(_, acc)| acc >= target)
+        .map(|&(s, _)| s);
+    out.diverged = report.diverged_at.is_some();
+    out.samples = report.samples;
+    out.history = report.history;
     out
 }
 
@@ -663,8 +603,8 @@ fn figure3(
         ((1..=10).collect(), 2.0, 5.0)
     };
     let hidden = 100;
-    let sizes = [train_set.pixels(), hidden, 10];
-    let dlr_config = OptimizerConfig::new(OptimizerKind::Dlr);
+    let classes = train_set.classes().max(test_set.classes());
+    let sizes = [train_set.pixels(), hidden, classes];
     let n = train_set.len();
     let eval_every = 1000;
     let target = 0.96;
@@ -676,13 +616,24 @@ fn figure3(
         "fig3: {} DLR runs logging the mean rate per layer, {log_epochs} epochs each",
         seeds.len()
     ));
-    let dlr_runs: Vec<Logged> = parallel_map(&seeds, jobs, |&seed| {
-        let mut net = Network::new(&sizes, seed);
-        let mut opt = Optimizer::new(&dlr_config, &net);
-        train_logged(
-            &mut net, &mut opt, train_set, test_set, seed, log_epochs, eval_every, target, false,
-            None,
-        )
+    let dlr_runs: Vec<Logged> = crate::jobs::map(&seeds, jobs, |&seed| {
+        // Not stopped at the target (it is out of reach), so the rate is
+        // known beyond it.
+        let spec = RunSpec {
+            hidden: vec![hidden],
+            seed,
+            target: 2.0,
+            max_epochs: log_epochs,
+            eval_every,
+            ..RunSpec::new(OptimizerKind::Dlr)
+        };
+        match spec.trainer(train_set, test_set, classes, 1) {
+            Ok(trainer) => run_logged(trainer, target, |net, opt| mean_dlr_rates(net, opt)),
+            Err(_) => Logged {
+                diverged: true,
+                ..Logged::default()
+            },
+        }
     });
 
     // 2. Fit each layer's rate, all seeds pooled.
@@ -707,22 +658,25 @@ fn figure3(
         "fig3: {} runs of SGD with the fitted per-layer rate, up to {budget} epochs",
         seeds.len()
     ));
-    let sgd = OptimizerConfig::new(OptimizerKind::Sgd);
-    let avg_runs: Vec<Logged> = parallel_map(&seeds, jobs, |&seed| {
-        let mut net = Network::new(&sizes, seed);
-        let mut opt = Optimizer::new(&sgd, &net);
-        train_logged(
-            &mut net,
-            &mut opt,
-            train_set,
-            test_set,
-            seed,
-            budget,
-            eval_every,
+    let avg_runs: Vec<Logged> = crate::jobs::map(&seeds, jobs, |&seed| {
+        let net = Network::new(&sizes, seed);
+        let sgd = Sgd::new(net.layers(), SgdParams::default());
+        let Ok(sgd) = sgd else {
+            return Logged::default();
+        };
+        let schedule = Scheduled::new(sgd, n as u64, |layer: usize, epochs: f64| {
+            fits.get(layer).map_or(0.0, |f| f.eval(epochs).max(0.0) as f32)
+        });
+        let config = TrainConfig {
             target,
-            true,
-            Some(&fits),
-        )
+            max_epochs: budget,
+            eval_every,
+            seed,
+            eval_threads: 1,
+            ..TrainConfig::default()
+        };
+        let trainer = Trainer::new(net, schedule, train_set, test_set, &config);
+        run_logged(trainer, target, |_, _| None)
     });
 
     // Records.
@@ -851,8 +805,8 @@ fn figure3(
 
     let mut md = format!(
         "## Figure 3: synapse-specific rates against DLR's mean rate\n\n![Fig. 3](fig3.svg)\n\nH = {hidden}, DLR η₀ = {}, α = {}; {} seeds; rates logged every {eval_every} samples for {log_epochs} epochs and pooled over seeds for the fit (t in epochs). The schedule runs are SGD whose rate for layer l at time t is the fit of layer l.\n\n| layer | a | b | c | d | points | RMSE | R² |\n| --- | --- | --- | --- | --- | --- | --- | --- |\n",
-        dlr_config.lr,
-        dlr_config.alpha,
+        dlr::optim::DlrParams::default().eta0,
+        dlr::optim::DlrParams::default().alpha,
         seeds.len()
     );
     for (l, f) in fits.iter().enumerate() {
@@ -878,27 +832,6 @@ fn figure3(
         median(&avg_e),
     );
     Ok(md)
-}
-
-/// `f` over `items` on `jobs` threads, results in order.
-fn parallel_map<T: Sync, R: Send>(items: &[T], jobs: usize, f: impl Fn(&T) -> R + Sync) -> Vec<R> {
-    let next = std::sync::atomic::AtomicUsize::new(0);
-    let slots: Vec<std::sync::Mutex<Option<R>>> =
-        items.iter().map(|_| std::sync::Mutex::new(None)).collect();
-    std::thread::scope(|s| {
-        for _ in 0..jobs.max(1) {
-            s.spawn(|| loop {
-                let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                let Some(item) = items.get(i) else { break };
-                let r = f(item);
-                *slots[i].lock().unwrap_or_else(|p| p.into_inner()) = Some(r);
-            });
-        }
-    });
-    slots
-        .into_iter()
-        .filter_map(|m| m.into_inner().unwrap_or_else(|p| p.into_inner()))
-        .collect()
 }
 
 #[cfg(test)]

@@ -42,15 +42,18 @@ use std::fmt;
 use std::fs::{File, OpenOptions};
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 
 use serde_json::{json, Map, Value};
 
 use dlr::Dataset;
-use dlr::network::{Network, DEFAULT_INIT_SCALE};
-use dlr::optim::{Optimizer, OptimizerConfig, OptimizerKind};
-use dlr::train::{train, TrainConfig, TrainReport};
+use dlr::optim::{OptimizerKind, OptimizerParams, Param};
+
+pub use crate::record::RunRecord;
+use dlr::train::{RunSpec, TrainReport};
+
+use crate::record::result_json;
 
 /// A sweep's failure: bad grid, unreadable or corrupt output file, I/O.
 #[derive(Clone, Debug, PartialEq)]
@@ -66,229 +69,6 @@ impl std::error::Error for SweepError {}
 
 fn err<T>(msg: impl Into<String>) -> Result<T, SweepError> {
     Err(SweepError(msg.into()))
-}
-
-/// One training run, fully specified.
-#[derive(Clone, Debug, PartialEq)]
-pub struct RunSpec {
-    /// Update rule and its hyper-parameters.
-    pub opt: OptimizerConfig,
-    /// Hidden layer sizes.
-    pub hidden: Vec<usize>,
-    /// Samples per step.
-    pub batch: usize,
-    /// Half-width of the initial weights, times `1/√n_in`.
-    pub init_scale: f32,
-    /// Seed of initialisation and shuffling.
-    pub seed: u64,
-    /// Target test accuracy.
-    pub target: f64,
-    /// Budget in epochs.
-    pub max_epochs: f64,
-    /// Samples between evaluations.
-    pub eval_every: usize,
-}
-
-/// The hyper-parameters each optimizer reads (besides nothing else).
-fn params_of(kind: OptimizerKind) -> &'static [&'static str] {
-    match kind {
-        OptimizerKind::Sgd => &["lr"],
-        OptimizerKind::Nesterov => &["lr", "momentum"],
-        OptimizerKind::Adam => &["lr", "beta1", "beta2", "eps"],
-        OptimizerKind::Dlr | OptimizerKind::DlrPost => &["lr", "alpha"],
-    }
-}
-
-/// The hidden sizes as text: `100` or `300,100`.
-pub fn hidden_text(hidden: &[usize]) -> String {
-    hidden
-        .iter()
-        .map(|h| h.to_string())
-        .collect::<Vec<_>>()
-        .join(",")
-}
-
-/// An `f32` as the shortest decimal that reads back to it, as a JSON number.
-pub fn json_f32(x: f32) -> Value {
-    let shortest: f64 = x.to_string().parse().unwrap_or(x as f64);
-    json!(shortest)
-}
-
-impl RunSpec {
-    /// The default run: `kind`'s defaults, one hidden layer of 100, seed 1,
-    /// target 96 %, 10 epochs, evaluation every 1000 samples.
-    pub fn new(kind: OptimizerKind) -> Self {
-        Self {
-            opt: OptimizerConfig::new(kind),
-            hidden: vec![100],
-            batch: 1,
-            init_scale: DEFAULT_INIT_SCALE,
-            seed: 1,
-            target: 0.96,
-            max_epochs: 10.0,
-            eval_every: 1000,
-        }
-    }
-
-    /// The hyper-parameters this run's optimizer reads, as `name=value`
-    /// (shortest decimals), e.g. `lr=2 alpha=0.3`.
-    pub fn params_text(&self) -> String {
-        params_of(self.opt.kind)
-            .iter()
-            .map(|&p| format!("{p}={}", self.param(p).unwrap_or(f32::NAN)))
-            .collect::<Vec<_>>()
-            .join(" ")
-    }
-
-    fn param(&self, name: &str) -> Option<f32> {
-        Some(match name {
-            "lr" => self.opt.lr,
-            "alpha" => self.opt.alpha,
-            "momentum" => self.opt.momentum,
-            "beta1" => self.opt.beta1,
-            "beta2" => self.opt.beta2,
-            "eps" => self.opt.eps,
-            _ => return None,
-        })
-    }
-
-    fn set_param(&mut self, name: &str, value: f32) -> bool {
-        match name {
-            "lr" => self.opt.lr = value,
-            "alpha" => self.opt.alpha = value,
-            "momentum" => self.opt.momentum = value,
-            "beta1" => self.opt.beta1 = value,
-            "beta2" => self.opt.beta2 = value,
-            "eps" => self.opt.eps = value,
-            _ => return false,
-        }
-        true
-    }
-
-    /// Everything but the seed: runs with the same `config_key` are the
-    /// same configuration on different seeds.
-    pub fn config_key(&self) -> String {
-        format!(
-            "{} hidden={} {} batch={} init_scale={} target={} max_epochs={} eval_every={}",
-            self.opt.kind,
-            hidden_text(&self.hidden),
-            self.params_text(),
-            self.batch,
-            self.init_scale,
-            self.target,
-            self.max_epochs,
-            self.eval_every
-        )
-    }
-
-    /// The identity of a run: its full configuration, seed included. A
-    /// sweep skips runs whose key its output file already holds.
-    pub fn key(&self) -> String {
-        format!("{} seed={}", self.config_key(), self.seed)
-    }
-
-    /// The layer sizes for `pixels` inputs and 10 outputs.
-    pub fn layers(&self, pixels: usize) -> Vec<usize> {
-        let mut sizes = vec![pixels];
-        sizes.extend(&self.hidden);
-        sizes.push(10);
-        sizes
-    }
-
-    /// The configuration as the JSON keys of `dlr train --json` plus
-    /// `max_epochs` and `eval_every`.
-    pub fn to_json(&self) -> Map<String, Value> {
-        let hidden = if self.hidden.len() == 1 {
-            json!(self.hidden[0])
-        } else {
-            json!(self.hidden)
-        };
-        let mut m = Map::new();
-        m.insert("optimizer".into(), json!(self.opt.kind.name()));
-        m.insert("hidden".into(), hidden);
-        m.insert("lr".into(), json_f32(self.opt.lr));
-        m.insert("alpha".into(), json_f32(self.opt.alpha));
-        m.insert("momentum".into(), json_f32(self.opt.momentum));
-        m.insert("beta1".into(), json_f32(self.opt.beta1));
-        m.insert("beta2".into(), json_f32(self.opt.beta2));
-        m.insert("eps".into(), json_f32(self.opt.eps));
-        m.insert("batch".into(), json!(self.batch));
-        m.insert("init_scale".into(), json_f32(self.init_scale));
-        m.insert("seed".into(), json!(self.seed));
-        m.insert("target".into(), json!(self.target));
-        m.insert("max_epochs".into(), json!(self.max_epochs));
-        m.insert("eval_every".into(), json!(self.eval_every));
-        m
-    }
-
-    /// Reads the configuration back from a result line.
-    pub fn from_json(v: &Value) -> Result<Self, String> {
-        let o = v.as_object().ok_or("not a JSON object")?;
-        let num = |k: &str| -> Result<f64, String> {
-            o.get(k)
-                .and_then(Value::as_f64)
-                .ok_or_else(|| format!("missing or non-numeric '{k}'"))
-        };
-        let uint = |k: &str| -> Result<u64, String> {
-            o.get(k)
-                .and_then(Value::as_u64)
-                .ok_or_else(|| format!("missing or non-integer '{k}'"))
-        };
-        let name = o
-            .get("optimizer")
-            .and_then(Value::as_str)
-            .ok_or("missing 'optimizer'")?;
-        let kind =
-            OptimizerKind::from_name(name).ok_or_else(|| format!("unknown optimizer '{name}'"))?;
-        let hidden = match o.get("hidden") {
-            Some(Value::Array(a)) => a
-                .iter()
-                .map(|h| h.as_u64().map(|h| h as usize))
-                .collect::<Option<Vec<_>>>()
-                .ok_or("non-integer 'hidden'")?,
-            Some(h) => vec![h.as_u64().ok_or("non-integer 'hidden'")? as usize],
-            None => return Err("missing 'hidden'".into()),
-        };
-        let mut opt = OptimizerConfig::new(kind);
-        opt.lr = num("lr")? as f32;
-        opt.alpha = num("alpha")? as f32;
-        opt.momentum = num("momentum")? as f32;
-        opt.beta1 = num("beta1")? as f32;
-        opt.beta2 = num("beta2")? as f32;
-        opt.eps = num("eps")? as f32;
-        Ok(Self {
-            opt,
-            hidden,
-            batch: uint("batch")? as usize,
-            init_scale: num("init_scale")? as f32,
-            seed: uint("seed")?,
-            target: num("target")?,
-            max_epochs: num("max_epochs")?,
-            eval_every: uint("eval_every")? as usize,
-        })
-    }
-
-    fn check(&self) -> Result<(), SweepError> {
-        self.opt
-            .validate()
-            .or_else(|e| err(format!("{}: {e}", self.opt.kind)))?;
-        if self.hidden.is_empty() || self.hidden.contains(&0) {
-            return err("hidden sizes must be positive");
-        }
-        if self.batch == 0 {
-            return err("batch must be at least 1");
-        }
-        if !(self.max_epochs.is_finite() && self.max_epochs > 0.0) {
-            return err("max_epochs must be a positive number");
-        }
-        if !(self.init_scale.is_finite() && self.init_scale >= 0.0) {
-            return err("init_scale must be finite and >= 0");
-        }
-        if !self.target.is_finite() {
-            return err("target must be finite");
-        }
-        Ok(())
-    }
 }
 
 /// A parsed grid: its name and its runs, expanded and de-duplicated, in a
@@ -517,26 +297,29 @@ fn expand(g: &Map<String, Value>, runs: &mut Vec<RunSpec>) -> Result<(), SweepEr
 
     for &kind in &kinds {
         // Cartesian product of this optimizer's parameter lists.
-        let mut combos: Vec<OptimizerConfig> = vec![OptimizerConfig::new(kind)];
+        let mut combos: Vec<OptimizerParams> = vec![OptimizerParams::default_for(kind)];
         if let Some(p) = params.get(kind.name()) {
             let p = p.as_object().ok_or_else(|| {
                 SweepError(format!("params.{kind} must be a table/object of lists"))
             })?;
             for (name, values) in p {
-                if !params_of(kind).contains(&name.as_str()) {
+                let Some(param) = Param::from_name(name).filter(|p| kind.params().contains(p))
+                else {
+                    let names: Vec<_> = kind.params().iter().map(|p| p.name()).collect();
                     return err(format!(
                         "params.{kind}: '{name}' does not apply to {kind} (it reads: {})",
-                        params_of(kind).join(", ")
+                        names.join(", ")
                     ));
-                }
+                };
                 let values = numbers(values, &format!("params.{kind}.{name}"))?;
                 let mut next = Vec::with_capacity(combos.len() * values.len());
                 for c in &combos {
                     for &x in &values {
-                        let mut probe = RunSpec::new(kind);
-                        probe.opt = *c;
-                        probe.set_param(name, x as f32);
-                        next.push(probe.opt);
+                        let mut probe = *c;
+                        probe
+                            .set(param, x as f32)
+                            .or_else(|e| err(e.to_string()))?;
+                        next.push(probe);
                     }
                 }
                 combos = next;
@@ -546,7 +329,7 @@ fn expand(g: &Map<String, Value>, runs: &mut Vec<RunSpec>) -> Result<(), SweepEr
             for c in &combos {
                 for &seed in &seeds {
                     let run = RunSpec {
-                        opt: *c,
+                        optimizer: *c,
                         hidden: h.clone(),
                         batch,
                         init_scale,
@@ -555,7 +338,8 @@ fn expand(g: &Map<String, Value>, runs: &mut Vec<RunSpec>) -> Result<(), SweepEr
                         max_epochs,
                         eval_every,
                     };
-                    run.check()?;
+                    run.validate()
+                        .or_else(|e| err(format!("{}: {e}", run.optimizer.kind())))?;
                     runs.push(run);
                 }
             }
@@ -680,32 +464,13 @@ pub fn parse_shard(s: &str) -> Result<(usize, usize), String> {
 
 /// The result line of one finished run: the configuration, the `dlr train
 /// --json` result keys, and `sweep`, `key`.
-pub fn result_line(sweep: &str, run: &RunSpec, pixels: usize, report: &TrainReport) -> String {
-    let mut m = run.to_json();
-    m.insert("layers".into(), json!(run.layers(pixels)));
-    m.insert("reached".into(), json!(report.reached));
-    m.insert("test_accuracy".into(), json!(report.test_accuracy));
-    m.insert("samples".into(), json!(report.samples));
-    m.insert("epochs".into(), json!(report.epochs));
-    m.insert("train_seconds".into(), json!(report.train_seconds));
-    m.insert("eval_seconds".into(), json!(report.eval_seconds));
-    m.insert("diverged".into(), json!(report.diverged_at.is_some()));
-    m.insert("diverged_step".into(), json!(report.diverged_at));
-    m.insert("simd".into(), json!(dlr::simd::simd_path()));
-    m.insert("peak_rss_mb".into(), json!(peak_rss_mb()));
+pub fn result_line(sweep: &str, run: &RunSpec, layers: &[usize], report: &TrainReport) -> String {
+    let mut m = result_json(run, layers, report);
     m.insert("sweep".into(), json!(sweep));
     m.insert("key".into(), json!(run.key()));
     let mut line = Value::Object(m).to_string();
     line.push('\n');
     line
-}
-
-/// The process's peak resident set size in MB (Linux), else `None`.
-fn peak_rss_mb() -> Option<f64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
-    let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kb / 1024.0)
 }
 
 /// Reads the result lines of `path`: `(line number, configuration, JSON)`.
@@ -765,6 +530,70 @@ pub fn open_results(path: &Path) -> Result<(File, HashSet<String>), SweepError> 
     Ok((file, done))
 }
 
+/// The lock that makes a process the only writer of a results file:
+/// `<file>.lock`, locked exclusively with `flock` (through
+/// [`File::try_lock`]) for as long as the value lives, and holding the
+/// holder's process id and host name so that a second process can say who
+/// has it.
+///
+/// Linux's NFS client turns `flock` into a POSIX byte-range lock on the
+/// server (NFSv4, or NFSv3 with the lock manager), so the lock holds
+/// across the nodes of a cluster that share the directory; Lustre and
+/// BeeGFS need their `flock` mount option, and without it locking fails,
+/// which is reported rather than ignored. A lock dies with its process, so
+/// a killed sweep never leaves a stale one.
+#[derive(Debug)]
+pub struct WriterLock {
+    _file: File,
+}
+
+impl WriterLock {
+    /// Takes the lock of `results`, or says who holds it.
+    pub fn acquire(results: &Path) -> Result<Self, SweepError> {
+        let mut name = results.as_os_str().to_owned();
+        name.push(".lock");
+        let path = PathBuf::from(name);
+        let ctx = |e: std::io::Error| SweepError(format!("{}: {e}", path.display()));
+        let mut file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(&path)
+            .map_err(ctx)?;
+        match file.try_lock() {
+            Ok(()) => {}
+            Err(std::fs::TryLockError::WouldBlock) => {
+                let mut holder = String::new();
+                let _ = file.read_to_string(&mut holder);
+                let holder = holder.trim();
+                let holder = if holder.is_empty() {
+                    "another process".to_owned()
+                } else {
+                    holder.to_owned()
+                };
+                return err(format!(
+                    "{}: another dlr sweep is writing it ({holder}, lock {})",
+                    results.display(),
+                    path.display()
+                ));
+            }
+            Err(std::fs::TryLockError::Error(e)) => {
+                return err(format!("{}: cannot lock: {e}", path.display()))
+            }
+        }
+        let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+            .map(|h| h.trim().to_owned())
+            .unwrap_or_else(|_| "unknown host".to_owned());
+        let holder = format!("pid {} on {host}\n", std::process::id());
+        file.set_len(0)
+            .and_then(|()| file.write_all(holder.as_bytes()))
+            .and_then(|()| file.sync_data())
+            .map_err(ctx)?;
+        Ok(Self { _file: file })
+    }
+}
+
 /// How to run a sweep.
 #[derive(Clone, Debug)]
 pub struct SweepOptions {
@@ -802,6 +631,7 @@ pub fn run_sweep(
     opts: &SweepOptions,
     on_done: impl Fn(usize, usize, &RunSpec, &TrainReport) + Sync,
 ) -> Result<SweepSummary, SweepError> {
+    let _lock = WriterLock::acquire(&opts.out)?;
     let (file, done) = open_results(&opts.out)?;
     let pending: Vec<&RunSpec> = runs.iter().filter(|r| !done.contains(&r.key())).collect();
     let mut summary = SweepSummary {
@@ -810,49 +640,27 @@ pub fn run_sweep(
         ..SweepSummary::default()
     };
     let file = Mutex::new(file);
-    let next = AtomicUsize::new(0);
     let finished = AtomicUsize::new(0);
-    let stop = AtomicBool::new(false);
-    let failure: Mutex<Option<SweepError>> = Mutex::new(None);
     let counts = Mutex::new((0usize, 0usize, 0usize));
-    let jobs = opts.jobs.clamp(1, pending.len().max(1));
-    std::thread::scope(|scope| {
-        for _ in 0..jobs {
-            scope.spawn(|| loop {
-                if stop.load(Ordering::Relaxed) {
-                    break;
-                }
-                let i = next.fetch_add(1, Ordering::Relaxed);
-                let Some(run) = pending.get(i) else { break };
-                let report = train_one(run, train_set, test_set, opts.eval_threads);
-                let line = result_line(name, run, train_set.pixels(), &report);
-                let written = {
-                    let mut f = file.lock().unwrap_or_else(|p| p.into_inner());
-                    f.write_all(line.as_bytes()).and_then(|()| f.sync_data())
-                };
-                if let Err(e) = written {
-                    stop.store(true, Ordering::Relaxed);
-                    let mut slot = failure.lock().unwrap_or_else(|p| p.into_inner());
-                    slot.get_or_insert(SweepError(format!(
-                        "{}: cannot write: {e}",
-                        opts.out.display()
-                    )));
-                    break;
-                }
-                {
-                    let mut c = counts.lock().unwrap_or_else(|p| p.into_inner());
-                    c.0 += 1;
-                    c.1 += usize::from(report.diverged_at.is_some());
-                    c.2 += usize::from(report.reached);
-                }
-                let k = finished.fetch_add(1, Ordering::Relaxed) + 1;
-                on_done(k, pending.len(), run, &report);
-            });
+    crate::jobs::try_for_each(&pending, opts.jobs, |_, run| {
+        let (layers, report) = train_one(run, train_set, test_set, opts.eval_threads)?;
+        let line = result_line(name, run, &layers, &report);
+        {
+            let mut f = file.lock().unwrap_or_else(|p| p.into_inner());
+            f.write_all(line.as_bytes())
+                .and_then(|()| f.sync_data())
+                .or_else(|e| err(format!("{}: cannot write: {e}", opts.out.display())))?;
         }
-    });
-    if let Some(e) = failure.into_inner().unwrap_or_else(|p| p.into_inner()) {
-        return Err(e);
-    }
+        {
+            let mut c = counts.lock().unwrap_or_else(|p| p.into_inner());
+            c.0 += 1;
+            c.1 += usize::from(report.diverged_at.is_some());
+            c.2 += usize::from(report.reached);
+        }
+        let k = finished.fetch_add(1, Ordering::Relaxed) + 1;
+        on_done(k, pending.len(), run, &report);
+        Ok(())
+    })?;
     let (done, diverged, reached) = counts.into_inner().unwrap_or_else(|p| p.into_inner());
     summary.done = done;
     summary.diverged = diverged;
@@ -860,23 +668,17 @@ pub fn run_sweep(
     Ok(summary)
 }
 
-/// Trains one run (its network, optimizer and trainer) and returns the report.
+/// Trains one run from its start and returns its layer sizes and report.
 pub fn train_one(
     run: &RunSpec,
     train_set: &Dataset,
     test_set: &Dataset,
     eval_threads: usize,
-) -> TrainReport {
-    let mut net =
-        Network::with_init_scale(&run.layers(train_set.pixels()), run.seed, run.init_scale);
-    let mut opt = Optimizer::new(&run.opt, &net);
-    let config = TrainConfig {
-        target: run.target,
-        max_epochs: run.max_epochs,
-        eval_every: run.eval_every,
-        batch: run.batch,
-        seed: run.seed,
-        eval_threads,
-    };
-    train(&mut net, &mut opt, train_set, test_set, &config, |_| {})
+) -> Result<(Vec<usize>, TrainReport), SweepError> {
+    let mut trainer = run
+        .trainer(train_set, test_set, 0, eval_threads)
+        .or_else(|e| err(format!("{}: {e}", run.key())))?;
+    trainer.run(|_| {});
+    let (net, _, report) = trainer.into_parts();
+    Ok((net.sizes(), report))
 }

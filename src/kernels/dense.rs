@@ -205,8 +205,9 @@ fn overhang_row(w: &[f32], j: usize, n_out: usize, c0: usize) -> f32x8 {
 ///
 /// Blocks of up to twelve vectors of columns stay in registers while every
 /// selected row streams through them, so `z` is written once instead of once
-/// per row, and H = 100 takes one pass over the rows plus one for its last
-/// four columns.
+/// per row. The last block carries the final 1–7 columns along in one more
+/// accumulator, so H = 100 (twelve vectors and four columns) takes a single
+/// pass over the rows.
 #[inline]
 pub fn forward_rows(z: &mut [f32], w: &[f32], x: &[f32], rows: &[u32]) {
     let n_out = z.len();

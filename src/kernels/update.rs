@@ -16,12 +16,11 @@ use crate::simd::{f32x4, f32x8, lane_total, lane_totals, Vector, LANES};
 
 /// SGD: `w_i ← w_i − step δ_i`, `step = η a_j`. Twin: [`reference::sgd_row`].
 ///
-/// Rows with a scalar tail end with an overlapping `f32x8` instead.
-/// Measured (`dlr bench --optimizers sgd,dlr --layouts 12`, twice): SGD's
-/// step went from 2.06 to 1.68 µs at H = 30, 4.10 to 3.98 µs at H = 100
-/// and 11.66 to 10.98 µs at H = 300 when its rows of 30 and 10 lost their
-/// scalar tails (LLVM compiles those with masked moves); the window on
-/// every row, the rows of 100 and 300 included, made H = 100 slower (4.25).
+/// Rows with a scalar tail (30, 10) end with an overlapping `f32x8`
+/// instead: LLVM compiles such a tail with masked moves, which cost more
+/// than the window. Rows without one (100, 300) keep their whole `f32x8`
+/// and `f32x4` vectors, where the window measured slower. BENCHMARKS.md
+/// ("SGD's scalar tails") has the figures.
 #[inline]
 pub fn sgd_row(w: &mut [f32], step: f32, delta: &[f32]) {
     debug_assert_eq!(w.len(), delta.len());
@@ -282,19 +281,17 @@ fn fresh_lanes(first_fresh: usize) -> f32x8 {
 /// order. Twin: [`reference::dlr_rows_lanes`].
 ///
 /// Last listed row first: the forward pass has just read these rows in
-/// ascending order, so the last ones are likeliest still in L1 (measured in
-/// `dlr bench`, H = 100: 5.2 → 4.9 µs per step; the order changes no
-/// result, rows being independent).
+/// ascending order, so the last ones are likeliest still in L1. The order
+/// changes no result, rows being independent.
 ///
 /// Rows of 8–31 weights (the output layer's 10, H = 30's 30) run in one
 /// loop that keeps `δ`, the overlapping window's `δ` and its mask in
 /// registers and has the vector count as a constant, instead of setting
-/// them up again at every row: measured (`dlr bench --optimizers sgd,dlr
-/// --layouts 12`, twice) DLR's step at H = 30 went from 2.16–2.19 to
-/// 1.94–1.98 µs. With AVX2, runs of four consecutive rows of ten (a
-/// ten-class output layer lists every row) go as five whole vectors
-/// (`four_rows_of_ten`): DLR's step went from 4.35 to 4.17 µs at H = 100
-/// and from 41.1 to 40.3 µs at H = 1000 (three paired runs).
+/// them up again at every row. With AVX2, runs of four consecutive rows of
+/// ten (a ten-class output layer lists every row) go as five whole vectors
+/// (`four_rows_of_ten`) rather than four rows of a vector and an
+/// overlapping window each. BENCHMARKS.md ("What the profiling found")
+/// measures all three choices.
 ///
 /// + `rows`, `step`: `(n_rows,)`; `row_lanes`: `(n_in · 8,)`
 ///
@@ -499,9 +496,8 @@ fn four_rows_of_ten(
 /// [`reference::sgd_rows`].
 ///
 /// Rows of 8–31 weights run with `δ` in registers and the vector count as
-/// a constant, as in [`dlr_rows_lanes`]: measured (`dlr bench --optimizers
-/// sgd,dlr --layouts 12`, twice) SGD's step at H = 30 went from 1.61–1.68
-/// to 1.37–1.40 µs.
+/// a constant, as in [`dlr_rows_lanes`], rather than setting them up again
+/// at every row (BENCHMARKS.md measures the gain at H = 30).
 ///
 /// + `a`: `(n_in,)`
 ///
@@ -528,8 +524,8 @@ pub fn sgd_rows(w: &mut [f32], rows: Option<&[u32]>, a: &[f32], lr: f32, delta: 
 /// `a_j ≠ 0`: the rows a rank-1 gradient `a_j δ` changes. One loop for
 /// both kinds of row list, so that a row kernel inlined into it is compiled
 /// once (the embedded example's size). `optim::Grad::for_each_nonzero_row`
-/// visits the same rows with two loops of its own: routing it through this
-/// one made SGD's and DLR-post's steps 2–4 % slower (three paired runs).
+/// visits the same rows with two loops of its own, because routing it
+/// through this one made SGD's and DLR-post's steps slower (BENCHMARKS.md).
 #[inline(always)]
 fn for_each_nonzero_input(rows: Option<&[u32]>, a: &[f32], mut f: impl FnMut(usize, f32)) {
     let n_rows = rows.map_or(a.len(), <[u32]>::len);
@@ -625,8 +621,8 @@ pub fn dlr_post_row(
 /// One transposed total ([`lane_totals`]), one square root and one division
 /// per eight rows, instead of a horizontal sum, a square root and a
 /// division at each row, whose latency the row update would wait for
-/// (BENCHMARKS.md). The inputs are gathered with scalar loads: AVX2's
-/// gather instruction measured slower on Zen 3.
+/// (BENCHMARKS.md). The inputs are gathered with scalar loads, which
+/// measured faster than AVX2's gather instruction (BENCHMARKS.md).
 ///
 /// + `a`: `(n_rows,)`; `row_lanes`: `(n_rows · 8,)`; `step`: `(rows.len(),)`,
 ///   overwritten

@@ -6,20 +6,14 @@
 use alloc::vec;
 use alloc::vec::Vec;
 
-use super::{Grad, OptimizerConfig};
+use super::{AdamParams, Grad, ParamError};
 use crate::kernels;
+use crate::layer::Layer;
 
 /// Adam with first and second moments per weight.
 #[derive(Clone, Debug)]
 pub struct Adam {
-    /// α, the step size.
-    pub lr: f32,
-    /// β₁.
-    pub beta1: f32,
-    /// β₂.
-    pub beta2: f32,
-    /// ε.
-    pub eps: f32,
+    params: AdamParams,
     t: u64,
     // Hoisted per step: α / (1 − β₁ᵗ) and 1 / √(1 − β₂ᵗ).
     lr_t: f32,
@@ -29,20 +23,25 @@ pub struct Adam {
 }
 
 impl Adam {
-    /// Zero moments for layers of the given `(n_in, n_out)` shapes.
-    pub fn new(config: &OptimizerConfig, shapes: &[(usize, usize)]) -> Self {
-        let zeros = || shapes.iter().map(|&(i, o)| vec![0.0; i * o]).collect();
-        Self {
-            lr: config.lr,
-            beta1: config.beta1,
-            beta2: config.beta2,
-            eps: config.eps,
-            t: 0,
-            lr_t: config.lr,
-            inv_sqrt_bc2: 1.0,
-            first_moment: zeros(),
-            second_moment: zeros(),
-        }
+    /// Zero moments for `layers`' shapes, after checking `params`.
+    pub fn new(layers: &[Layer], params: AdamParams) -> Result<Self, ParamError> {
+        params.validate()?;
+        Ok(Self::unchecked(layers, params))
+    }
+
+    pub(crate) fn unchecked(layers: &[Layer], params: AdamParams) -> Self {
+        let zeros = || layers.iter().map(|l| vec![0.0; l.n_in * l.n_out]).collect();
+        Self::from_state(params, 0, zeros(), zeros())
+    }
+
+    /// The parameters in use (after any [`Adam::set_learning_rate`]).
+    pub fn params(&self) -> AdamParams {
+        self.params
+    }
+
+    /// Sets α (for schedules); it takes effect at the next step.
+    pub fn set_learning_rate(&mut self, lr: f32) {
+        self.params.lr = lr;
     }
 
     /// Steps taken (`t`).
@@ -64,18 +63,15 @@ impl Adam {
     /// (shapes checked by the caller). The hoisted per-step scalars are
     /// recomputed by the next `begin_step`, before any update reads them.
     pub(crate) fn from_state(
-        config: &OptimizerConfig,
+        params: AdamParams,
         t: u64,
         first_moment: Vec<Vec<f32>>,
         second_moment: Vec<Vec<f32>>,
     ) -> Self {
         Self {
-            lr: config.lr,
-            beta1: config.beta1,
-            beta2: config.beta2,
-            eps: config.eps,
+            params,
             t,
-            lr_t: config.lr,
+            lr_t: params.lr,
             inv_sqrt_bc2: 1.0,
             first_moment,
             second_moment,
@@ -85,9 +81,10 @@ impl Adam {
     pub(crate) fn begin_step(&mut self) {
         self.t += 1;
         // Bias corrections in f64: β₂ᵗ loses digits in f32 for large t.
-        let bc1 = 1.0 - power(self.beta1 as f64, self.t);
-        let bc2 = 1.0 - power(self.beta2 as f64, self.t);
-        self.lr_t = (self.lr as f64 / bc1) as f32;
+        let p = self.params;
+        let bc1 = 1.0 - power(p.beta1 as f64, self.t);
+        let bc2 = 1.0 - power(p.beta2 as f64, self.t);
+        self.lr_t = (p.lr as f64 / bc1) as f32;
         self.inv_sqrt_bc2 = (1.0 / crate::simd::exact_sqrt_f64(bc2)) as f32;
     }
 
@@ -99,11 +96,11 @@ impl Adam {
         grad: &Grad<'_>,
     ) {
         let (b1, b2, lr_t, bc2, eps) = (
-            self.beta1,
-            self.beta2,
+            self.params.beta1,
+            self.params.beta2,
             self.lr_t,
             self.inv_sqrt_bc2,
-            self.eps,
+            self.params.eps,
         );
         let m = &mut self.first_moment[layer];
         let v = &mut self.second_moment[layer];

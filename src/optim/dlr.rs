@@ -30,19 +30,10 @@
 use alloc::vec;
 use alloc::vec::Vec;
 
-use super::Grad;
+use super::{DlrNorm, DlrParams, Grad, ParamError};
 use crate::kernels;
-use crate::network::Network;
+use crate::layer::Layer;
 use crate::simd::{lane_total, AlignedF32s, LANES};
-
-/// Which neuron's norm scales the rate.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum DlrNorm {
-    /// Eq. 1: the pre-synaptic neuron's outgoing weights (a row).
-    Pre,
-    /// Eq. 3: the post-synaptic neuron's incoming weights (a column).
-    Post,
-}
 
 /// Steps between exact recomputations of Eq. 3's column sums.
 pub const RESYNC_EVERY: u64 = 1000;
@@ -50,11 +41,7 @@ pub const RESYNC_EVERY: u64 = 1000;
 /// DLR optimizer state: the squared-norm cache of every layer.
 #[derive(Clone, Debug)]
 pub struct Dlr {
-    /// η₀.
-    pub eta0: f32,
-    /// α.
-    pub alpha: f32,
-    norm: DlrNorm,
+    params: DlrParams,
     // Pre: (n_in · 8,) Σ_i w_ij² per row, as eight partial sums whose
     // `simd::lane_total` is the sum; row j's are one aligned vector.
     row_lanes: Vec<AlignedF32s>,
@@ -76,15 +63,18 @@ pub struct Dlr {
 }
 
 impl Dlr {
-    /// DLR with rate `eta0`, offset `alpha`, and its norm cache filled from
-    /// `net`'s current weights.
-    pub fn new(eta0: f32, alpha: f32, norm: DlrNorm, net: &Network) -> Self {
-        let widest = net.layers().iter().map(|l| l.n_out).max().unwrap_or(0);
-        let tallest = net.layers().iter().map(|l| l.n_in).max().unwrap_or(0);
+    /// DLR for `layers`, its norm cache filled from their current weights,
+    /// after checking `params`.
+    pub fn new(layers: &[Layer], params: DlrParams) -> Result<Self, ParamError> {
+        params.validate()?;
+        Ok(Self::unchecked(layers, params))
+    }
+
+    pub(crate) fn unchecked(layers: &[Layer], params: DlrParams) -> Self {
+        let widest = layers.iter().map(|l| l.n_out).max().unwrap_or(0);
+        let tallest = layers.iter().map(|l| l.n_in).max().unwrap_or(0);
         let mut dlr = Self {
-            eta0,
-            alpha,
-            norm,
+            params,
             row_lanes: Vec::new(),
             col_sum_sq: Vec::new(),
             col_factor: vec![0.0; widest],
@@ -96,7 +86,7 @@ impl Dlr {
             steps: 0,
             resync_pending: false,
         };
-        dlr.resync(net);
+        dlr.resync(layers);
         dlr
     }
 
@@ -104,15 +94,9 @@ impl Dlr {
     /// `row_sum_sq`, `f32` per row; Eq. 3: `col_sum_sq`, `f64` per column;
     /// the other is empty), the step counter that schedules Eq. 3's exact
     /// re-sync, and whether one is pending. Shapes are checked by the caller;
-    /// the scratch buffers are sized for `net`.
-    pub(crate) fn from_state(
-        eta0: f32,
-        alpha: f32,
-        norm: DlrNorm,
-        net: &Network,
-        cache: DlrCache,
-    ) -> Self {
-        let mut dlr = Self::new(eta0, alpha, norm, net);
+    /// the scratch buffers are sized for `layers`.
+    pub(crate) fn from_state(layers: &[Layer], params: DlrParams, cache: DlrCache) -> Self {
+        let mut dlr = Self::unchecked(layers, params);
         // Each sum in lane 0, zeros in the others: its lane total is the
         // sum exactly, so a restored run takes the very steps of one that
         // never stopped.
@@ -135,7 +119,17 @@ impl Dlr {
 
     /// Which equation this is.
     pub fn norm(&self) -> DlrNorm {
-        self.norm
+        self.params.norm
+    }
+
+    /// The parameters in use (after any [`Dlr::set_learning_rate`]).
+    pub fn params(&self) -> DlrParams {
+        self.params
+    }
+
+    /// Sets η₀ (for schedules).
+    pub fn set_learning_rate(&mut self, eta0: f32) {
+        self.params.eta0 = eta0;
     }
 
     /// Steps taken; Eq. 3 recomputes its column sums exactly when this
@@ -144,11 +138,10 @@ impl Dlr {
         self.steps
     }
 
-    /// Recomputes the norm cache exactly from `net`'s weights. Call it after
-    /// changing the weights other than through this optimizer.
-    pub fn resync(&mut self, net: &Network) {
-        let layers = net.layers();
-        match self.norm {
+    /// Recomputes the norm cache exactly from the weights of `layers`. Call
+    /// it after changing the weights other than through this optimizer.
+    pub fn resync(&mut self, layers: &[Layer]) {
+        match self.params.norm {
             DlrNorm::Pre => {
                 self.row_lanes = layers
                     .iter()
@@ -173,7 +166,7 @@ impl Dlr {
 
     /// Cached squared norms of layer `layer`: per row (Eq. 1) or per column (Eq. 3).
     pub fn cached_sum_sq(&self, layer: usize) -> Vec<f64> {
-        match self.norm {
+        match self.params.norm {
             DlrNorm::Pre => row_totals(&self.row_lanes[layer])
                 .into_iter()
                 .map(f64::from)
@@ -184,7 +177,7 @@ impl Dlr {
 
     pub(crate) fn begin_step(&mut self) {
         self.steps += 1;
-        if self.norm == DlrNorm::Post && self.steps.is_multiple_of(RESYNC_EVERY) {
+        if self.params.norm == DlrNorm::Post && self.steps.is_multiple_of(RESYNC_EVERY) {
             self.resync_pending = true;
         }
     }
@@ -192,7 +185,8 @@ impl Dlr {
     /// The learning rate `η_ij` of weight `w` in a neuron of squared norm
     /// `sum_sq`: `η₀ (|w| + α) / (‖·‖ + α)`.
     pub fn rate(&self, w: f32, sum_sq: f32) -> f32 {
-        self.eta0 * (w.abs() + self.alpha) / (crate::simd::exact_sqrt(sum_sq.max(0.0)) + self.alpha)
+        let DlrParams { eta0, alpha, .. } = self.params;
+        eta0 * (w.abs() + alpha) / (crate::simd::exact_sqrt(sum_sq.max(0.0)) + alpha)
     }
 
     pub(crate) fn update_layer(
@@ -202,8 +196,8 @@ impl Dlr {
         n_out: usize,
         grad: &Grad<'_>,
     ) {
-        let (eta0, alpha) = (self.eta0, self.alpha);
-        match self.norm {
+        let DlrParams { eta0, alpha, norm } = self.params;
+        match norm {
             DlrNorm::Pre => {
                 let lanes = self.row_lanes[layer].as_mut_slice();
                 let n_in = w.len() / n_out;

@@ -14,37 +14,45 @@
 use alloc::vec;
 use alloc::vec::Vec;
 
-use super::Grad;
+use super::{Grad, NesterovParams, ParamError};
 use crate::kernels;
+use crate::layer::Layer;
 
 /// Nesterov momentum with velocity per weight.
 #[derive(Clone, Debug)]
 pub struct Nesterov {
-    /// η.
-    pub lr: f32,
-    /// μ.
-    pub momentum: f32,
+    params: NesterovParams,
     velocity: Vec<Vec<f32>>,
 }
 
 impl Nesterov {
-    /// Zero velocity for layers of the given `(n_in, n_out)` shapes.
-    pub fn new(lr: f32, momentum: f32, shapes: &[(usize, usize)]) -> Self {
+    /// Zero velocity for `layers`' shapes, after checking `params`.
+    pub fn new(layers: &[Layer], params: NesterovParams) -> Result<Self, ParamError> {
+        params.validate()?;
+        Ok(Self::unchecked(layers, params))
+    }
+
+    pub(crate) fn unchecked(layers: &[Layer], params: NesterovParams) -> Self {
         Self {
-            lr,
-            momentum,
-            velocity: shapes.iter().map(|&(i, o)| vec![0.0; i * o]).collect(),
+            params,
+            velocity: layers.iter().map(|l| vec![0.0; l.n_in * l.n_out]).collect(),
         }
     }
 
     /// Nesterov restored from a checkpoint: the velocity of every layer
     /// (shapes checked by the caller).
-    pub(crate) fn from_velocity(lr: f32, momentum: f32, velocity: Vec<Vec<f32>>) -> Self {
-        Self {
-            lr,
-            momentum,
-            velocity,
-        }
+    pub(crate) fn from_velocity(params: NesterovParams, velocity: Vec<Vec<f32>>) -> Self {
+        Self { params, velocity }
+    }
+
+    /// The parameters in use (after any [`Nesterov::set_learning_rate`]).
+    pub fn params(&self) -> NesterovParams {
+        self.params
+    }
+
+    /// Sets η (for schedules).
+    pub fn set_learning_rate(&mut self, lr: f32) {
+        self.params.lr = lr;
     }
 
     /// Velocity of layer `layer`, `(n_in, n_out)` pre-major.
@@ -59,7 +67,7 @@ impl Nesterov {
         n_out: usize,
         grad: &Grad<'_>,
     ) {
-        let (lr, mu) = (self.lr, self.momentum);
+        let (lr, mu) = (self.params.lr, self.params.momentum);
         let v = &mut self.velocity[layer];
         grad.for_each_row(n_out, |j, a, delta| {
             let r = j * n_out..(j + 1) * n_out;
