@@ -8,7 +8,7 @@ use std::hint::black_box;
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use dlr::kernels::{self, reference};
 use dlr::network::{BatchWorkspace, Network, Workspace};
-use dlr::optim::{Grad, Optimizer, OptimizerConfig, OptimizerKind};
+use dlr::optim::{Grad, LayerUpdate, Optimizer, OptimizerKind};
 use dlr::rng::Rng;
 use dlr::Dataset;
 use wide::f32x8;
@@ -222,8 +222,8 @@ fn dlr_layer(c: &mut Criterion) {
         active: None,
         delta: &delta,
     };
-    let mut dlr = Optimizer::new(&OptimizerConfig::new(OptimizerKind::Dlr), &net);
-    let mut sgd = Optimizer::new(&OptimizerConfig::new(OptimizerKind::Sgd), &net);
+    let mut dlr = Optimizer::tuned(net.layers(), OptimizerKind::Dlr);
+    let mut sgd = Optimizer::tuned(net.layers(), OptimizerKind::Sgd);
     g.bench_function("dlr fused single pass", |b| {
         b.iter(|| {
             let layer = &mut net.layers_mut()[0];

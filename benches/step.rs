@@ -7,7 +7,7 @@ use std::hint::black_box;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 use dlr::network::{Network, Workspace};
-use dlr::optim::{Optimizer, OptimizerConfig, OptimizerKind};
+use dlr::optim::{Optimizer, OptimizerKind};
 use dlr::rng::Rng;
 
 fn steps(c: &mut Criterion) {
@@ -29,7 +29,7 @@ fn steps(c: &mut Criterion) {
         let mut g = c.benchmark_group(format!("step H={h}"));
         for kind in OptimizerKind::ALL {
             let mut net = Network::new(&[784, h, 10], 1);
-            let mut opt = Optimizer::new(&OptimizerConfig::new(kind), &net);
+            let mut opt = Optimizer::tuned(net.layers(), kind);
             let mut ws = Workspace::new(&net);
             let mut i = 0;
             g.bench_function(BenchmarkId::from_parameter(kind.name()), |b| {

@@ -21,7 +21,8 @@ mod support;
 use std::time::Instant;
 
 use dlr::optim::Grad;
-use dlr::{kernels, OptimizerConfig, OptimizerKind};
+use dlr::optim::{DlrParams, LayerUpdate};
+use dlr::{kernels, OptimizerKind};
 
 fn main() {
     let mut args = std::env::args().skip(1);
@@ -38,10 +39,9 @@ fn main() {
     let train = &mnist.train;
     let n_in = train.pixels();
     let (warm_up, steps) = (5_000, 50_000);
-    let config = OptimizerConfig::new(OptimizerKind::Dlr);
-    let (eta0, alpha) = (config.lr, config.alpha);
+    let DlrParams { eta0, alpha, .. } = DlrParams::default();
     for _ in 0..2 {
-        let (mut net, mut opt, mut ws) = support::warmed_up(train, hidden, &config, warm_up);
+        let (mut net, mut opt, mut ws) = support::warmed_up(train, hidden, OptimizerKind::Dlr, warm_up);
         // Eight lane sums of squares per row, as the row kernel leaves
         // them: a zero step leaves the weights as they are.
         let mut lanes = vec![0.0f32; n_in * 8];

@@ -31,9 +31,9 @@ use core::ffi::{c_char, c_int, c_void, CStr};
 use alloc::vec::Vec;
 
 use dlr::network::Workspace;
-use dlr::optim::{Dlr, DlrNorm};
+use dlr::optim::{Dlr, DlrParams};
 use dlr::rng::Rng;
-use dlr::{Dataset, Network, OptimizerConfig, OptimizerKind};
+use dlr::{Dataset, Network};
 
 // The tiny data set, regenerated and checked by `tests/embedded.rs`.
 static TRAIN_IMAGES: &[u8] = include_bytes!("data/lines-train-images.idx");
@@ -183,8 +183,9 @@ extern "C" fn main(_argc: c_int, _argv: *const *const c_char) -> c_int {
     let mut net = Network::new(&sizes, 1);
     // DLR's own type rather than `Optimizer`: the binary then links no other
     // rule's code (about 5 KB).
-    let config = OptimizerConfig::new(OptimizerKind::Dlr);
-    let mut opt = Dlr::new(config.lr, config.alpha, DlrNorm::Pre, &net);
+    let Ok(mut opt) = Dlr::new(net.layers(), DlrParams::default()) else {
+        return 2;
+    };
     let mut ws = Workspace::new(&net);
     let mut rng = Rng::new(1);
     let mut order: Vec<u32> = (0..train_set.len() as u32).collect();

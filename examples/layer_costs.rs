@@ -17,7 +17,8 @@ mod support;
 use std::time::Instant;
 
 use dlr::optim::Grad;
-use dlr::{OptimizerConfig, OptimizerKind};
+use dlr::optim::LayerUpdate;
+use dlr::OptimizerKind;
 
 fn main() {
     let hidden = support::hidden_arg("layer_costs", std::env::args().nth(1), 100);
@@ -27,7 +28,7 @@ fn main() {
     let kinds = [OptimizerKind::Sgd, OptimizerKind::Dlr];
     for kind in kinds.into_iter().chain(kinds) {
         let (mut net, mut opt, mut ws) =
-            support::warmed_up(train, hidden, &OptimizerConfig::new(kind), warm_up);
+            support::warmed_up(train, hidden, kind, warm_up);
         let mut seconds = [0.0f64; 3];
         for i in (warm_up..warm_up + steps).map(|i| i % train.len()) {
             let t0 = Instant::now();

@@ -13,7 +13,7 @@ use common::synthetic_dataset;
 use dlr::checkpoint::{Checkpoint, CheckpointError, DataFingerprint};
 use dlr::model::crc32;
 use dlr::network::Network;
-use dlr::optim::{Optimizer, OptimizerConfig, OptimizerKind, Sgd, RESYNC_EVERY};
+use dlr::optim::{AdamParams, Optimizer, OptimizerKind, Sgd, SgdParams, RESYNC_EVERY};
 use dlr::train::{train, TrainConfig, TrainReport, Trainer};
 use dlr::Dataset;
 
@@ -77,7 +77,7 @@ fn config(batch: usize, max_epochs: f64) -> TrainConfig {
 
 fn fresh(kind: OptimizerKind) -> (Network, Optimizer) {
     let net = Network::new(&[36, 12, 10], 9);
-    let opt = Optimizer::new(&OptimizerConfig::new(kind), &net);
+    let opt = Optimizer::tuned(net.layers(), kind);
     (net, opt)
 }
 
@@ -176,7 +176,7 @@ fn a_resume_that_recomputed_the_norm_cache_would_be_caught() {
     let mut trainer = Trainer::new(net, opt, &s.train_set, &s.test_set, &cfg);
     trainer.run_until(RESYNC_EVERY / 2 + 3, |_| {});
     let mut ck = trainer.checkpoint().unwrap();
-    ck.opt = Optimizer::new(&ck.opt.config(), &ck.net);
+    ck.opt = Optimizer::new(ck.net.layers(), ck.opt.params()).unwrap();
     let mut trainer = Trainer::from_checkpoint(ck, &s.train_set, &s.test_set).unwrap();
     trainer.run(|_| {});
     assert_ne!(trainer.network().to_bytes(), net0);
@@ -330,7 +330,10 @@ fn inconsistent_fields_are_rejected_even_with_a_good_checksum() {
     bad_field("next eval", &|ck| ck.progress.next_eval += 1);
     bad_field("even generator state", &|ck| ck.progress.rng_state = 2);
     bad_field("negative rate", &|ck| {
-        ck.opt = Optimizer::Sgd(Sgd::new(-1.0))
+        // A rate no constructor accepts, set as a schedule would.
+        let mut sgd = Sgd::new(ck.net.layers(), SgdParams::default()).unwrap();
+        sgd.set_learning_rate(-1.0);
+        ck.opt = Optimizer::Sgd(sgd)
     });
     bad_field("batch 0", &|ck| ck.config.batch = 0);
     bad_field("infinite budget", &|ck| {
@@ -386,7 +389,7 @@ fn a_checkpoint_refuses_other_data_and_other_shapes() {
     for sizes in [&[35usize, 12, 10][..], &[36, 12, 9]] {
         let mut bad = ck.clone();
         bad.net = Network::new(sizes, 1);
-        bad.opt = Optimizer::new(&OptimizerConfig::new(OptimizerKind::Dlr), &bad.net);
+        bad.opt = Optimizer::tuned(bad.net.layers(), OptimizerKind::Dlr);
         let bad = reread(&bad).expect("consistent by itself");
         let err = Trainer::from_checkpoint(bad, &s.train_set, &s.test_set).unwrap_err();
         assert!(
@@ -473,12 +476,12 @@ fn huge_declared_lengths_fail_without_allocating() {
 fn a_diverged_run_makes_no_checkpoint() {
     let s = setup();
     // ε = 0 makes Adam divide 0 by 0 on the first weight with no gradient.
-    let config = OptimizerConfig {
+    let params = AdamParams {
         eps: 0.0,
-        ..OptimizerConfig::new(OptimizerKind::Adam)
+        ..AdamParams::default()
     };
     let net = Network::new(&[36, 12, 10], 9);
-    let opt = Optimizer::new(&config, &net);
+    let opt = Optimizer::new(net.layers(), params.into()).unwrap();
     let mut trainer = Trainer::new(
         net,
         opt,

@@ -5,14 +5,14 @@ mod common;
 
 use common::synthetic_dataset;
 use dlr::network::Network;
-use dlr::optim::{Optimizer, OptimizerConfig, OptimizerKind};
+use dlr::optim::{Optimizer, OptimizerKind};
 use dlr::train::{train, TrainConfig};
 
 fn trained_bytes(kind: OptimizerKind, seed: u64, eval_every: usize, batch: usize) -> Vec<u8> {
     let train_set = synthetic_dataset(600, 6, 6, 1);
     let test_set = synthetic_dataset(100, 6, 6, 2);
     let mut net = Network::new(&[36, 12, 10], seed);
-    let mut opt = Optimizer::new(&OptimizerConfig::new(kind), &net);
+    let mut opt = Optimizer::tuned(net.layers(), kind);
     let config = TrainConfig {
         target: 2.0,
         max_epochs: 1.5,

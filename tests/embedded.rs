@@ -14,9 +14,9 @@ use std::path::PathBuf;
 
 use dlr::idx::{self, IdxType};
 use dlr::network::Workspace;
-use dlr::optim::{Dlr, DlrNorm};
+use dlr::optim::{Dlr, DlrParams};
 use dlr::rng::Rng;
-use dlr::{Dataset, Network, OptimizerConfig, OptimizerKind};
+use dlr::{Dataset, Network};
 
 const SIDE: usize = 4;
 const CLASSES: u8 = 4;
@@ -110,8 +110,9 @@ fn train_like_the_example(
     seed: u64,
     max_epochs: usize,
 ) -> (usize, f64) {
-    let config = OptimizerConfig::new(OptimizerKind::Dlr);
-    let mut opt = Dlr::new(config.lr, config.alpha, DlrNorm::Pre, net);
+    let Ok(mut opt) = Dlr::new(net.layers(), DlrParams::default()) else {
+        unreachable!("the tuned parameters are valid")
+    };
     let mut ws = Workspace::new(net);
     let mut rng = Rng::new(seed);
     let mut order: Vec<u32> = (0..train_set.len() as u32).collect();

@@ -341,15 +341,22 @@ fn image_and_label_counts_must_agree() {
 }
 
 #[test]
-fn labels_must_be_digits() {
-    let labels = idx::write(IdxType::U8, &[4], &[0, 9, 10, 3]);
+fn the_class_count_comes_from_the_labels_or_is_set() {
+    let labels = idx::write(IdxType::U8, &[4], &[0, 25, 10, 3]);
+    let data = Dataset::from_idx(&images_idx(4, 2, 2, 5), &labels).expect("labels 0..=255 load");
+    assert_eq!(data.classes(), 26);
+    assert_eq!(data.clone().with_classes(47).unwrap().classes(), 47);
     assert_eq!(
-        Dataset::from_idx(&images_idx(4, 2, 2, 5), &labels),
+        data.with_classes(10),
         Err(IdxError::LabelOutOfRange {
-            index: 2,
-            value: 10
+            index: 1,
+            value: 25,
+            classes: 10
         })
     );
+    let top = idx::write(IdxType::U8, &[1], &[255]);
+    let data = Dataset::from_idx(&images_idx(1, 2, 2, 5), &top).unwrap();
+    assert_eq!(data.classes(), 256);
 }
 
 #[test]
@@ -511,6 +518,7 @@ fn errors_display_as_one_lowercase_line() {
         IdxError::LabelOutOfRange {
             index: 2,
             value: 10,
+            classes: 10,
         },
         IdxError::ZeroSizeImage { rows: 0, cols: 28 },
     ];

@@ -8,7 +8,7 @@ use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 
 use dlr::network::Workspace;
-use dlr::{Network, Optimizer, OptimizerConfig, OptimizerKind};
+use dlr::{Network, Optimizer, OptimizerKind};
 
 struct CountingAlloc;
 
@@ -46,7 +46,7 @@ fn training_steps_allocate_nothing_after_the_first() {
     for kind in OptimizerKind::ALL {
         for sizes in [&[784, 100, 10][..], &[784, 30, 20, 10][..]] {
             let mut net = Network::new(sizes, 3);
-            let mut opt = Optimizer::new(&OptimizerConfig::new(kind), &net);
+            let mut opt = Optimizer::tuned(net.layers(), kind);
             let mut ws = Workspace::new(&net);
             // The first step may size scratch buffers.
             net.train_step(&mut ws, &mut opt, data.image(0), data.label(0) as usize);

@@ -6,7 +6,10 @@
 mod common;
 
 use dlr::network::{Layer, Network};
-use dlr::optim::{Grad, Optimizer, OptimizerConfig, OptimizerKind, RESYNC_EVERY};
+use dlr::optim::{
+    AdamParams, DlrParams, Grad, LayerUpdate, NesterovParams, Optimizer, OptimizerKind,
+    OptimizerParams, Param, ParamError, SgdParams, RESYNC_EVERY,
+};
 use dlr::rng::Rng;
 
 /// Textbook DLR in f64, two passes: first every norm from the weights before
@@ -84,12 +87,10 @@ fn fused_matches_textbook(kind: OptimizerKind, n_in: usize, n_out: usize, seed: 
     let mut rng = Rng::new(seed);
     let mut net = Network::with_init_scale(&[n_in, n_out], seed, 1.0);
     let (eta0, alpha) = (0.5, 0.3);
-    let config = OptimizerConfig {
-        lr: eta0,
-        alpha,
-        ..OptimizerConfig::new(kind)
-    };
-    let mut opt = Optimizer::new(&config, &net);
+    let mut params = OptimizerParams::default_for(kind);
+    params.set(Param::Lr, eta0).unwrap();
+    params.set(Param::Alpha, alpha).unwrap();
+    let mut opt = Optimizer::new(net.layers(), params).unwrap();
     let post = kind == OptimizerKind::DlrPost;
     let mut trajectory: Vec<f64> = net.layers()[0].w.iter().map(|&w| w as f64).collect();
     let (mut worst_step, mut worst_trajectory) = (0.0f64, 0.0f64);
@@ -186,12 +187,11 @@ fn dlr_eq3_column_norm_cache_drift_stays_bounded_over_1e5_steps() {
     let (n_in, n_out) = (40, 13);
     let mut rng = Rng::new(5);
     let mut net = Network::with_init_scale(&[n_in, n_out], 5, 1.0);
-    let config = OptimizerConfig {
-        lr: 0.2,
-        alpha: 0.3,
-        ..OptimizerConfig::new(OptimizerKind::DlrPost)
+    let params = DlrParams {
+        eta0: 0.2,
+        ..DlrParams::post()
     };
-    let mut opt = Optimizer::new(&config, &net);
+    let mut opt = Optimizer::new(net.layers(), params.into()).unwrap();
     let mut worst = 0.0f64;
     for step in 1..=100_000u64 {
         let a: Vec<f32> = (0..n_in)
@@ -244,7 +244,7 @@ fn dlr_skips_rows_with_zero_input() {
         OptimizerKind::DlrPost,
         OptimizerKind::Sgd,
     ] {
-        let mut opt = Optimizer::new(&OptimizerConfig::new(kind), &net);
+        let mut opt = Optimizer::tuned(net.layers(), kind);
         let a = [0.0, 0.5, 0.0, 0.0, 1.0, 0.0];
         let delta = [0.1, -0.2, 0.3, 0.0, 0.05];
         opt.begin_step();
@@ -281,12 +281,12 @@ fn adam_first_step_moves_each_weight_by_about_lr() {
     // non-zero gradient by α g/(|g| + ε) ≈ α sign(g).
     let mut net = Network::with_init_scale(&[4, 3], 1, 1.0);
     let w0 = net.layers()[0].w.clone();
-    let config = OptimizerConfig {
+    let params = AdamParams {
         lr: 0.01,
         eps: 1e-8,
-        ..OptimizerConfig::new(OptimizerKind::Adam)
+        ..AdamParams::default()
     };
-    let mut opt = Optimizer::new(&config, &net);
+    let mut opt = Optimizer::new(net.layers(), params.into()).unwrap();
     let a = [1.0, 0.0, 0.5, 0.25];
     let delta = [0.3, -0.2, 0.1];
     opt.begin_step();
@@ -319,12 +319,8 @@ fn nesterov_two_steps_follow_the_formula() {
     let mut net = Network::with_init_scale(&[2, 2], 1, 1.0);
     let w0 = net.layers()[0].w.clone();
     let (lr, mu) = (0.1f32, 0.9f32);
-    let config = OptimizerConfig {
-        lr,
-        momentum: mu,
-        ..OptimizerConfig::new(OptimizerKind::Nesterov)
-    };
-    let mut opt = Optimizer::new(&config, &net);
+    let params = NesterovParams { lr, momentum: mu };
+    let mut opt = Optimizer::new(net.layers(), params.into()).unwrap();
     let a = [1.0f32, 0.0];
     let delta = [0.5f32, -1.0];
     for _ in 0..2 {
@@ -356,45 +352,86 @@ fn nesterov_two_steps_follow_the_formula() {
 }
 
 #[test]
-fn invalid_hyper_parameters_are_rejected() {
-    let bad = [
-        OptimizerConfig {
-            lr: -0.1,
-            ..OptimizerConfig::new(OptimizerKind::Sgd)
-        },
-        OptimizerConfig {
-            lr: f32::NAN,
-            ..OptimizerConfig::new(OptimizerKind::Dlr)
-        },
-        OptimizerConfig {
-            alpha: 0.0,
-            ..OptimizerConfig::new(OptimizerKind::Dlr)
-        },
-        OptimizerConfig {
-            eps: -1.0,
-            ..OptimizerConfig::new(OptimizerKind::Adam)
-        },
-        OptimizerConfig {
-            beta1: 1.0,
-            ..OptimizerConfig::new(OptimizerKind::Adam)
-        },
-        OptimizerConfig {
-            beta2: -0.1,
-            ..OptimizerConfig::new(OptimizerKind::Adam)
-        },
-        OptimizerConfig {
-            momentum: 1.0,
-            ..OptimizerConfig::new(OptimizerKind::Nesterov)
-        },
+fn invalid_hyper_parameters_are_rejected_naming_the_parameter() {
+    let net = Network::new(&[3, 2], 1);
+    let bad: [(OptimizerParams, Param); 7] = [
+        (SgdParams { lr: -0.1 }.into(), Param::Lr),
+        (
+            DlrParams {
+                eta0: f32::NAN,
+                ..DlrParams::default()
+            }
+            .into(),
+            Param::Lr,
+        ),
+        (
+            DlrParams {
+                alpha: 0.0,
+                ..DlrParams::default()
+            }
+            .into(),
+            Param::Alpha,
+        ),
+        (
+            AdamParams {
+                eps: -1.0,
+                ..AdamParams::default()
+            }
+            .into(),
+            Param::Eps,
+        ),
+        (
+            AdamParams {
+                beta1: 1.0,
+                ..AdamParams::default()
+            }
+            .into(),
+            Param::Beta1,
+        ),
+        (
+            AdamParams {
+                beta2: -0.1,
+                ..AdamParams::default()
+            }
+            .into(),
+            Param::Beta2,
+        ),
+        (
+            NesterovParams {
+                momentum: 1.0,
+                ..NesterovParams::default()
+            }
+            .into(),
+            Param::Momentum,
+        ),
     ];
-    for c in bad {
-        assert!(c.validate().is_err(), "{c:?} was accepted");
+    for (params, param) in bad {
+        match Optimizer::new(net.layers(), params) {
+            Err(ParamError::OutOfRange { param: p, .. }) => {
+                assert_eq!(p, param, "{params:?}: the error names another parameter")
+            }
+            other => panic!("{params:?} was not rejected for {param}: {other:?}"),
+        }
+        assert!(params.validate().is_err());
     }
     for kind in OptimizerKind::ALL {
-        OptimizerConfig::new(kind)
-            .validate()
-            .expect("defaults are valid");
+        let params = OptimizerParams::default_for(kind);
+        params.validate().expect("defaults are valid");
+        assert_eq!(params.kind(), kind);
+        // Each rule reads exactly the parameters its kind lists.
+        for p in Param::ALL {
+            assert_eq!(params.get(p).is_some(), kind.params().contains(&p), "{kind} {p}");
+        }
     }
+    // A parameter the rule does not have cannot be set.
+    let mut sgd = OptimizerParams::default_for(OptimizerKind::Sgd);
+    assert_eq!(
+        sgd.set(Param::Alpha, 0.3),
+        Err(ParamError::NotARuleParam {
+            kind: OptimizerKind::Sgd,
+            param: Param::Alpha
+        })
+    );
 }
 
 /// Every rule's own type, passed to `train_step` through `LayerUpdate`,
@@ -403,7 +440,6 @@ fn invalid_hyper_parameters_are_rejected() {
 #[test]
 fn each_rule_type_trains_as_its_optimizer() {
     use dlr::network::Workspace;
-    use dlr::optim::LayerUpdate;
     fn train(net: &mut Network, opt: &mut impl LayerUpdate) {
         let mut rng = Rng::new(5);
         let mut ws = Workspace::new(net);
@@ -422,10 +458,9 @@ fn each_rule_type_trains_as_its_optimizer() {
     }
     for kind in OptimizerKind::ALL {
         let start = Network::new(&[16, 12, 4], 2);
-        let config = OptimizerConfig::new(kind);
         let (mut by_enum, mut by_type) = (start.clone(), start.clone());
-        train(&mut by_enum, &mut Optimizer::new(&config, &start));
-        match Optimizer::new(&config, &start) {
+        train(&mut by_enum, &mut Optimizer::tuned(start.layers(), kind));
+        match Optimizer::tuned(start.layers(), kind) {
             Optimizer::Sgd(mut o) => train(&mut by_type, &mut o),
             Optimizer::Nesterov(mut o) => train(&mut by_type, &mut o),
             Optimizer::Adam(mut o) => train(&mut by_type, &mut o),

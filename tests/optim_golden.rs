@@ -133,7 +133,10 @@ print(f"// torch {torch.__version__}, numpy {np.__version__}")
 */
 
 use dlr::network::{BatchWorkspace, Layer, Network, Workspace};
-use dlr::optim::{Adam, Dlr, DlrNorm, LayerUpdate, Nesterov, OptimizerConfig, OptimizerKind, Sgd};
+use dlr::optim::{
+    Adam, AdamParams, Dlr, DlrNorm, DlrParams, LayerUpdate, Nesterov, NesterovParams, Sgd,
+    SgdParams,
+};
 use dlr::Dataset;
 
 // The script's inputs: weights (n_in, n_out) pre-major, images, labels, and
@@ -182,37 +185,46 @@ fn network() -> Network {
     Network::from_layers(layers).expect("the layers chain")
 }
 
-fn shapes(net: &Network) -> Vec<(usize, usize)> {
-    net.layers().iter().map(|l| (l.n_in, l.n_out)).collect()
-}
-
 // One constructor per rule, with the script's hyper-parameters.
 
-fn sgd() -> Sgd {
-    Sgd::new(0.5)
+fn sgd(net: &Network) -> Sgd {
+    Sgd::new(net.layers(), SgdParams { lr: 0.5 }).expect("valid parameters")
 }
 
 fn nesterov(net: &Network) -> Nesterov {
-    Nesterov::new(0.25, 0.75, &shapes(net))
+    let params = NesterovParams {
+        lr: 0.25,
+        momentum: 0.75,
+    };
+    Nesterov::new(net.layers(), params).expect("valid parameters")
 }
 
 fn adam(net: &Network) -> Adam {
-    let config = OptimizerConfig {
+    let params = AdamParams {
         lr: 0.01,
         beta1: 0.9,
         beta2: 0.999,
         eps: 1e-3,
-        ..OptimizerConfig::new(OptimizerKind::Adam)
     };
-    Adam::new(&config, &shapes(net))
+    Adam::new(net.layers(), params).expect("valid parameters")
 }
 
 fn dlr_eq1(net: &Network) -> Dlr {
-    Dlr::new(2.0, 0.3, DlrNorm::Pre, net)
+    let params = DlrParams {
+        eta0: 2.0,
+        alpha: 0.3,
+        norm: DlrNorm::Pre,
+    };
+    Dlr::new(net.layers(), params).expect("valid parameters")
 }
 
 fn dlr_eq3(net: &Network) -> Dlr {
-    Dlr::new(5.0, 0.3, DlrNorm::Post, net)
+    let params = DlrParams {
+        eta0: 5.0,
+        alpha: 0.3,
+        norm: DlrNorm::Post,
+    };
+    Dlr::new(net.layers(), params).expect("valid parameters")
 }
 
 /// Runs the script's steps on `net` with `opt` and compares the weights
@@ -262,7 +274,8 @@ run("SGD", sgd)
 #[test]
 fn sgd_matches_torch() {
     let net = network();
-    check("SGD", net, &mut sgd(), &SGD);
+    let mut opt = sgd(&net);
+    check("SGD", net, &mut opt, &SGD);
 }
 
 /*

@@ -146,7 +146,7 @@ fn write_midway(data: &Path, path: &Path, samples: u64) {
     let mnist = dlr::mnist::load_dir(data).unwrap();
     let net = dlr::Network::new(&[64, 16, 10], 4);
     let kind = dlr::OptimizerKind::Dlr;
-    let opt = dlr::Optimizer::new(&dlr::OptimizerConfig::new(kind), &net);
+    let opt = dlr::Optimizer::tuned(net.layers(), kind);
     let config = dlr::train::TrainConfig {
         target: 2.0,
         max_epochs: 3.0,

@@ -116,7 +116,7 @@ fn same_seed_and_options_save_identical_models_however_run() {
 /// above) holds after `samples` samples, made through the library as the
 /// program makes it.
 fn write_midway(data: &Path, path: &Path, options: &[&str], samples: u64) {
-    use dlr::optim::{Optimizer, OptimizerConfig, OptimizerKind};
+    use dlr::optim::{Optimizer, OptimizerKind};
     let value = |flag: &str| {
         options
             .iter()
@@ -128,7 +128,7 @@ fn write_midway(data: &Path, path: &Path, options: &[&str], samples: u64) {
     let seed: u64 = value("--seed").unwrap().parse().unwrap();
     let mnist = dlr::mnist::load_dir(data).unwrap();
     let net = dlr::Network::with_init_scale(&[64, 20, 10], seed, 1.0);
-    let opt = Optimizer::new(&OptimizerConfig::new(kind), &net);
+    let opt = Optimizer::tuned(net.layers(), kind);
     let config = dlr::train::TrainConfig {
         target: 2.0,
         max_epochs: 2.5,

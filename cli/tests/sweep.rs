@@ -5,6 +5,7 @@
 
 mod common;
 
+use dlr_cli::record::RunRecord;
 use common::dlr;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -380,11 +381,11 @@ alpha = [0.3, 0.5]
     assert_eq!(a, b);
     // adam 2 x dlr 2 configurations, 2 sizes, 2 seeds.
     assert_eq!(a.runs.len(), 16);
-    assert_eq!(a.runs[0].opt.kind, dlr::OptimizerKind::Adam);
+    assert_eq!(a.runs[0].optimizer.kind(), dlr::OptimizerKind::Adam);
     assert!(a.runs.iter().all(|r| r.max_epochs == 2.0));
     // Keys read back from the result line.
     for r in &a.runs {
         let v = Value::Object(r.to_json());
-        assert_eq!(dlr_cli::sweep::RunSpec::from_json(&v).unwrap().key(), r.key());
+        assert_eq!(<dlr::train::RunSpec as RunRecord>::from_json(&v).unwrap().key(), r.key());
     }
 }

@@ -5,7 +5,7 @@ mod common;
 use std::process::Command;
 
 use dlr::network::Network;
-use dlr::optim::{Optimizer, OptimizerConfig, OptimizerKind};
+use dlr::optim::{Optimizer, OptimizerKind};
 use dlr::train::{train, TrainConfig};
 
 fn mnist() -> dlr::mnist::Mnist {
@@ -26,7 +26,7 @@ fn mnist_has_the_expected_shape() {
 fn dlr_h100_reaches_96_percent_within_one_epoch() {
     let m = mnist();
     let mut net = Network::new(&[784, 100, 10], 1);
-    let mut opt = Optimizer::new(&OptimizerConfig::new(OptimizerKind::Dlr), &net);
+    let mut opt = Optimizer::tuned(net.layers(), OptimizerKind::Dlr);
     let config = TrainConfig {
         max_epochs: 1.0,
         ..TrainConfig::default()

@@ -6,7 +6,7 @@
 #![allow(dead_code)]
 
 use dlr::network::Workspace;
-use dlr::{Dataset, Network, Optimizer, OptimizerConfig};
+use dlr::{Dataset, Network, Optimizer, OptimizerKind};
 
 /// The first argument as a hidden size (or row length), `default` when
 /// absent; a one-line error and exit code 2 when it is not a positive
@@ -36,11 +36,11 @@ pub fn load_mnist(program: &str) -> dlr::mnist::Mnist {
 pub fn warmed_up(
     train: &Dataset,
     hidden: usize,
-    config: &OptimizerConfig,
+    kind: OptimizerKind,
     warm_up: usize,
 ) -> (Network, Optimizer, Workspace) {
     let mut net = Network::new(&[train.pixels(), hidden, 10], 1);
-    let mut opt = Optimizer::new(config, &net);
+    let mut opt = Optimizer::tuned(net.layers(), kind);
     let mut ws = Workspace::new(&net);
     for i in 0..warm_up {
         net.train_step(&mut ws, &mut opt, train.image(i), train.label(i).into());

@@ -10,7 +10,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use dlr::idx::{self, IdxType};
-use dlr::optim::{Optimizer, OptimizerConfig, OptimizerKind};
+use dlr::optim::{Optimizer, OptimizerKind};
 use dlr::train::{TrainConfig, Trainer};
 
 #[path = "../../common/checks.rs"]
@@ -116,7 +116,7 @@ fn checkpoints(root: &Path) -> std::io::Result<()> {
     for kind in OptimizerKind::ALL {
         for batch in [1, 3] {
             let net = dlr::Network::new(&[pixels, 4, 10], 1);
-            let opt = Optimizer::new(&OptimizerConfig::new(kind), &net);
+            let opt = Optimizer::tuned(net.layers(), kind);
             let config = TrainConfig {
                 target: 2.0,
                 max_epochs: 2.0,
