@@ -335,3 +335,121 @@ fn bench_bad_arguments_are_exit_2() {
         assert_bad_input(&out, bad[0], "must be positive");
     }
 }
+
+#[test]
+fn unwritable_save_and_checkpoint_fail_before_training() {
+    let dir = tiny_set("unwritable");
+    // /sys refuses new files even to root.
+    for flag in ["--save", "--checkpoint"] {
+        let out = dlr()
+            .args(["train", "--max-epochs", "50", flag, "/sys/dlr-model.bin", "--data"])
+            .arg(&dir)
+            .output()
+            .unwrap();
+        assert_bad_input(&out, "/sys/dlr-model.bin", "cannot write");
+        assert!(out.stdout.is_empty(), "{flag}: it trained first");
+    }
+}
+
+/// Writes an IDX set of `classes` classes of `rows × cols` images (class c
+/// lights the pixels p ≡ c mod classes) into `dir`.
+fn write_many_class_set(dir: &Path, classes: u8, rows: usize, cols: usize) {
+    let pixels = rows * cols;
+    for (prefix, n, seed) in [("train", 2600, 1u64), ("t10k", 520, 2)] {
+        let mut rng = dlr::rng::Rng::new(seed);
+        let mut images = vec![0u8; n * pixels];
+        let mut labels = vec![0u8; n];
+        for i in 0..n {
+            let c = (i % classes as usize) as u8;
+            labels[i] = c;
+            for p in 0..pixels {
+                if p % classes as usize == c as usize && rng.uniform() < 0.9 {
+                    images[i * pixels + p] = 128 + (rng.below(128) as u8);
+                }
+            }
+        }
+        std::fs::write(
+            dir.join(format!("{prefix}-images-idx3-ubyte")),
+            idx_u8(&[n, rows, cols], &images),
+        )
+        .unwrap();
+        std::fs::write(
+            dir.join(format!("{prefix}-labels-idx1-ubyte")),
+            idx_u8(&[n], &labels),
+        )
+        .unwrap();
+    }
+}
+
+#[test]
+fn a_26_class_set_of_20x20_images_trains_and_evaluates() {
+    let dir = std::env::temp_dir().join(format!("dlr-cli-26-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    write_many_class_set(&dir, 26, 20, 20);
+    let model = dir.join("model.bin");
+    let out = dlr()
+        .args(["train", "--hidden", "40", "--target", "0.9", "--max-epochs", "20", "--eval-every", "500", "--json", "--save"])
+        .arg(&model)
+        .arg("--data")
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let v: serde_json::Value = serde_json::from_str(stdout.lines().last().unwrap()).unwrap();
+    assert_eq!(v["layers"], serde_json::json!([400, 40, 26]));
+    assert_eq!(v["reached"], true, "{v}");
+    let net = dlr::Network::from_bytes(&std::fs::read(&model).unwrap()).unwrap();
+    assert_eq!(net.sizes(), vec![400, 40, 26]);
+    // `dlr eval` reads the model back and gets the accuracy training reported.
+    let out = dlr()
+        .args(["eval", "--json", "--model"])
+        .arg(&model)
+        .arg("--data")
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let e: serde_json::Value =
+        serde_json::from_str(String::from_utf8_lossy(&out.stdout).trim()).unwrap();
+    assert_eq!(e["test_accuracy"], v["test_accuracy"]);
+    assert_eq!(e["test_images"], 520);
+    // --classes: more outputs than labels is allowed, fewer is exit 2.
+    let out = dlr()
+        .args(["train", "--max-epochs", "0.1", "--classes", "47", "--json", "--data"])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let v: serde_json::Value = serde_json::from_str(stdout.lines().last().unwrap()).unwrap();
+    assert_eq!(v["layers"], serde_json::json!([400, 100, 47]));
+    let out = dlr()
+        .args(["train", "--classes", "10", "--data"])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert_bad_input(&out, "train-labels-idx1-ubyte", "label");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn eval_of_a_bad_model_file_is_exit_2() {
+    let dir = tiny_set("eval-bad");
+    let model = dir.join("bad.bin");
+    std::fs::write(&model, b"DLRMODEL not really").unwrap();
+    let out = dlr()
+        .args(["eval", "--model"])
+        .arg(&model)
+        .arg("--data")
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert_bad_input(&out, "bad.bin", "");
+    let out = dlr()
+        .args(["eval", "--model", "/nonexistent-dlr/m.bin", "--data"])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert_bad_input(&out, "/nonexistent-dlr/m.bin", "cannot read");
+}

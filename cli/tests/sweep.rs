@@ -389,3 +389,47 @@ alpha = [0.3, 0.5]
         assert_eq!(<dlr::train::RunSpec as RunRecord>::from_json(&v).unwrap().key(), r.key());
     }
 }
+
+#[test]
+fn a_second_sweep_on_the_same_file_exits_2_at_once_naming_the_holder() {
+    let dir = workdir("lock");
+    let grid = dir.join("grid.json");
+    std::fs::write(&grid, GRID).unwrap();
+    let out = dir.join("runs.jsonl");
+    let mut first = sweep(&dir, &grid, &out, &["--jobs", "1"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    // The first holds the lock once it has written its holder line.
+    let lock = dir.join("runs.jsonl.lock");
+    let t0 = Instant::now();
+    while std::fs::read_to_string(&lock).map_or(true, |t| t.is_empty()) {
+        assert!(t0.elapsed() < Duration::from_secs(60), "no lock file");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let t1 = Instant::now();
+    let second = sweep(&dir, &grid, &out, &["--jobs", "1"]).output().unwrap();
+    let took = t1.elapsed();
+    let _ = first.kill();
+    let _ = first.wait();
+    let stderr = String::from_utf8_lossy(&second.stderr);
+    assert_eq!(second.status.code(), Some(2), "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(stderr.contains("runs.jsonl"), "{stderr}");
+    assert!(
+        stderr.contains(&format!("pid {}", first.id())),
+        "does not name the holder: {stderr}"
+    );
+    assert!(took < Duration::from_secs(10), "it waited {took:?}");
+    // Once the holder is gone, the file can be written again.
+    let small = dir.join("small.json");
+    std::fs::write(
+        &small,
+        r#"{"name": "small", "hidden": [4], "seeds": 1, "max_epochs": 0.1,
+            "params": {"sgd": {"lr": [0.5]}}, "optimizers": ["sgd"]}"#,
+    )
+    .unwrap();
+    run_ok(&mut sweep(&dir, &small, &out, &[]));
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -110,3 +110,46 @@ fn training_on_full_mnist_peaks_below_100_mb() {
     // Images stay u8: 47 MB + 7.8 MB of pixels, loaded without a second copy.
     assert!(mb > 50.0 && mb < 100.0, "peak RSS {mb} MB");
 }
+
+/// SHA-256 of the model `dlr train --optimizer NAME --save` writes with
+/// every other option at its default, as the build before the library and
+/// the program were split saved them (x86-64 with AVX2 and FMA, the
+/// repository's build flags). FMA on or off changes the last bits of a
+/// model, so these hold for builds that fuse multiply-adds, as this
+/// repository's do.
+const DEFAULT_MODEL_SHA256: [(&str, &str); 5] = [
+    ("dlr", "385ce6d81946cb5786f8a0d019fff4d2eab5b9b9033001541421e0c526d3d584"),
+    ("dlr-post", "4dbd443f26f9e4975fe797389b41923a7d203bb25e91a0a274e7994b1b7e350d"),
+    ("sgd", "9ae1c580418d27129e177fe107942e23532158d5cb913e3cea1c48daeae73820"),
+    ("nesterov", "0d2331b1e6377f032e7b377fcd31467550467594417d096104f9be6235fa0e38"),
+    ("adam", "ca0005633af1453b96419f7bd7a4b238060c24908e64f07575e9220324c30ecf"),
+];
+
+#[test]
+fn default_models_are_byte_identical_to_the_pinned_ones() {
+    use sha2::{Digest, Sha256};
+    let dir = common::mnist_dir();
+    let out_dir = std::env::temp_dir().join(format!("dlr-pinned-{}", std::process::id()));
+    std::fs::create_dir_all(&out_dir).unwrap();
+    let mut differ = Vec::new();
+    for (name, pinned) in DEFAULT_MODEL_SHA256 {
+        let path = out_dir.join(format!("{name}.bin"));
+        let out = Command::new(env!("CARGO_BIN_EXE_dlr"))
+            .args(["train", "--optimizer", name, "--save"])
+            .arg(&path)
+            .arg("--data")
+            .arg(&dir)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{name}: {}", String::from_utf8_lossy(&out.stderr));
+        let hash: String = Sha256::digest(std::fs::read(&path).unwrap())
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        if hash != pinned {
+            differ.push(format!("{name}: {hash}"));
+        }
+    }
+    let _ = std::fs::remove_dir_all(&out_dir);
+    assert!(differ.is_empty(), "models changed: {}", differ.join("; "));
+}
