@@ -652,12 +652,12 @@ fn a_bad_file_is_named_in_one_line() {
     let dir = temp_dir("badfile");
     write_set(&dir, [false; 4], 3, 3, 2, 2);
     let labels = dir.join(mnist::TEST_LABELS);
-    fs::write(&labels, idx::write(IdxType::U8, &[3], &[1, 2, 11])).expect("write");
-    let err = mnist::load_dir(&dir).expect_err("label 11");
+    fs::write(&labels, idx::write(IdxType::U8, &[3, 1], &[1, 2, 11])).expect("write");
+    let err = mnist::load_dir(&dir).expect_err("labels of rank 2");
     assert_eq!(
         err.to_string(),
         format!(
-            "{}: label 11 at index 2 is not a digit 0..=9",
+            "{}: wrong number of dimensions: expected 1, found 2",
             labels.display()
         )
     );
