@@ -567,7 +567,10 @@ fn load_data(
     if let Some(classes) = classes {
         let (dir, _) = dlr::mnist::resolve_data_dir(data);
         let label_error = |file: &str, e: dlr::idx::IdxError| {
-            Failure::bad_input(format!("{}: {e} (--classes {classes})", dir.join(file).display()))
+            Failure::bad_input(format!(
+                "{}: {e} (--classes {classes})",
+                dir.join(file).display()
+            ))
         };
         mnist.train = mnist
             .train
@@ -589,7 +592,7 @@ fn run_train(args: &TrainArgs) -> Result<(), Failure> {
         Some(path) => {
             let ck =
                 dlr::checkpoint::read_file(path).map_err(|e| Failure::bad_input(e.to_string()))?;
-            spec.check_checkpoint(&ck).map_err(|e| {
+            ck.check_run(&spec).map_err(|e| {
                 let f = run_failure(e);
                 Failure::bad_input(format!("{}: {}", path.display(), f.message))
             })?;
@@ -609,8 +612,7 @@ fn run_train(args: &TrainArgs) -> Result<(), Failure> {
             trainer.set_eval(args.eval_every, args.eval_threads);
             trainer
         }
-        None => spec
-            .trainer(train_set, test_set, classes, args.eval_threads)
+        None => Trainer::for_run(&spec, train_set, test_set, classes, args.eval_threads)
             .map_err(run_failure)?,
     };
 
@@ -838,8 +840,8 @@ fn run_report(args: &ReportArgs) -> Result<(), Failure> {
             "give the JSONL files of one or more sweeps: dlr report FILES... [--out DIR]",
         ));
     }
-    let records =
-        dlr_cli::report::read_records(&args.files).map_err(|e| Failure::bad_input(e.to_string()))?;
+    let records = dlr_cli::report::read_records(&args.files)
+        .map_err(|e| Failure::bad_input(e.to_string()))?;
     let files = dlr_cli::report::write_report(&records, &args.out)
         .map_err(|e| Failure::bad_input(e.to_string()))?;
     let stats = dlr_cli::report::config_stats(&records);

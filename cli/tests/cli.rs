@@ -342,7 +342,14 @@ fn unwritable_save_and_checkpoint_fail_before_training() {
     // /sys refuses new files even to root.
     for flag in ["--save", "--checkpoint"] {
         let out = dlr()
-            .args(["train", "--max-epochs", "50", flag, "/sys/dlr-model.bin", "--data"])
+            .args([
+                "train",
+                "--max-epochs",
+                "50",
+                flag,
+                "/sys/dlr-model.bin",
+                "--data",
+            ])
             .arg(&dir)
             .output()
             .unwrap();
@@ -389,13 +396,29 @@ fn a_26_class_set_of_20x20_images_trains_and_evaluates() {
     write_many_class_set(&dir, 26, 20, 20);
     let model = dir.join("model.bin");
     let out = dlr()
-        .args(["train", "--hidden", "40", "--target", "0.9", "--max-epochs", "20", "--eval-every", "500", "--json", "--save"])
+        .args([
+            "train",
+            "--hidden",
+            "40",
+            "--target",
+            "0.9",
+            "--max-epochs",
+            "20",
+            "--eval-every",
+            "500",
+            "--json",
+            "--save",
+        ])
         .arg(&model)
         .arg("--data")
         .arg(&dir)
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let stdout = String::from_utf8_lossy(&out.stdout);
     let v: serde_json::Value = serde_json::from_str(stdout.lines().last().unwrap()).unwrap();
     assert_eq!(v["layers"], serde_json::json!([400, 40, 26]));
@@ -410,14 +433,26 @@ fn a_26_class_set_of_20x20_images_trains_and_evaluates() {
         .arg(&dir)
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let e: serde_json::Value =
         serde_json::from_str(String::from_utf8_lossy(&out.stdout).trim()).unwrap();
     assert_eq!(e["test_accuracy"], v["test_accuracy"]);
     assert_eq!(e["test_images"], 520);
     // --classes: more outputs than labels is allowed, fewer is exit 2.
     let out = dlr()
-        .args(["train", "--max-epochs", "0.1", "--classes", "47", "--json", "--data"])
+        .args([
+            "train",
+            "--max-epochs",
+            "0.1",
+            "--classes",
+            "47",
+            "--json",
+            "--data",
+        ])
         .arg(&dir)
         .output()
         .unwrap();
