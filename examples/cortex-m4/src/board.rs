@@ -14,6 +14,20 @@ use embedded_alloc::LlffHeap;
 
 use crate::host;
 
+// cortex-m-rt's fallback for every exception without a handler.
+extern "C" {
+    fn DefaultHandler();
+}
+
+/// The device interrupt vectors after the 16 core exceptions: one, the
+/// least cortex-m-rt's linker script accepts, as the firmware enables no
+/// peripheral interrupt (device.x) and the default table of 240 entries
+/// would take 960 bytes of flash.
+#[link_section = ".vector_table.interrupts"]
+#[no_mangle]
+#[used]
+static __INTERRUPTS: [unsafe extern "C" fn(); 1] = [DefaultHandler];
+
 /// What cortex-m-rt paints the stack reservation with.
 const STACK_PAINT: u32 = 0xCCCC_CCCC;
 
@@ -187,6 +201,9 @@ fn panic(info: &core::panic::PanicInfo) -> ! {
             host::EXIT_FAILURE,
             format_args!("panic at {}:{}: {}", at.file(), at.line(), info.message()),
         ),
-        None => host::fail(host::EXIT_FAILURE, format_args!("panic: {}", info.message())),
+        None => host::fail(
+            host::EXIT_FAILURE,
+            format_args!("panic: {}", info.message()),
+        ),
     }
 }

@@ -49,7 +49,11 @@ impl CompactDlr {
         let row_sum_sq = net
             .layers()
             .iter()
-            .map(|l| l.w.chunks_exact(l.n_out).map(kernels::sum_squares).collect())
+            .map(|l| {
+                l.w.chunks_exact(l.n_out)
+                    .map(kernels::sum_squares)
+                    .collect()
+            })
             .collect();
         Self {
             eta0,

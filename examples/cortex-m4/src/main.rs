@@ -20,7 +20,7 @@ use cortex_m_rt::entry;
 use dlr::checkpoint::next_eval_after;
 use dlr::rng::Rng;
 
-use dlr_cortex_m4::fixed::Fixed;
+use dlr_cortex_m4::fixed::{FixedF32, Ratio};
 use dlr_cortex_m4::host::{self, EXIT_DIVERGED, EXIT_FAILURE, EXIT_SUCCESS, EXIT_USAGE};
 use dlr_cortex_m4::mnist::{DataError, Split};
 use dlr_cortex_m4::options::{Options, OptionsError};
@@ -32,9 +32,6 @@ use dlr_cortex_m4::{board, icount, model_file, outln};
 const CLASSES: usize = 10;
 /// Labels read at once while evaluating.
 const LABEL_CHUNK: usize = 100;
-/// The clock the per-step figures are converted at: an STM32F4-class
-/// Cortex-M4F at its top speed.
-const CLOCK_HZ: u64 = 168_000_000;
 
 #[entry]
 fn main() -> ! {
@@ -72,13 +69,6 @@ fn run() -> u32 {
         Err(e) => usage_error(format_args!("{e}")),
     };
     drop(cmdline);
-    if !training::supported(options.optimizer) {
-        usage_error(format_args!(
-            "--optimizer {}: not built into this firmware (it would need the library's Dlr, \
-             too large for 64 KB of flash); use dlr, sgd, nesterov or adam",
-            options.optimizer
-        ));
-    }
     let config = match training::config(options.optimizer, options.lr, options.alpha) {
         Ok(c) => c,
         Err(e) => usage_error(format_args!("{e}")),
@@ -122,15 +112,22 @@ fn run() -> u32 {
         );
     }
     outln!(
-        "training {shape} with {} (lr {}, alpha {}), seed {}, up to {} epochs, target {} %, test every {} samples",
+        "training {shape} with {} (lr {}, alpha {}), seed {}, up to {} epochs, target accuracy {}, test every {} samples",
         options.optimizer,
-        Fixed(config.lr.into(), 4),
-        Fixed(config.alpha.into(), 4),
+        FixedF32(config.lr, 4),
+        FixedF32(config.alpha, 4),
         options.seed,
-        Fixed(options.max_epochs, 3),
-        Fixed(100.0 * options.target, 2),
+        options.max_epochs,
+        options.target,
         options.eval_every
     );
+    if !training::supported(options.optimizer) {
+        usage_error(format_args!(
+            "--optimizer {}: not built into this firmware (its code does not fit in 64 KB of \
+             flash beside DLR's); use dlr or sgd",
+            options.optimizer
+        ));
+    }
     let mut order = match ShuffledOrder::create(&options.scratch, train_set.len(), BLOCK) {
         Ok(o) => o,
         Err(e) => usage_error(format_args!("{}: {e} (scratch file)", options.scratch)),
@@ -147,18 +144,16 @@ fn run() -> u32 {
     // -- The trainer's loop (`dlr::train::Trainer::step`), streaming. --
     let mut trainee = Trainee::new(&sizes, options.seed, &config);
     let n = train_set.len();
-    let total = if n == 0 {
-        0
-    } else {
-        libm::ceil(options.max_epochs.max(0.0) * n as f64) as u64
-    };
+    // ⌈max_epochs · n⌉, as `dlr::train` computes it in f64; here exact.
+    let total = options.max_epochs.ceil_times(n as u64);
     let mut rng = Rng::new(shuffle_seed(options.seed));
     let mut next_eval = next_eval_after(0, options.eval_every as u64);
     let (mut pos, mut samples, mut steps) = (n, 0u64, 0u64);
     let mut reached = false;
     let mut diverged_at = None;
-    let mut accuracy = 0.0;
-    let mut history: Vec<(u64, f64)> = Vec::new();
+    // The last evaluation, as (correct, of).
+    let mut accuracy = (0u64, 0u64);
+    let mut history: Vec<(u64, u64)> = Vec::new();
     let (mut step_instructions, mut eval_instructions, mut eval_images) = (0u64, 0u64, 0u64);
     let started = icount::instructions();
     while samples < total {
@@ -176,7 +171,9 @@ fn run() -> u32 {
             .read(i, &mut image)
             .unwrap_or_else(|e| data_error(e));
         if usize::from(label) >= CLASSES {
-            usage_error(format_args!("training label {label} of image {i} is not a digit"));
+            usage_error(format_args!(
+                "training label {label} of image {i} is not a digit"
+            ));
         }
         let before = icount::instructions();
         let loss = trainee.step(&image, usize::from(label));
@@ -198,12 +195,12 @@ fn run() -> u32 {
                 .unwrap_or_else(|e| data_error(e));
             eval_instructions += icount::instructions() - before;
             eval_images += test_set.len() as u64;
-            accuracy = correct as f64 / test_set.len().max(1) as f64;
-            history.push((samples, accuracy));
+            accuracy = (correct as u64, test_set.len() as u64);
+            history.push((samples, correct as u64));
             outln!(
                 "samples {samples} (epoch {}): test accuracy {} % ({correct}/{})",
-                Fixed(samples as f64 / n as f64, 3),
-                Fixed(100.0 * accuracy, 2),
+                Ratio::new(samples, n as u64, 3),
+                Ratio::new(100 * accuracy.0, accuracy.1, 2),
                 test_set.len()
             );
             next_eval = next_eval_after(samples, options.eval_every as u64);
@@ -211,7 +208,7 @@ fn run() -> u32 {
                 diverged_at = Some(steps);
                 break;
             }
-            if accuracy >= options.target {
+            if options.target.at_most_ratio(accuracy.0, accuracy.1) {
                 reached = true;
                 break;
             }
@@ -221,7 +218,6 @@ fn run() -> u32 {
     drop(order);
     let _ = host::remove(&options.scratch);
 
-    let epochs = if n == 0 { 0.0 } else { samples as f64 / n as f64 };
     match diverged_at {
         Some(step) => outln!("diverged at step {step}: the loss or the weights are not finite"),
         None => {
@@ -230,10 +226,10 @@ fn run() -> u32 {
                 Err(e) => usage_error(format_args!("{}: {e} (model file)", options.model)),
             }
             outln!(
-                "{} {} % after {samples} samples ({} epochs)",
+                "{} {} after {samples} samples ({} epochs)",
                 if reached { "reached" } else { "did not reach" },
-                Fixed(100.0 * options.target, 2),
-                Fixed(epochs, 3)
+                options.target,
+                Ratio::new(samples, n as u64, 3)
             );
         }
     }
@@ -259,35 +255,24 @@ fn run() -> u32 {
     );
     // At 1 instruction per cycle (an assumption: the M4 takes more for
     // loads, divisions and branches).
-    let step_us = per_step as f64 * 1e6 / CLOCK_HZ as f64;
-    outln!(
-        "at {} MHz and 1 instruction per cycle: {} us per step, {} s per epoch of {n} steps, {} s per test-set evaluation",
-        CLOCK_HZ / 1_000_000,
-        Fixed(step_us, 1),
-        Fixed(step_us * n as f64 / 1e6, 1),
-        Fixed(per_image as f64 * test_set.len() as f64 / CLOCK_HZ as f64, 1)
-    );
     let mut json = host::Line::new(host::Stream::Stdout);
     let _ = write!(
         json,
         "{{\"optimizer\":\"{}\",\"hidden\":{},\"lr\":{},\"alpha\":{},\"seed\":{},\"reached\":{reached},\
          \"test_accuracy\":{},\"samples\":{samples},\"epochs\":{},\"diverged\":{},\
-         \"ram_statics\":{},\"heap_peak\":{peak},\"stack_high_water\":{stack},\"flash\":{},\
-         \"instructions_per_step\":{per_step},\"history\":[",
+         \"history\":[",
         options.optimizer,
         JsonSizes(&options.hidden),
-        Fixed(config.lr.into(), 6),
-        Fixed(config.alpha.into(), 6),
+        FixedF32(config.lr, 6),
+        FixedF32(config.alpha, 6),
         options.seed,
-        Fixed(accuracy, 4),
-        Fixed(epochs, 4),
+        Ratio::new(accuracy.0, accuracy.1, 4),
+        Ratio::new(samples, n as u64, 4),
         diverged_at.is_some(),
-        map.statics,
-        map.flash,
     );
     for (k, (s, a)) in history.iter().enumerate() {
         let sep = if k == 0 { "" } else { "," };
-        let _ = write!(json, "{sep}[{s},{}]", Fixed(*a, 4));
+        let _ = write!(json, "{sep}[{s},{}]", Ratio::new(*a, accuracy.1, 4));
     }
     let _ = json.write_str("]}");
     json.finish();

@@ -29,8 +29,7 @@ fn open_idx(path: &str, rank: usize) -> Result<(File, IdxHeader), DataError> {
     let head_len = 4 + 4 * rank;
     file.read_exact(&mut head[..head_len])
         .map_err(|e| file_error(path, e))?;
-    let header =
-        parse_header(&head[..head_len]).map_err(|e| DataError(format!("{path}: {e}")))?;
+    let header = parse_header(&head[..head_len]).map_err(|e| DataError(format!("{path}: {e}")))?;
     if header.dtype != IdxType::U8 || header.rank() != rank {
         return Err(DataError(format!(
             "{path}: expected an IDX array of u8 of rank {rank}, found {} of rank {}",

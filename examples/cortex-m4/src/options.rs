@@ -4,9 +4,10 @@
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 use core::fmt;
-use core::str::FromStr;
 
 use dlr::OptimizerKind;
+
+use crate::fixed::Decimal;
 
 /// Test images evaluated between evaluations by default. Larger than
 /// `dlr train`'s 1000: every evaluation runs the 10,000 test images on the
@@ -27,11 +28,11 @@ pub struct Options {
     /// `--seed`: initialisation and shuffling (default 1).
     pub seed: u64,
     /// `--max-epochs`: budget in epochs, fractions allowed (default 10).
-    pub max_epochs: f64,
+    pub max_epochs: Decimal,
     /// `--eval-every`: training samples between test-set evaluations.
     pub eval_every: usize,
     /// `--target`: stop at this test accuracy (default 0.96).
-    pub target: f64,
+    pub target: Decimal,
     /// `--data`: host directory with the four uncompressed MNIST files.
     pub data: String,
     /// `--model`: host path the trained model is written to.
@@ -49,9 +50,15 @@ impl Default for Options {
             lr: None,
             alpha: None,
             seed: 1,
-            max_epochs: 10.0,
+            max_epochs: Decimal {
+                mantissa: 10,
+                exponent: 0,
+            },
             eval_every: DEFAULT_EVAL_EVERY,
-            target: 0.96,
+            target: Decimal {
+                mantissa: 96,
+                exponent: -2,
+            },
             data: "data/mnist".to_string(),
             model: "cortex-m4.dlrmodel".to_string(),
             scratch: "cortex-m4-order.scratch".to_string(),
@@ -99,82 +106,41 @@ impl fmt::Display for OptionsError {
     }
 }
 
-/// A number given in decimal, `[+]digits[.digits][e[±]digits]`, as the
-/// integer `mantissa` times `10^exponent`.
-fn decimal(text: &str) -> Option<(u64, i32)> {
-    let text = text.strip_prefix('+').unwrap_or(text);
-    let (number, exponent) = match text.split_once(['e', 'E']) {
-        Some((n, e)) => (n, e.parse::<i32>().ok()?),
-        None => (text, 0),
-    };
-    let (whole, fraction) = number.split_once('.').unwrap_or((number, ""));
-    if whole.is_empty() && fraction.is_empty() {
-        return None;
-    }
-    let mut mantissa: u64 = 0;
-    for c in whole.bytes().chain(fraction.bytes()) {
-        if !c.is_ascii_digit() {
-            return None;
-        }
-        mantissa = mantissa.checked_mul(10)?.checked_add(u64::from(c - b'0'))?;
-    }
-    let exponent = exponent.checked_sub(i32::try_from(fraction.len()).ok()?)?;
-    Some((mantissa, exponent))
-}
-
-/// A decimal number that `f32` and `f64` both represent after one correct
-/// rounding (Clinger's fast path: mantissa and power of ten exact, then one
-/// multiplication or division). `core`'s `parse` would link its
-/// correctly-rounded parser for every input, over 15 KB of flash; what the
-/// options need fits the fast path.
-#[derive(Clone, Copy, Debug, PartialEq)]
-struct Decimal(u64, i32);
-
-impl FromStr for Decimal {
-    type Err = ();
-    fn from_str(text: &str) -> Result<Self, ()> {
-        let (mantissa, exponent) = decimal(text).ok_or(())?;
-        // f32: mantissa < 2²⁴, 10^|e| exact for |e| ≤ 10.
-        (mantissa < 1 << 24 && exponent.abs() <= 10)
-            .then_some(Decimal(mantissa, exponent))
-            .ok_or(())
-    }
-}
-
-impl Decimal {
-    fn to_f32(self) -> f32 {
-        let power = 10u64.pow(self.1.unsigned_abs()) as f32;
-        if self.1 >= 0 {
-            self.0 as f32 * power
-        } else {
-            self.0 as f32 / power
-        }
-    }
-
-    fn to_f64(self) -> f64 {
-        let power = 10u64.pow(self.1.unsigned_abs()) as f64;
-        if self.1 >= 0 {
-            self.0 as f64 * power
-        } else {
-            self.0 as f64 / power
-        }
-    }
-}
-
 /// What the decimal options accept.
 const DECIMAL: &str = "a decimal number >= 0 with up to 7 digits (e.g. 0.25, 2e-3)";
 /// What `--lr` and `--alpha` accept.
 const DECIMAL_POSITIVE: &str = "a decimal number > 0 with up to 7 digits (e.g. 0.3, 2e-3)";
 
-fn parse_value<T: FromStr>(
+/// A value `T` parses from text.
+trait Value: Sized {
+    fn parse(text: &str) -> Option<Self>;
+}
+
+impl Value for Decimal {
+    fn parse(text: &str) -> Option<Self> {
+        Decimal::parse(text)
+    }
+}
+
+impl Value for usize {
+    fn parse(text: &str) -> Option<Self> {
+        text.parse().ok()
+    }
+}
+
+impl Value for u64 {
+    fn parse(text: &str) -> Option<Self> {
+        text.parse().ok()
+    }
+}
+
+fn parse_value<T: Value>(
     option: &str,
     value: &str,
     expected: &'static str,
     valid: impl Fn(&T) -> bool,
 ) -> Result<T, OptionsError> {
-    value
-        .parse::<T>()
-        .ok()
+    T::parse(value)
         .filter(|v| valid(v))
         .ok_or_else(|| OptionsError::BadValue {
             option: option.to_string(),
@@ -219,7 +185,7 @@ impl Options {
                     .next()
                     .ok_or_else(|| OptionsError::MissingValue(name.to_string()))?,
             };
-            let positive = |x: &Decimal| x.0 > 0;
+            let positive = |x: &Decimal| x.mantissa > 0;
             match name {
                 "--optimizer" => {
                     o.optimizer =
@@ -247,8 +213,8 @@ impl Options {
                 }
                 "--seed" => o.seed = parse_value(name, value, "an integer >= 0", |_| true)?,
                 "--max-epochs" => {
-                    o.max_epochs = parse_value(name, value, DECIMAL, |_: &Decimal| true)?.to_f64();
-                    if o.max_epochs > 1000.0 {
+                    o.max_epochs = parse_value(name, value, DECIMAL, |_: &Decimal| true)?;
+                    if o.max_epochs.exceeds(1000) {
                         return Err(OptionsError::BadValue {
                             option: name.to_string(),
                             value: value.to_string(),
@@ -260,8 +226,8 @@ impl Options {
                     o.eval_every = parse_value(name, value, "an integer >= 0", |_| true)?
                 }
                 "--target" => {
-                    o.target = parse_value(name, value, DECIMAL, |_: &Decimal| true)?.to_f64();
-                    if o.target > 1.0 {
+                    o.target = parse_value(name, value, DECIMAL, |_: &Decimal| true)?;
+                    if o.target.exceeds(1) {
                         return Err(OptionsError::BadValue {
                             option: name.to_string(),
                             value: value.to_string(),

@@ -6,7 +6,7 @@
 //!
 //! Library API used here: `Network::{new, layers, sizes, is_finite,
 //! train_step, predict}`, `network::Workspace::new`, `Layer::{n_in, n_out,
-//! w}`, `optim::{Sgd, Nesterov, Adam}::new`, `OptimizerConfig::{new,
+//! w}`, `optim::Sgd::new`, `OptimizerConfig::{new,
 //! validate}`, `OptimizerKind`, `optim::{LayerUpdate, Grad}`.
 
 use alloc::format;
@@ -15,26 +15,24 @@ use alloc::vec::Vec;
 use core::mem::size_of;
 
 use dlr::network::{Layer, Workspace};
-use dlr::optim::{Adam, Grad, LayerUpdate, Nesterov, Sgd};
+use dlr::optim::{Grad, LayerUpdate, Sgd};
 use dlr::{Network, OptimizerConfig, OptimizerKind};
 
 use crate::compact_dlr::CompactDlr;
-use crate::fixed::Fixed;
+use crate::fixed::FixedF32;
 
-/// The update rule: DLR Eq. 1 in its compact form, or one of the library's
-/// baselines as it is. Each rule's own type, not `dlr::Optimizer`, so that
-/// the firmware links no code of the rules it cannot run (the library's
-/// `Dlr` alone is several KB of flash).
+/// The update rule: DLR Eq. 1 in its compact form, or the library's SGD.
+/// Each rule's own type, not `dlr::Optimizer`, so that the firmware links
+/// no code of the rules it does not run: within 64 KB of flash there is no
+/// room for the library's `Dlr`, `Adam` or `Nesterov` code, and at the
+/// paper's H = 32 neither Adam's nor Nesterov's state fits in 128 KB of RAM
+/// anyway (`need`).
 #[derive(Debug)]
 pub enum Rule {
     /// DLR Eq. 1, one squared norm per row.
     CompactDlr(CompactDlr),
     /// `dlr::optim::Sgd`.
     Sgd(Sgd),
-    /// `dlr::optim::Nesterov`.
-    Nesterov(Nesterov),
-    /// `dlr::optim::Adam`.
-    Adam(Adam),
 }
 
 impl LayerUpdate for Rule {
@@ -42,25 +40,19 @@ impl LayerUpdate for Rule {
         match self {
             Rule::CompactDlr(o) => o.begin_step(),
             Rule::Sgd(o) => LayerUpdate::begin_step(o),
-            Rule::Nesterov(o) => LayerUpdate::begin_step(o),
-            Rule::Adam(o) => LayerUpdate::begin_step(o),
         }
     }
     fn update_layer(&mut self, layer: usize, w: &mut [f32], n_out: usize, grad: &Grad<'_>) {
         match self {
             Rule::CompactDlr(o) => o.update_layer(layer, w, n_out, grad),
             Rule::Sgd(o) => LayerUpdate::update_layer(o, layer, w, n_out, grad),
-            Rule::Nesterov(o) => LayerUpdate::update_layer(o, layer, w, n_out, grad),
-            Rule::Adam(o) => LayerUpdate::update_layer(o, layer, w, n_out, grad),
         }
     }
 }
 
-/// Whether the firmware has the code of `kind`'s rule. DLR Eq. 3
-/// (`dlr-post`) would need the library's `Dlr`, left out to stay within
-/// 64 KB of flash.
+/// Whether the firmware has the code of `kind`'s rule: DLR Eq. 1 and SGD.
 pub fn supported(kind: OptimizerKind) -> bool {
-    kind != OptimizerKind::DlrPost
+    matches!(kind, OptimizerKind::Dlr | OptimizerKind::Sgd)
 }
 
 /// The hyper-parameters of `kind`: the crate's tuned defaults, with `lr`
@@ -80,7 +72,7 @@ pub fn config(
     // link `core`'s float formatting (over 10 KB of flash).
     config
         .validate()
-        .map_err(|e| format!("{} (got {})", e.0, Fixed(e.1.into(), 6)))?;
+        .map_err(|e| format!("{} (got {})", e.0, FixedF32(e.1, 6)))?;
     Ok(config)
 }
 
@@ -136,8 +128,11 @@ pub fn need(kind: OptimizerKind, sizes: &[usize]) -> Need {
         OptimizerKind::Dlr => {
             CompactDlr::state_bytes(shapes.iter().copied()) + (layers + 1) * PER_ALLOCATION
         }
-        // Not built in (see `supported`): nothing to allocate.
-        OptimizerKind::DlrPost => 0,
+        // The library's Dlr in Eq. 3: f64 column sums, three (n_out,) and
+        // three (n_in,) scratch vectors (not built in: see `supported`).
+        OptimizerKind::DlrPost => {
+            8 * outputs + 6 * f32s(tallest.max(outputs)) + (2 * layers + 6) * PER_ALLOCATION
+        }
     };
     Need {
         weights,
@@ -160,24 +155,18 @@ impl Trainee {
     pub fn new(sizes: &[usize], seed: u64, config: &OptimizerConfig) -> Self {
         let net = Network::new(sizes, seed);
         let ws = Workspace::new(&net);
-        let shapes: Vec<(usize, usize)> = sizes.windows(2).map(|p| (p[0], p[1])).collect();
         let rule = match config.kind {
-            OptimizerKind::Dlr => {
-                Rule::CompactDlr(CompactDlr::new(config.lr, config.alpha, &net))
-            }
+            OptimizerKind::Dlr => Rule::CompactDlr(CompactDlr::new(config.lr, config.alpha, &net)),
             OptimizerKind::Sgd => Rule::Sgd(Sgd::new(config.lr)),
-            OptimizerKind::Nesterov => {
-                Rule::Nesterov(Nesterov::new(config.lr, config.momentum, &shapes))
-            }
-            OptimizerKind::Adam => Rule::Adam(Adam::new(config, &shapes)),
-            OptimizerKind::DlrPost => unreachable!("`run` refuses dlr-post first (see `supported`)"),
+            _ => unreachable!("`run` refuses the rules it lacks first (see `supported`)"),
         };
         Self { net, ws, rule }
     }
 
     /// One online step on `(image, label)`; returns the loss before it.
     pub fn step(&mut self, image: &[u8], label: usize) -> f32 {
-        self.net.train_step(&mut self.ws, &mut self.rule, image, label)
+        self.net
+            .train_step(&mut self.ws, &mut self.rule, image, label)
     }
 
     /// The most active output for `image`.
