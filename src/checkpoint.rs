@@ -63,7 +63,7 @@
 //! adds the checks against the data and that every step counter is at most
 //! [`MAX_COUNT`]; what both accept resumes without a panic.
 
-use alloc::string::ToString;
+use alloc::string::{String, ToString};
 use alloc::vec;
 use alloc::vec::Vec;
 use core::fmt;

@@ -50,8 +50,11 @@ pub struct TrainReport {
     pub history: Vec<(u64, f64)>,
 }
 
-/// The seed of the shuffling stream, kept apart from the initialisation's.
-fn shuffle_seed(seed: u64) -> u64 {
+/// The seed of the trainer's shuffling stream for run seed `seed`, kept
+/// apart from the initialisation's: `Rng::new(shuffle_seed(seed))` draws
+/// the epochs' permutations, so that a program that streams its samples
+/// (the Cortex-M4 firmware) visits them in the trainer's order.
+pub fn shuffle_seed(seed: u64) -> u64 {
     seed ^ 0x5DEE_CE66_D1CE_5EED
 }
 

@@ -39,9 +39,18 @@ cargo run --release --bin kernels
 echo "== short training: 784-32-10, DLR, 0.25 epoch, must pass 85 %"
 out=$(cargo run --release -- --hidden 32 --max-epochs 0.25 --model "${TMPDIR:-/tmp}/ci-cortex-m4.dlrmodel")
 echo "$out"
-rm -f "${TMPDIR:-/tmp}/ci-cortex-m4.dlrmodel"
 acc=$(grep -o '"test_accuracy":[0-9.]*' <<<"$out" | cut -d: -f2)
 awk -v a="$acc" 'BEGIN { exit !(a >= 0.85) }' || { echo "accuracy $acc below 0.85"; exit 1; }
+# The desktop program reads the model the device wrote and finds the same
+# accuracy on the 10,000 test images (DLR_CLI: a built `dlr`, when given).
+if [ -n "${DLR_CLI:-}" ]; then
+    desktop=$("$DLR_CLI" eval --json --model "${TMPDIR:-/tmp}/ci-cortex-m4.dlrmodel" --data "$DLR_DATA")
+    echo "dlr eval: $desktop"
+    dacc=$(grep -o '"test_accuracy":[0-9.]*' <<<"$desktop" | cut -d: -f2)
+    awk -v a="$acc" -v d="$dacc" 'BEGIN { exit !(a - d < 0.00005 && d - a < 0.00005) }' \
+        || { echo "dlr eval found $dacc, the device $acc"; exit 1; }
+fi
+rm -f "${TMPDIR:-/tmp}/ci-cortex-m4.dlrmodel"
 ram=$(grep -o '= [0-9]* B of 131072 B' <<<"$out" | grep -o '[0-9]*' | head -1)
 [ "$ram" -le 131072 ] || { echo "RAM used $ram B over 128 KiB"; exit 1; }
 grep -q 'flash: [0-9]* B of 65536 B' <<<"$out"

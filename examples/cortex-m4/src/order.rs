@@ -22,12 +22,9 @@ use crate::host::{File, FileError, Mode};
 /// Entries held in RAM at once (4 bytes each).
 pub const BLOCK: usize = 512;
 
-/// The seed of the trainer's shuffling stream for `seed`: the desktop
-/// trainer's `shuffle_seed` (private in `dlr::train`), which keeps it apart
-/// from the initialisation's.
-pub fn shuffle_seed(seed: u64) -> u64 {
-    seed ^ 0x5DEE_CE66_D1CE_5EED
-}
+/// The seed of the trainer's shuffling stream for `seed`, as the desktop
+/// trainer draws it.
+pub use dlr::train::shuffle_seed;
 
 /// A permutation of `0..n` in a host file, with one block cached.
 #[derive(Debug)]

@@ -6,8 +6,8 @@
 //!
 //! Library API used here: `Network::{new, layers, sizes, is_finite,
 //! train_step, predict}`, `network::Workspace::new`, `Layer::{n_in, n_out,
-//! w}`, `optim::Sgd::new`, `OptimizerConfig::{new,
-//! validate}`, `OptimizerKind`, `optim::{LayerUpdate, Grad}`.
+//! w}`, `optim::{Sgd::new, SgdParams}`, `DlrParams`, `SgdParams::validate`, `OptimizerKind`, `optim::{LayerUpdate, Grad,
+//! Param, ParamError}`.
 
 use alloc::format;
 use alloc::string::String;
@@ -15,8 +15,8 @@ use alloc::vec::Vec;
 use core::mem::size_of;
 
 use dlr::network::{Layer, Workspace};
-use dlr::optim::{Grad, LayerUpdate, Sgd};
-use dlr::{Network, OptimizerConfig, OptimizerKind};
+use dlr::optim::{DlrParams, Grad, LayerUpdate, ParamError, Sgd, SgdParams};
+use dlr::{Network, OptimizerKind};
 
 use crate::compact_dlr::CompactDlr;
 use crate::fixed::FixedF32;
@@ -48,6 +48,29 @@ impl LayerUpdate for Rule {
             Rule::Sgd(o) => LayerUpdate::update_layer(o, layer, w, n_out, grad),
         }
     }
+    fn learning_rate(&self) -> f32 {
+        match self {
+            Rule::CompactDlr(o) => o.learning_rate(),
+            Rule::Sgd(o) => LayerUpdate::learning_rate(o),
+        }
+    }
+    fn set_learning_rate(&mut self, lr: f32) {
+        match self {
+            Rule::CompactDlr(o) => o.set_learning_rate(lr),
+            Rule::Sgd(o) => LayerUpdate::set_learning_rate(o, lr),
+        }
+    }
+}
+
+/// The rule and the two parameters the firmware's rules read.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct RuleConfig {
+    /// The rule.
+    pub kind: OptimizerKind,
+    /// η (SGD) or η₀ (DLR).
+    pub lr: f32,
+    /// DLR's α; 0 for SGD, which has none.
+    pub alpha: f32,
 }
 
 /// Whether the firmware has the code of `kind`'s rule: DLR Eq. 1 and SGD.
@@ -61,19 +84,47 @@ pub fn config(
     kind: OptimizerKind,
     lr: Option<f32>,
     alpha: Option<f32>,
-) -> Result<OptimizerConfig, String> {
-    let defaults = OptimizerConfig::new(kind);
-    let config = OptimizerConfig {
-        lr: lr.unwrap_or(defaults.lr),
-        alpha: alpha.unwrap_or(defaults.alpha),
-        ..defaults
-    };
-    // The message's own text and value: `ConfigError`'s `Display` would
+) -> Result<RuleConfig, String> {
+    // The message's own text and value: `ParamError`'s `Display` would
     // link `core`'s float formatting (over 10 KB of flash).
-    config
-        .validate()
-        .map_err(|e| format!("{} (got {})", e.0, FixedF32(e.1, 6)))?;
-    Ok(config)
+    let message = |e: ParamError| match e {
+        ParamError::OutOfRange {
+            param,
+            value,
+            bound,
+        } => format!(
+            "--{} must be finite and {bound} (got {})",
+            param.name(),
+            FixedF32(value, 6)
+        ),
+        // Not produced by `validate`.
+        ParamError::NotARuleParam { .. } => String::new(),
+    };
+    // Only the two rules built in: their parameter structs alone, so that
+    // no other rule's parameter code is linked.
+    let (lr, alpha) = match kind {
+        OptimizerKind::Sgd => {
+            if alpha.is_some() {
+                return Err("--alpha does not apply to --optimizer sgd".into());
+            }
+            let p = SgdParams {
+                lr: lr.unwrap_or(SgdParams::default().lr),
+            };
+            p.validate().map_err(message)?;
+            (p.lr, 0.0)
+        }
+        _ => {
+            let defaults = DlrParams::default();
+            let p = DlrParams {
+                eta0: lr.unwrap_or(defaults.eta0),
+                alpha: alpha.unwrap_or(defaults.alpha),
+                ..defaults
+            };
+            p.validate().map_err(message)?;
+            (p.eta0, p.alpha)
+        }
+    };
+    Ok(RuleConfig { kind, lr, alpha })
 }
 
 /// Heap bytes a training run allocates, by purpose.
@@ -152,13 +203,18 @@ pub struct Trainee {
 impl Trainee {
     /// The network `sizes` initialised from `seed` as `dlr train` does
     /// (`Network::new`), its workspace, and the rule of `config`.
-    pub fn new(sizes: &[usize], seed: u64, config: &OptimizerConfig) -> Self {
+    pub fn new(sizes: &[usize], seed: u64, config: &RuleConfig) -> Self {
         let net = Network::new(sizes, seed);
         let ws = Workspace::new(&net);
         let rule = match config.kind {
             OptimizerKind::Dlr => Rule::CompactDlr(CompactDlr::new(config.lr, config.alpha, &net)),
-            OptimizerKind::Sgd => Rule::Sgd(Sgd::new(config.lr)),
-            _ => unreachable!("`run` refuses the rules it lacks first (see `supported`)"),
+            OptimizerKind::Sgd => {
+                // `config` validated the rate; a bad one would not get here.
+                let sgd = Sgd::new(net.layers(), SgdParams { lr: config.lr });
+                Rule::Sgd(sgd.unwrap_or_else(|_| unreachable!()))
+            }
+            // `run` refuses the rules it lacks first (see `supported`).
+            _ => unreachable!(),
         };
         Self { net, ws, rule }
     }
