@@ -388,6 +388,19 @@ fn write_many_class_set(dir: &Path, classes: u8, rows: usize, cols: usize) {
     }
 }
 
+/// The JSON object on the last line of a successful run's stdout.
+#[track_caller]
+fn last_json_line(out: &Output) -> serde_json::Value {
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let last = stdout.lines().last().expect("a line on stdout");
+    serde_json::from_str(last).expect("a JSON line")
+}
+
 #[test]
 fn a_26_class_set_of_20x20_images_trains_and_evaluates() {
     let dir = std::env::temp_dir().join(format!("dlr-cli-26-{}", std::process::id()));
@@ -414,13 +427,7 @@ fn a_26_class_set_of_20x20_images_trains_and_evaluates() {
         .arg(&dir)
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let v: serde_json::Value = serde_json::from_str(stdout.lines().last().unwrap()).unwrap();
+    let v = last_json_line(&out);
     assert_eq!(v["layers"], serde_json::json!([400, 40, 26]));
     assert_eq!(v["reached"], true, "{v}");
     let net = dlr::Network::from_bytes(&std::fs::read(&model).unwrap()).unwrap();
@@ -433,13 +440,7 @@ fn a_26_class_set_of_20x20_images_trains_and_evaluates() {
         .arg(&dir)
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let e: serde_json::Value =
-        serde_json::from_str(String::from_utf8_lossy(&out.stdout).trim()).unwrap();
+    let e = last_json_line(&out);
     assert_eq!(e["test_accuracy"], v["test_accuracy"]);
     assert_eq!(e["test_images"], 520);
     // --classes: more outputs than labels is allowed, fewer is exit 2.
@@ -456,8 +457,7 @@ fn a_26_class_set_of_20x20_images_trains_and_evaluates() {
         .arg(&dir)
         .output()
         .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let v: serde_json::Value = serde_json::from_str(stdout.lines().last().unwrap()).unwrap();
+    let v = last_json_line(&out);
     assert_eq!(v["layers"], serde_json::json!([400, 100, 47]));
     let out = dlr()
         .args(["train", "--classes", "10", "--data"])
