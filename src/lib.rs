@@ -77,7 +77,7 @@
 //! ([`checkpoint`]) that resume exactly.
 //!
 //! ## Features
-//! `std` (default) adds files ([`mnist`], checkpoint files), gzip, threads
+//! `std` (default) adds files (the `mnist` module, checkpoint files), gzip, threads
 //! (evaluating the test set) and clocks; nothing of a command line, which
 //! is the `dlr-cli` crate's. Without it (`default-features = false`) the
 //! crate is `no_std` + `alloc` and depends only on `wide` (and its
