@@ -123,9 +123,21 @@ macro_rules! impl_vector {
             }
             #[inline(always)]
             fn clamp_keep_nan(self, lo: f32, hi: f32) -> Self {
-                // maxps/minps return their second operand when either is
-                // NaN: with x second, a NaN lane stays NaN.
-                <$t>::splat(hi).fast_min(<$t>::splat(lo).fast_max(self))
+                // Which operand a NaN lane yields differs by target, so the
+                // order does too: x86's maxps/minps return the second
+                // operand when either is NaN; `wide`'s plain-array
+                // fallback (Cortex-M) returns `x` from max only with `x`
+                // first and from min only with the bound first; wasm's
+                // pmax/pmin return `x` with `x` first; NEON's max and min
+                // return NaN either way.
+                let (lo, hi) = (<$t>::splat(lo), <$t>::splat(hi));
+                #[cfg(target_feature = "sse")]
+                let clamped = hi.fast_min(lo.fast_max(self));
+                #[cfg(all(not(target_feature = "sse"), target_feature = "simd128"))]
+                let clamped = self.fast_max(lo).fast_min(hi);
+                #[cfg(not(any(target_feature = "sse", target_feature = "simd128")))]
+                let clamped = hi.fast_min(self.fast_max(lo));
+                clamped
             }
             #[inline(always)]
             fn flush_subnormal(self) -> Self {

@@ -138,11 +138,9 @@ fn main() -> ! {
     c.close(extremes.len(), &z, &z_ref, 1e-7, 8.0 * EPS);
     ok &= c.finish();
 
-    // NaN in one lane of a full vector and in the tail. The repository's
-    // tests/kernels.rs asserts that NaN survives the SIMD sigmoid on x86;
-    // on this target `wide`'s emulated vectors turn it into a tiny finite
-    // number (docs/embedding.md, "Known library bug"). Reported, and fatal
-    // only with `--strict`, until the library is fixed.
+    // NaN in one lane of a full vector and in the tail: a diverged network
+    // must stay visible on this target too, where `wide` emulates the
+    // vectors and the clamp before `exp` has its own NaN rules.
     let mut c = Checker::start("sigmoid NaN propagation");
     let mut z = [
         0.5,
@@ -161,10 +159,7 @@ fn main() -> ! {
     kernels::sigmoid(&mut z);
     reference::sigmoid(&mut z_ref);
     c.close(z.len(), &z, &z_ref, 1e-7, 8.0 * EPS);
-    let nan_ok = c.finish();
-    if !nan_ok {
-        outln!("sigmoid NaN propagation: KNOWN library bug on this target (fatal with --strict)");
-    }
+    ok &= c.finish();
 
     let mut c = Checker::start("output_delta, hidden_delta");
     for n in lengths().take(20) {
@@ -260,9 +255,6 @@ fn main() -> ! {
     c.close(w0.len(), &[s], &[s_ref], 0.0, 0.0);
     ok &= c.finish();
 
-    let mut cmdline = [0u8; 64];
-    let strict = host::command_line(&mut cmdline).is_some_and(|l| l.contains("--strict"));
-    ok &= nan_ok || !strict;
     let heap_peak = board::HEAP.peak();
     outln!(
         "kernel tests on thumbv7em-none-eabihf: {} (heap peak {heap_peak} B)",
