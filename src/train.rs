@@ -441,7 +441,6 @@ impl<'d, O: LayerUpdate> Trainer<'d, O> {
     pub fn run(&mut self, on_event: impl FnMut(&Event)) {
         self.run_until(u64::MAX, on_event);
     }
-
 }
 
 impl<'d> Trainer<'d, Optimizer> {
@@ -573,7 +572,9 @@ impl<'d> Trainer<'d, Optimizer> {
         let every = every.max(1);
         let mut kept = None;
         loop {
-            let until = (self.samples / every).saturating_add(1).saturating_mul(every);
+            let until = (self.samples / every)
+                .saturating_add(1)
+                .saturating_mul(every);
             self.run_until(until, &mut on_event);
             if self.report.diverged_at.is_none() {
                 if let Some(ck) = self.checkpoint() {
@@ -890,7 +891,11 @@ impl RunSpec {
             );
         }
         if c.target.to_bits() != self.target.to_bits() {
-            return mismatch(RunField::Target, self.target.to_string(), c.target.to_string());
+            return mismatch(
+                RunField::Target,
+                self.target.to_string(),
+                c.target.to_string(),
+            );
         }
         if c.max_epochs.to_bits() != self.max_epochs.to_bits() {
             return mismatch(

@@ -24,15 +24,15 @@ use std::time::Instant;
 
 use serde_json::json;
 
-use dlr::Dataset;
-use dlr::network::Network;
-use dlr::optim::{DlrNorm, LayerUpdate, Optimizer, OptimizerKind, Scheduled, Sgd, SgdParams};
-use dlr::train::{RunSpec, TrainConfig, Trainer};
 use crate::report::{
     best_configs, best_markdown, best_series_by, config_stats, mean_sd, median, plot_lines,
     read_records, write_report, Panel, Record, Series, SeriesStyle,
 };
 use crate::sweep::{preset, run_sweep, SweepError, SweepOptions};
+use dlr::network::Network;
+use dlr::optim::{DlrNorm, LayerUpdate, Optimizer, OptimizerKind, Scheduled, Sgd, SgdParams};
+use dlr::train::{RunSpec, TrainConfig, Trainer};
+use dlr::Dataset;
 
 /// What `dlr repro` runs.
 #[derive(Clone, Debug)]
@@ -628,7 +628,7 @@ fn figure3(
             ..RunSpec::new(OptimizerKind::Dlr)
         };
         match spec.trainer(train_set, test_set, classes, 1) {
-            Ok(trainer) => run_logged(trainer, target, |net, opt| mean_dlr_rates(net, opt)),
+            Ok(trainer) => run_logged(trainer, target, mean_dlr_rates),
             Err(_) => Logged {
                 diverged: true,
                 ..Logged::default()
@@ -665,7 +665,8 @@ fn figure3(
             return Logged::default();
         };
         let schedule = Scheduled::new(sgd, n as u64, |layer: usize, epochs: f64| {
-            fits.get(layer).map_or(0.0, |f| f.eval(epochs).max(0.0) as f32)
+            fits.get(layer)
+                .map_or(0.0, |f| f.eval(epochs).max(0.0) as f32)
         });
         let config = TrainConfig {
             target,

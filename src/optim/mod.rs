@@ -147,7 +147,13 @@ macro_rules! layer_update_of_rule {
                 let $b = self;
                 $begin
             }
-            fn update_layer(&mut self, $layer: usize, $w: &mut [f32], $n_out: usize, $grad: &Grad<'_>) {
+            fn update_layer(
+                &mut self,
+                $layer: usize,
+                $w: &mut [f32],
+                $n_out: usize,
+                $grad: &Grad<'_>,
+            ) {
                 let $s = self;
                 $update
             }
@@ -161,10 +167,30 @@ macro_rules! layer_update_of_rule {
     };
 }
 
-layer_update_of_rule!(Sgd, lr, |o, _layer, w, n_out, grad| o.update_layer(w, n_out, grad), |_o| {});
-layer_update_of_rule!(Nesterov, lr, |o, layer, w, n_out, grad| o.update_layer(layer, w, n_out, grad), |_o| {});
-layer_update_of_rule!(Adam, lr, |o, layer, w, n_out, grad| o.update_layer(layer, w, n_out, grad), |o| o.begin_step());
-layer_update_of_rule!(Dlr, eta0, |o, layer, w, n_out, grad| o.update_layer(layer, w, n_out, grad), |o| o.begin_step());
+layer_update_of_rule!(
+    Sgd,
+    lr,
+    |o, _layer, w, n_out, grad| o.update_layer(w, n_out, grad),
+    |_o| {}
+);
+layer_update_of_rule!(
+    Nesterov,
+    lr,
+    |o, layer, w, n_out, grad| o.update_layer(layer, w, n_out, grad),
+    |_o| {}
+);
+layer_update_of_rule!(
+    Adam,
+    lr,
+    |o, layer, w, n_out, grad| o.update_layer(layer, w, n_out, grad),
+    |o| o.begin_step()
+);
+layer_update_of_rule!(
+    Dlr,
+    eta0,
+    |o, layer, w, n_out, grad| o.update_layer(layer, w, n_out, grad),
+    |o| o.begin_step()
+);
 
 impl LayerUpdate for Optimizer {
     fn begin_step(&mut self) {
