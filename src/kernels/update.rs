@@ -262,13 +262,13 @@ fn long_row_lanes<P: Isa>(w: &mut [f32], step: f32, alpha: f32, delta: &[f32]) -
     let per_quad = 4 * LANES / P::Wide::LANES;
     let mut acc = [P::Wide::ZERO; 4];
     let window = n - LANES;
-    let window_new = dlr_update::<P::Eight>(step, alpha)(
+    let window_new = DlrUpdate::<P::Eight>::new(step, alpha).apply(
         P::Eight::load(&w[window..]),
         P::Eight::load(&delta[window..]),
     );
     let (w_quads, w_rest) = w[..full].split_at_mut(full / (4 * LANES) * (4 * LANES));
     let (d_quads, d_rest) = delta[..full].split_at(w_quads.len());
-    let update = dlr_update::<P::Wide>(step, alpha);
+    let update = DlrUpdate::<P::Wide>::new(step, alpha);
     let wide = P::Wide::LANES;
     for (wq, dq) in w_quads
         .chunks_exact_mut(4 * LANES)
@@ -276,7 +276,7 @@ fn long_row_lanes<P: Isa>(w: &mut [f32], step: f32, alpha: f32, delta: &[f32]) -
     {
         for (k, s) in acc[..per_quad].iter_mut().enumerate() {
             let r = k * wide..(k + 1) * wide;
-            let w_new = update(P::Wide::load(&wq[r.clone()]), P::Wide::load(&dq[r.clone()]));
+            let w_new = update.apply(P::Wide::load(&wq[r.clone()]), P::Wide::load(&dq[r.clone()]));
             w_new.store(&mut wq[r]);
             *s = w_new.mul_add(w_new, *s);
         }
@@ -287,13 +287,13 @@ fn long_row_lanes<P: Isa>(w: &mut [f32], step: f32, alpha: f32, delta: &[f32]) -
     for (k, s) in sums.iter_mut().enumerate() {
         *s = P::eights(acc[k / halves])[k % halves];
     }
-    let update = dlr_update::<P::Eight>(step, alpha);
+    let update = DlrUpdate::<P::Eight>::new(step, alpha);
     for (k, (wc, dc)) in w_rest
         .chunks_exact_mut(LANES)
         .zip(d_rest.chunks_exact(LANES))
         .enumerate()
     {
-        let w_new = update(P::Eight::load(wc), P::Eight::load(dc));
+        let w_new = update.apply(P::Eight::load(wc), P::Eight::load(dc));
         w_new.store(wc);
         sums[k] = w_new.mul_add(w_new, sums[k]);
     }
@@ -315,11 +315,29 @@ fn dlr_update_lanes<V: Vector>(neg_step: V, neg_step_alpha: V, wv: V, dv: V) -> 
     wv.abs().mul_add(neg_step, neg_step_alpha).mul_add(dv, wv)
 }
 
-/// [`dlr_update_lanes`] of one row, step `step`.
-#[inline(always)]
-fn dlr_update<V: Vector>(step: f32, alpha: f32) -> impl Fn(V, V) -> V {
-    let (neg_step, neg_step_alpha) = (V::splat(-step), V::splat(-step * alpha));
-    move |wv, dv| dlr_update_lanes(neg_step, neg_step_alpha, wv, dv)
+/// [`dlr_update_lanes`] of one row, step `step`: its `−step` and
+/// `−step · α` splatted once. (A struct, not a closure: a closure is a
+/// function of its own, compiled without the path's target features when
+/// LLVM does not inline it, and then every intrinsic in it is a call.)
+#[derive(Clone, Copy)]
+struct DlrUpdate<V> {
+    neg_step: V,
+    neg_step_alpha: V,
+}
+
+impl<V: Vector> DlrUpdate<V> {
+    #[inline(always)]
+    fn new(step: f32, alpha: f32) -> Self {
+        Self {
+            neg_step: V::splat(-step),
+            neg_step_alpha: V::splat(-step * alpha),
+        }
+    }
+
+    #[inline(always)]
+    fn apply(self, wv: V, dv: V) -> V {
+        dlr_update_lanes(self.neg_step, self.neg_step_alpha, wv, dv)
+    }
 }
 
 /// All-ones lanes `first_fresh..8`, zero lanes before: which lanes of a
@@ -412,40 +430,30 @@ fn short_rows_lanes_of<P: Isa, const K: usize>(
     debug_assert!(K >= 1 && K <= 3 && n / LANES == K);
     let window = n - LANES;
     let has_window = K * LANES < n;
-    let d: [P::Eight; K] = core::array::from_fn(|k| P::Eight::load(&delta[k * LANES..]));
+    let d = load_vectors::<P::Eight, K>(delta);
     let d_window = P::Eight::load(&delta[window..]);
     let fresh = fresh_lanes::<P::Eight>(K * LANES - window);
-    let one_row = |w: &mut [f32], row_lanes: &mut [f32], j: u32, s: f32| {
-        let j = j as usize;
-        let row = &mut w[j * n..(j + 1) * n];
-        let update = dlr_update::<P::Eight>(s, alpha);
-        // Loaded and updated before any store, as in `dlr_row_lanes`.
-        let window_new = update(P::Eight::load(&row[window..]), d_window);
-        let mut squares = [P::Eight::ZERO; 3];
-        for (k, (sq, &dk)) in squares.iter_mut().zip(&d).enumerate() {
-            let r = k * LANES..(k + 1) * LANES;
-            let v = update(P::Eight::load(&row[r.clone()]), dk);
-            v.store(&mut row[r]);
-            *sq = v * v;
-        }
-        let last = if has_window {
-            window_new.store(&mut row[window..]);
-            let counted = fresh.select(window_new, P::Eight::ZERO);
-            counted * counted
-        } else {
-            P::Eight::ZERO
-        };
-        let lanes = (squares[0] + squares[1]) + (squares[2] + last);
-        lanes.store(&mut row_lanes[j * LANES..(j + 1) * LANES]);
+    let short = ShortRows {
+        n,
+        window,
+        has_window,
+        d,
+        d_window,
+        fresh,
+        alpha,
     };
     // Rows of ten (a ten-class output layer, where a step lists every row):
     // four consecutive rows at a time as five whole vectors, where lane
     // permutes are single instructions.
-    let tiled = (P::Eight::PERMUTES && K == 1 && n == 10).then(|| -> [P::Eight; 5] {
-        core::array::from_fn(|v| {
-            P::Eight::from_array(core::array::from_fn(|l| delta[(8 * v + l) % 10]))
-        })
-    });
+    let tiled = if P::Eight::PERMUTES && K == 1 && n == 10 {
+        let mut tiled = [P::Eight::ZERO; 5];
+        for (v, t) in tiled.iter_mut().enumerate() {
+            *t = P::Eight::from_array(core::array::from_fn(|l| delta[(8 * v + l) % 10]));
+        }
+        Some(tiled)
+    } else {
+        None
+    };
     // Last listed row first; one call site of the row update, so that it is
     // compiled once.
     let mut k = rows.len();
@@ -466,8 +474,60 @@ fn short_rows_lanes_of<P: Isa, const K: usize>(
             }
         }
         k -= 1;
-        one_row(w, row_lanes, rows[k], step[k]);
+        short.row(w, row_lanes, rows[k], step[k]);
     }
+}
+
+/// What every row of [`short_rows_lanes_of`] shares: the row length, where
+/// its window starts, `δ` as `K` whole vectors and the window's, and which
+/// lanes of the window no whole vector covers.
+struct ShortRows<V, const K: usize> {
+    n: usize,
+    window: usize,
+    has_window: bool,
+    d: [V; K],
+    d_window: V,
+    fresh: V,
+    alpha: f32,
+}
+
+impl<V: Vector8, const K: usize> ShortRows<V, K> {
+    /// Row `j` with step `s`: its weights, and its lanes into `row_lanes`.
+    #[inline(always)]
+    fn row(&self, w: &mut [f32], row_lanes: &mut [f32], j: u32, s: f32) {
+        let (n, window) = (self.n, self.window);
+        let j = j as usize;
+        let row = &mut w[j * n..(j + 1) * n];
+        let update = DlrUpdate::<V>::new(s, self.alpha);
+        // Loaded and updated before any store, as in `dlr_row_lanes`.
+        let window_new = update.apply(V::load(&row[window..]), self.d_window);
+        let mut squares = [V::ZERO; 3];
+        for (k, (sq, &dk)) in squares.iter_mut().zip(&self.d).enumerate() {
+            let r = k * LANES..(k + 1) * LANES;
+            let v = update.apply(V::load(&row[r.clone()]), dk);
+            v.store(&mut row[r]);
+            *sq = v * v;
+        }
+        let last = if self.has_window {
+            window_new.store(&mut row[window..]);
+            let counted = self.fresh.select(window_new, V::ZERO);
+            counted * counted
+        } else {
+            V::ZERO
+        };
+        let lanes = (squares[0] + squares[1]) + (squares[2] + last);
+        lanes.store(&mut row_lanes[j * LANES..(j + 1) * LANES]);
+    }
+}
+
+/// The first `K` whole vectors of `s`.
+#[inline(always)]
+fn load_vectors<V: Vector, const K: usize>(s: &[f32]) -> [V; K] {
+    let mut v = [V::ZERO; K];
+    for (k, x) in v.iter_mut().enumerate() {
+        *x = V::load(&s[k * V::LANES..]);
+    }
+    v
 }
 
 /// Four consecutive rows of ten weights, `w` = their 40 weights, updated as
@@ -486,8 +546,6 @@ fn four_rows_of_ten<V: Vector8>(
     delta_tiled: &[V; 5],
     row_lanes: &mut [f32],
 ) {
-    // Lanes 6 and 7 of `x`, zeros elsewhere.
-    let last_two = |x: V| V::ZERO.blend::<0b1100_0000>(x);
     let neg_step = -V::from_array([step[0], step[1], step[2], step[3], 0.0, 0.0, 0.0, 0.0]);
     let alpha = V::splat(alpha);
     // The row (0–3) of each lane of the five vectors.
@@ -528,6 +586,12 @@ fn four_rows_of_ten<V: Vector8>(
     }
 }
 
+/// Lanes 6 and 7 of `x`, zeros elsewhere.
+#[inline(always)]
+fn last_two<V: Vector8>(x: V) -> V {
+    V::ZERO.blend::<0b1100_0000>(x)
+}
+
 /// [`sgd_row`] on the rows of a layer whose input is non-zero: row `j` of
 /// `w` (`(n_in, n_out)`, `n_out = delta.len()`) takes step `η a_j` for every
 /// `j` of `rows` (in order), or of `0..n_in` if `rows` is `None`, with
@@ -556,29 +620,29 @@ pub(crate) fn sgd_rows<P: Isa>(
         2 if windowed => sgd_short_rows::<P, 2>(w, rows, a, lr, delta),
         3 if windowed => sgd_short_rows::<P, 3>(w, rows, a, lr, delta),
         _ => {
-            for_each_nonzero_input(rows, a, |j, aj| {
-                sgd_row::<P>(&mut w[j * n..(j + 1) * n], lr * aj, delta);
-            });
+            let n_rows = rows.map_or(a.len(), <[u32]>::len);
+            for k in 0..n_rows {
+                let (j, aj) = nonzero_input(rows, a, k);
+                if aj != 0.0 {
+                    sgd_row::<P>(&mut w[j * n..(j + 1) * n], lr * aj, delta);
+                }
+            }
         }
     }
 }
 
-/// Calls `f(j, a_j)` for every `j` of `rows` (or of `0..a.len()`) with
-/// `a_j ≠ 0`: the rows a rank-1 gradient `a_j δ` changes. One loop for
-/// both kinds of row list, so that a row kernel inlined into it is compiled
-/// once (the embedded example's size). `optim::Grad::for_each_nonzero_row`
-/// visits the same rows with two loops of its own, because routing it
-/// through this one made SGD's and DLR-post's steps slower (BENCHMARKS.md).
+/// Entry `k` of a row list: `(j, a_j)` for `j = rows[k]`, or `j = k` if
+/// `rows` is `None`; the rows a rank-1 gradient `a_j δ` changes are those
+/// with `a_j ≠ 0`. Callers loop over `k` themselves: the row kernel must
+/// stay in the caller's body, not in a closure, to get the path's target
+/// features (see `DlrUpdate`).
 #[inline(always)]
-fn for_each_nonzero_input(rows: Option<&[u32]>, a: &[f32], mut f: impl FnMut(usize, f32)) {
-    let n_rows = rows.map_or(a.len(), <[u32]>::len);
-    for k in 0..n_rows {
-        let j = rows.map_or(k, |r| r[k] as usize);
-        let aj = a[j];
-        if aj != 0.0 {
-            f(j, aj);
-        }
-    }
+fn nonzero_input(rows: Option<&[u32]>, a: &[f32], k: usize) -> (usize, f32) {
+    let j = match rows {
+        Some(r) => r[k] as usize,
+        None => k,
+    };
+    (j, a[j])
 }
 
 /// [`sgd_rows`] for rows of `8 K + m` weights, `0 < m < 8`: [`sgd_row`]'s
@@ -593,9 +657,14 @@ fn sgd_short_rows<P: Isa, const K: usize>(
 ) {
     let n = delta.len();
     let window = n - LANES;
-    let d: [P::Eight; K] = core::array::from_fn(|k| P::Eight::load(&delta[k * LANES..]));
+    let d = load_vectors::<P::Eight, K>(delta);
     let d_window = P::Eight::load(&delta[window..]);
-    for_each_nonzero_input(rows, a, |j, aj| {
+    let n_rows = rows.map_or(a.len(), <[u32]>::len);
+    for k in 0..n_rows {
+        let (j, aj) = nonzero_input(rows, a, k);
+        if aj == 0.0 {
+            continue;
+        }
         let neg_step = P::Eight::splat(-(lr * aj));
         let row = &mut w[j * n..(j + 1) * n];
         let window_new = d_window.mul_add(neg_step, P::Eight::load(&row[window..]));
@@ -605,7 +674,7 @@ fn sgd_short_rows<P: Isa, const K: usize>(
                 .store(&mut row[r]);
         }
         window_new.store(&mut row[window..]);
-    });
+    }
 }
 
 #[inline(always)]
@@ -745,8 +814,7 @@ pub(crate) fn dlr_steps_every_row<P: Isa>(
     let mut lane_chunks = row_lanes.chunks_exact(LANES * LANES);
     let mut step_chunks = step.chunks_exact_mut(LANES);
     for ((ac, lc), sc) in (&mut a_chunks).zip(&mut lane_chunks).zip(&mut step_chunks) {
-        let lanes: [P::Eight; LANES] =
-            core::array::from_fn(|k| P::Eight::load(&lc[k * LANES..(k + 1) * LANES]));
+        let lanes = load_vectors::<P::Eight, LANES>(lc);
         eight_steps(eta0v, alphav, P::Eight::load(ac), &lanes).store(sc);
     }
     reference::dlr_steps_every_row(

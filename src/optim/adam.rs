@@ -130,10 +130,11 @@ fn update_layer_on<P: Isa>(
     n_out: usize,
     grad: &Grad<'_>,
 ) {
-    grad.for_each_row(n_out, |j, a, delta| {
+    for j in 0..grad.n_rows(n_out) {
+        let (a, delta) = grad.row(n_out, j);
         let r = j * n_out..(j + 1) * n_out;
         update::adam_row::<P>(&mut w[r.clone()], &mut m[r.clone()], &mut v[r], a, delta, s);
-    });
+    }
 }
 
 /// `base^exp` by binary exponentiation in f64: at most 2·64 multiplications,

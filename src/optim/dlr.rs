@@ -282,10 +282,13 @@ fn update_layer_on<P: Isa>(
                         *s = f * d;
                     }
                     let scaled = &*scaled;
-                    grad.for_each_nonzero_row(n_out, |j, a, _| {
-                        let row = &mut w[j * n_out..(j + 1) * n_out];
-                        update::dlr_post_row::<P>(row, a, alpha, scaled, increment);
-                    });
+                    for k in 0..grad.n_listed(n_out) {
+                        let (j, a, _) = grad.listed_row(n_out, k);
+                        if a != 0.0 {
+                            let row = &mut w[j * n_out..(j + 1) * n_out];
+                            update::dlr_post_row::<P>(row, a, alpha, scaled, increment);
+                        }
+                    }
                 }
                 Grad::Dense(g) => {
                     for (j, g_row) in g.chunks_exact(n_out).enumerate() {

@@ -88,8 +88,9 @@ fn update_layer_on<P: Isa>(
     n_out: usize,
     grad: &Grad<'_>,
 ) {
-    grad.for_each_row(n_out, |j, a, delta| {
+    for j in 0..grad.n_rows(n_out) {
+        let (a, delta) = grad.row(n_out, j);
         let r = j * n_out..(j + 1) * n_out;
         update::nesterov_row::<P>(&mut w[r.clone()], &mut v[r], a, delta, lr, mu);
-    });
+    }
 }

@@ -432,25 +432,13 @@ impl Vector8 for F32x8 {
         // SAFETY: see the module doc.
         unsafe {
             // [lo(a) + hi(a) | lo(b) + hi(b)]: t_i = l_i + l_{i+4} of rows a, b.
-            let halves = |a: F32x8, b: F32x8| {
-                _mm256_add_ps(
-                    _mm256_permute2f128_ps::<0x20>(a.0, b.0),
-                    _mm256_permute2f128_ps::<0x31>(a.0, b.0),
-                )
-            };
-            let t04 = halves(v[0], v[4]);
-            let t15 = halves(v[1], v[5]);
-            let t26 = halves(v[2], v[6]);
-            let t37 = halves(v[3], v[7]);
+            let t04 = add_halves(v[0].0, v[4].0);
+            let t15 = add_halves(v[1].0, v[5].0);
+            let t26 = add_halves(v[2].0, v[6].0);
+            let t37 = add_halves(v[3].0, v[7].0);
             // Per 128-bit half, rows (r, s): [t₀ + t₂, t₁ + t₃] of r, then of s.
-            let pairs = |a: __m256, b: __m256| {
-                _mm256_add_ps(
-                    _mm256_shuffle_ps::<0b01_00_01_00>(a, b),
-                    _mm256_shuffle_ps::<0b11_10_11_10>(a, b),
-                )
-            };
-            let u0145 = pairs(t04, t15);
-            let u2367 = pairs(t26, t37);
+            let u0145 = add_pairs(t04, t15);
+            let u2367 = add_pairs(t26, t37);
             // (t₀ + t₂) + (t₁ + t₃) of rows 0–3 in the low half, 4–7 in the high.
             Self(_mm256_add_ps(
                 _mm256_shuffle_ps::<0b10_00_10_00>(u0145, u2367),
@@ -469,6 +457,31 @@ impl Vector8 for F32x8 {
         // SAFETY: see the module doc.
         Self(unsafe { _mm256_blend_ps::<IMM>(self.0, b.0) })
     }
+}
+
+/// `[lo(a) + hi(a) | lo(b) + hi(b)]`: `lane_totals`' first step. (Functions,
+/// not closures, so that they inline with the path's target features.)
+///
+/// # Safety
+/// AVX: see the module doc.
+#[inline(always)]
+unsafe fn add_halves(a: __m256, b: __m256) -> __m256 {
+    _mm256_add_ps(
+        _mm256_permute2f128_ps::<0x20>(a, b),
+        _mm256_permute2f128_ps::<0x31>(a, b),
+    )
+}
+
+/// Per 128-bit half: `[a₀ + a₂, a₁ + a₃, b₀ + b₂, b₁ + b₃]`.
+///
+/// # Safety
+/// AVX: see the module doc.
+#[inline(always)]
+unsafe fn add_pairs(a: __m256, b: __m256) -> __m256 {
+    _mm256_add_ps(
+        _mm256_shuffle_ps::<0b01_00_01_00>(a, b),
+        _mm256_shuffle_ps::<0b11_10_11_10>(a, b),
+    )
 }
 
 /// 16 lanes in an `__m512`, fused multiply-add (the AVX-512 path).
