@@ -411,13 +411,16 @@ macro_rules! impl_vector_wide {
             fn reduce_add(self) -> f32 {
                 <$t>::reduce_add(self)
             }
+            // A compare and a select rather than `wide`'s `fast_min`: that
+            // one is `minps` (the second operand on NaN) on x86 only, and
+            // lets NaN go on wasm32's simd128.
             #[inline(always)]
             fn fast_min(self, rhs: Self) -> Self {
-                <$t>::fast_min(self, rhs)
+                <$t>::simd_lt(self, rhs).select(self, rhs)
             }
             #[inline(always)]
             fn fast_max(self, rhs: Self) -> Self {
-                <$t>::fast_max(self, rhs)
+                <$t>::simd_gt(self, rhs).select(self, rhs)
             }
             #[inline(always)]
             fn simd_lt(self, rhs: Self) -> Self {
