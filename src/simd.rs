@@ -163,6 +163,11 @@ pub trait Isa: Copy + 'static {
     const PATH: SimdPath;
     /// The scalar path: kernels run their twins.
     const SCALAR: bool = false;
+    /// Slices shorter than this run in 8 lanes where `Wide` has 16: a
+    /// 16-lane vector of a short row straddles cache lines more often than
+    /// it saves instructions (BENCHMARKS.md, "SIMD paths"). The results are
+    /// the same bits either way.
+    const WIDE_FROM: usize = 0;
     /// The most `Wide` accumulators the forward pass keeps in registers
     /// (16 vector registers on SSE2, where an 8-lane vector takes two).
     const FORWARD_BLOCK: usize = 12;
@@ -596,10 +601,15 @@ pub const fn vector_len(n: usize) -> usize {
 }
 
 /// The parts of an `n`-element slice a kernel on path `P` runs in each
-/// width: `(wide, eight, four)` lengths; the twin takes the rest (0–3).
+/// width: `(wide, eight, four)` lengths (no `wide` part below
+/// [`Isa::WIDE_FROM`]); the twin takes the rest (0–3).
 #[inline(always)]
 pub(crate) fn split_lens<P: Isa>(n: usize) -> (usize, usize, usize) {
-    let wide = n / P::Wide::LANES * P::Wide::LANES;
+    let wide = if n >= P::WIDE_FROM {
+        n / P::Wide::LANES * P::Wide::LANES
+    } else {
+        0
+    };
     let eight = if P::Wide::LANES > 8 {
         (n - wide) / 8 * 8
     } else {

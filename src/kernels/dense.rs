@@ -69,23 +69,24 @@ pub(crate) fn sigmoid<P: Isa>(z: &mut [f32]) {
     }
     let n = z.len();
     let wide = P::Wide::LANES;
-    if n > wide && !n.is_multiple_of(wide) {
+    let use_wide = wide > LANES && n >= P::WIDE_FROM;
+    if use_wide && !n.is_multiple_of(wide) {
         // The last vector's worth of values as one vector that overlaps the
         // last full one, computed from the inputs before the main loop
         // overwrites them and stored after it: the overlapping lanes get
-        // the very values the main loop wrote. No scalar `expf` tail (the 10
-        // outputs of an MNIST net would end with two).
+        // the very values the main loop wrote. No scalar `expf` tail.
         let window = n - wide;
         let last = sigmoid_vector(P::Wide::load(&z[window..]));
         sigmoid_body::<P::Wide>(&mut z[..n / wide * wide]);
         last.store(&mut z[window..]);
         return;
     }
-    if wide > LANES && n > LANES && !n.is_multiple_of(LANES) {
-        // 9–15 values on the 16-lane path: the same with 8 lanes.
+    if !use_wide && n > LANES && !n.is_multiple_of(LANES) {
+        // The same in 8 lanes (the 10 outputs of an MNIST net would
+        // otherwise end with two scalar `expf`).
         let window = n - LANES;
         let last = sigmoid_vector(P::Eight::load(&z[window..]));
-        sigmoid_body::<P::Eight>(&mut z[..LANES]);
+        sigmoid_body::<P::Eight>(&mut z[..n / LANES * LANES]);
         last.store(&mut z[window..]);
         return;
     }
@@ -255,11 +256,21 @@ pub(crate) fn forward_rows<P: Isa>(z: &mut [f32], w: &[f32], x: &[f32], rows: &[
     if P::SCALAR {
         return reference::forward_rows(z, w, x, rows);
     }
+    if z.len() >= P::WIDE_FROM {
+        forward_rows_in::<P, P::Wide>(z, w, x, rows);
+    } else {
+        forward_rows_in::<P, P::Eight>(z, w, x, rows);
+    }
+}
+
+/// [`forward_rows`] with blocks of `V` vectors.
+#[inline(always)]
+fn forward_rows_in<P: Isa, V: Vector>(z: &mut [f32], w: &[f32], x: &[f32], rows: &[u32]) {
     let n_out = z.len();
     debug_assert!(rows
         .iter()
         .all(|&j| (j as usize + 1) * n_out <= w.len() && (j as usize) < x.len()));
-    let lanes = P::Wide::LANES;
+    let lanes = V::LANES;
     let mut c0 = 0;
     loop {
         let vectors = ((n_out - c0) / lanes).min(P::FORWARD_BLOCK);
@@ -270,8 +281,8 @@ pub(crate) fn forward_rows<P: Isa>(z: &mut [f32], w: &[f32], x: &[f32], rows: &[
             ($($k:literal)*) => {
                 match (vectors, overhang) {
                     (0, _) => break,
-                    $(($k, false) => forward_block::<P::Wide, $k, false>(z, w, x, rows, n_out, c0),
-                      ($k, true) => forward_block::<P::Wide, $k, true>(z, w, x, rows, n_out, c0),)*
+                    $(($k, false) => forward_block::<V, $k, false>(z, w, x, rows, n_out, c0),
+                      ($k, true) => forward_block::<V, $k, true>(z, w, x, rows, n_out, c0),)*
                     _ => unreachable!("at most 12 vectors per block"),
                 }
             };
@@ -283,7 +294,7 @@ pub(crate) fn forward_rows<P: Isa>(z: &mut [f32], w: &[f32], x: &[f32], rows: &[
         }
     }
     if c0 < n_out {
-        forward_overhang::<P::Wide>(z, w, x, rows, n_out, c0);
+        forward_overhang::<V>(z, w, x, rows, n_out, c0);
     }
 }
 

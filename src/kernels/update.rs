@@ -253,14 +253,38 @@ pub(crate) fn dlr_row_lanes<P: Isa>(
 /// lane.
 #[inline(always)]
 fn long_row_lanes<P: Isa>(w: &mut [f32], step: f32, alpha: f32, delta: &[f32]) -> [f32; LANES] {
+    if w.len() >= P::WIDE_FROM {
+        long_row_lanes_in::<P, P::Wide>(w, step, alpha, delta, P::eights)
+    } else {
+        long_row_lanes_in::<P, P::Eight>(w, step, alpha, delta, eight_as_eights)
+    }
+}
+
+/// An 8-lane vector as [`Isa::eights`] gives a 16-lane one: itself, then
+/// zeros.
+#[inline(always)]
+fn eight_as_eights<V: Vector>(v: V) -> [V; 2] {
+    [v, V::ZERO]
+}
+
+/// [`long_row_lanes`] with accumulators of `V`, turned into 8-lane partial
+/// sums by `eights`.
+#[inline(always)]
+fn long_row_lanes_in<P: Isa, V: Vector>(
+    w: &mut [f32],
+    step: f32,
+    alpha: f32,
+    delta: &[f32],
+    eights: impl Fn(V) -> [P::Eight; 2],
+) -> [f32; LANES] {
     let n = w.len();
     debug_assert!(n >= 4 * LANES && n == delta.len());
     let full = n / LANES * LANES;
     // Four partial sums of squares, in `4 · 8 / Wide::LANES` accumulators:
     // one would chain every vector of the row on the latency of the
     // previous fused multiply-add.
-    let per_quad = 4 * LANES / P::Wide::LANES;
-    let mut acc = [P::Wide::ZERO; 4];
+    let per_quad = 4 * LANES / V::LANES;
+    let mut acc = [V::ZERO; 4];
     let window = n - LANES;
     let window_new = DlrUpdate::<P::Eight>::new(step, alpha).apply(
         P::Eight::load(&w[window..]),
@@ -268,15 +292,15 @@ fn long_row_lanes<P: Isa>(w: &mut [f32], step: f32, alpha: f32, delta: &[f32]) -
     );
     let (w_quads, w_rest) = w[..full].split_at_mut(full / (4 * LANES) * (4 * LANES));
     let (d_quads, d_rest) = delta[..full].split_at(w_quads.len());
-    let update = DlrUpdate::<P::Wide>::new(step, alpha);
-    let wide = P::Wide::LANES;
+    let update = DlrUpdate::<V>::new(step, alpha);
+    let wide = V::LANES;
     for (wq, dq) in w_quads
         .chunks_exact_mut(4 * LANES)
         .zip(d_quads.chunks_exact(4 * LANES))
     {
         for (k, s) in acc[..per_quad].iter_mut().enumerate() {
             let r = k * wide..(k + 1) * wide;
-            let w_new = update.apply(P::Wide::load(&wq[r.clone()]), P::Wide::load(&dq[r.clone()]));
+            let w_new = update.apply(V::load(&wq[r.clone()]), V::load(&dq[r.clone()]));
             w_new.store(&mut wq[r]);
             *s = w_new.mul_add(w_new, *s);
         }
@@ -285,7 +309,7 @@ fn long_row_lanes<P: Isa>(w: &mut [f32], step: f32, alpha: f32, delta: &[f32]) -
     let mut sums = [P::Eight::ZERO; 4];
     let halves = wide / LANES;
     for (k, s) in sums.iter_mut().enumerate() {
-        *s = P::eights(acc[k / halves])[k % halves];
+        *s = eights(acc[k / halves])[k % halves];
     }
     let update = DlrUpdate::<P::Eight>::new(step, alpha);
     for (k, (wc, dc)) in w_rest

@@ -87,6 +87,7 @@ pub struct Avx512;
 
 impl Isa for Avx512 {
     const PATH: SimdPath = SimdPath::Avx512;
+    const WIDE_FROM: usize = 512;
     type Wide = F32x16;
     type Eight = F32x8;
     type Four = F32x4<true>;
