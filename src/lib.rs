@@ -37,13 +37,20 @@
 //! | DLR Eq. 1 steps `η₀ a_j / (‖w_·j‖ + α)`, 8 rows at a time | [`kernels::dlr_steps`], [`kernels::dlr_steps_every_row`] | [`kernels::reference::dlr_steps`], [`kernels::reference::dlr_steps_every_row`] |
 //! | DLR Eq. 3, fused with column-norm upkeep | [`kernels::dlr_post_row`] | [`kernels::reference::dlr_post_row`] |
 //!
-//! ## SIMD width
-//! The kernels use [`wide`]'s `f32x8`, whose instruction set is chosen **at
-//! compile time** from the target features (it does no run-time detection).
-//! This repository builds with `-C target-cpu=native` (`.cargo/config.toml`);
-//! a crate that depends on `dlr` must enable target features itself, e.g.
-//! `RUSTFLAGS="-C target-cpu=x86-64-v3"`, or it gets the SSE2 baseline.
-//! [`simd::simd_path`] names the path that was compiled in.
+//! ## SIMD paths
+//! The kernels are written once over [`simd::Vector`] and compiled for
+//! several instruction sets. On x86-64 the path is chosen **at run time**:
+//! on first use the crate asks the CPU (cpuid, xgetbv; with or without
+//! `std`) and runs AVX-512F (16 lanes), AVX2 + FMA (8 lanes) or the SSE2
+//! baseline, so a plain `cargo build`, `cargo install` or a dependent
+//! crate runs on every x86-64 and uses the best path it has, without
+//! `RUSTFLAGS`. Elsewhere [`wide`] picks the path at compile time (NEON on
+//! aarch64, simd128 on wasm32 built with `+simd128`). The scalar twins are a
+//! path too. `DLR_SIMD=scalar|sse2|avx2|avx512|neon|simd128|portable` or
+//! [`simd::force_path`] forces one; [`simd::simd_path`] names the one that
+//! runs. Each path is deterministic; AVX-512 and AVX2 give the same bits,
+//! SSE2 and scalar differ from them by rounding (`tests/simd_paths.rs`).
+//! The cargo features `avx2` and `avx512` (default) compile those paths.
 //!
 //! ## Training in a few lines
 //! ```
@@ -79,7 +86,8 @@
 //! ## Features
 //! `std` (default) adds files (the `mnist` module, checkpoint files), gzip, threads
 //! (evaluating the test set) and clocks; nothing of a command line, which
-//! is the `dlr-cli` crate's. Without it (`default-features = false`) the
+//! is the `dlr-cli` crate's. `avx2` and `avx512` (default) add those x86-64
+//! paths beside SSE2. Without it (`default-features = false`) the
 //! crate is `no_std` + `alloc` and depends only on `wide` (and its
 //! `bytemuck`), `matrixmultiply`, `rand_core`, `rand_pcg` and `libm`: the
 //! kernels, the network, every optimizer, the trainer, IDX parsing from

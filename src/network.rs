@@ -10,9 +10,11 @@ use alloc::vec::Vec;
 use crate::dataset::Dataset;
 use crate::gemm::{gemm, MatRef};
 use crate::kernels;
+use crate::kernels::dense;
 pub use crate::layer::Layer;
 use crate::optim::{Grad, LayerUpdate};
 use crate::rng::Rng;
+use crate::simd::{dispatched, Isa};
 
 /// Default half-width of the initial weights, times `1/√n_in`.
 pub const DEFAULT_INIT_SCALE: f32 = 1.0;
@@ -124,27 +126,7 @@ impl Network {
             self.n_inputs()
         );
         assert!(ws.fits(self), "workspace is for another network shape");
-        ws.load_input(image);
-        for (l, layer) in self.layers.iter().enumerate() {
-            let (before, rest) = ws.acts.split_at_mut(l);
-            let z = &mut rest[0];
-            // z ← Σ_j a_j w_j· over the non-zero inputs only.
-            if l == 0 {
-                kernels::forward_rows(z, &layer.w, &ws.x, &ws.active);
-            } else {
-                let a = &before[l - 1];
-                // Logistic outputs are rarely exactly 0; list the others
-                // branch-free (write every index, advance past non-zeros).
-                ws.rows.resize(a.len(), 0);
-                let mut n = 0;
-                for (j, &aj) in a.iter().enumerate() {
-                    ws.rows[n] = j as u32;
-                    n += (aj != 0.0) as usize;
-                }
-                kernels::forward_rows(z, &layer.w, a, &ws.rows[..n]);
-            }
-            kernels::sigmoid(z);
-        }
+        forward_dispatched(self, ws, image);
     }
 
     /// Backward pass after [`Network::forward`]: fills every layer's deltas
@@ -154,13 +136,7 @@ impl Network {
     /// If `label >= n_outputs`.
     pub fn backward(&self, ws: &mut Workspace, label: usize) -> f32 {
         assert!(label < self.n_outputs(), "label outside the output layer");
-        let last = self.layers.len() - 1;
-        let loss = kernels::output_delta(&ws.acts[last], label, 0, &mut ws.deltas[last]);
-        for l in (0..last).rev() {
-            let (lower, upper) = ws.deltas.split_at_mut(l + 1);
-            kernels::hidden_delta(&ws.acts[l], &self.layers[l + 1].w, &upper[0], &mut lower[l]);
-        }
-        loss
+        backward_dispatched(self, ws, label)
     }
 
     /// One online step on `(image, label)`: forward, backward, update every
@@ -387,6 +363,54 @@ impl Network {
         }
         loss * inv_b
     }
+}
+
+dispatched! {
+    /// [`Network::forward`] on the active SIMD path, chosen once per image.
+    fn forward_dispatched(net: &Network, ws: &mut Workspace, image: &[u8]) => forward_on
+}
+
+/// [`Network::forward`]'s work (shapes checked by the caller), on path `P`.
+#[inline(always)]
+fn forward_on<P: Isa>(net: &Network, ws: &mut Workspace, image: &[u8]) {
+    ws.load_input(image);
+    for (l, layer) in net.layers.iter().enumerate() {
+        let (before, rest) = ws.acts.split_at_mut(l);
+        let z = &mut rest[0];
+        // z ← Σ_j a_j w_j· over the non-zero inputs only.
+        if l == 0 {
+            dense::forward_rows::<P>(z, &layer.w, &ws.x, &ws.active);
+        } else {
+            let a = &before[l - 1];
+            // Logistic outputs are rarely exactly 0; list the others
+            // branch-free (write every index, advance past non-zeros).
+            ws.rows.resize(a.len(), 0);
+            let mut n = 0;
+            for (j, &aj) in a.iter().enumerate() {
+                ws.rows[n] = j as u32;
+                n += (aj != 0.0) as usize;
+            }
+            dense::forward_rows::<P>(z, &layer.w, a, &ws.rows[..n]);
+        }
+        dense::sigmoid::<P>(z);
+    }
+}
+
+dispatched! {
+    /// [`Network::backward`] on the active SIMD path, chosen once per image.
+    fn backward_dispatched(net: &Network, ws: &mut Workspace, label: usize) -> f32 => backward_on
+}
+
+/// [`Network::backward`]'s work (label checked by the caller), on path `P`.
+#[inline(always)]
+fn backward_on<P: Isa>(net: &Network, ws: &mut Workspace, label: usize) -> f32 {
+    let last = net.layers.len() - 1;
+    let loss = dense::output_delta::<P>(&ws.acts[last], label, 0, &mut ws.deltas[last]);
+    for l in (0..last).rev() {
+        let (lower, upper) = ws.deltas.split_at_mut(l + 1);
+        dense::hidden_delta::<P>(&ws.acts[l], &net.layers[l + 1].w, &upper[0], &mut lower[l]);
+    }
+    loss
 }
 
 /// Bit `k` set where byte `k` (little-endian) of `x` is non-zero.

@@ -1,22 +1,47 @@
-//! The only module that knows about `wide`: the vector types, the [`Vector`]
-//! trait the kernels are written against, and which instruction set was
-//! compiled in.
+//! Vector types, SIMD paths and their selection: the [`Vector`] trait the
+//! kernels are written against, the paths ([`Isa`]) that give it types, and
+//! which path runs ([`active_path`]).
 //!
-//! Kernels run the head of a slice in `f32x8`, then at most one `f32x4`
-//! step, then hand the last 0–3 elements to their scalar twin (H = 100 is
-//! 12·8 + 4: no scalar work at all).
+//! Paths are chosen where they can be:
+//! - **x86-64, at run time.** On first use the crate asks the CPU (cpuid and
+//!   xgetbv) what it has and runs every layer-level kernel through the best
+//!   of AVX-512F (16 lanes), AVX2 + FMA (8 lanes) and SSE2 (the x86-64
+//!   baseline, two 4-lane halves, multiply-adds not fused). Each is a set
+//!   of `core::arch` vector types (`x86` module) behind [`Vector`]; a kernel
+//!   is one `#[inline(always)]` body generic over [`Isa`], compiled once per
+//!   path inside a `#[target_feature]` function (the `dispatched!` macro).
+//!   A build for any x86-64 therefore runs on every x86-64 and is fast on
+//!   each.
+//! - **Elsewhere, at compile time**, through [`wide`]: NEON on aarch64,
+//!   simd128 on wasm32 built with `+simd128`, plain arrays otherwise.
+//! - **scalar** everywhere: the scalar twins of `kernels::reference`.
 //!
-//! `wide` chooses its instructions from compile-time target features only, so
-//! the path is fixed when the crate is built (see the crate docs).
+//! `DLR_SIMD=scalar|sse2|avx2|avx512|neon|simd128|portable` (read once,
+//! with `std`) or [`force_path`] picks a path instead of the best one.
+//!
+//! Results: each path is deterministic. AVX-512 and AVX2 give the same bits
+//! (every 16-lane operation does, lane for lane, what two 8-lane ones did,
+//! and the reductions keep AVX2's 8-lane order); SSE2 (not fused) and scalar
+//! differ from them by rounding only.
+//!
+//! Kernels run the head of a slice in the widest vectors, then at most one
+//! 8-lane and one 4-lane step, then hand the last 0–3 elements to their
+//! scalar twin (H = 100 is 6·16 + 4 or 12·8 + 4: no scalar work at all).
 
 use core::ops::{Add, Mul, Neg, Sub};
+use core::sync::atomic::{AtomicU8, Ordering};
 
 pub use wide::{f32x4, f32x8};
 
-/// Lanes of the widest vector the kernels use.
+#[cfg(target_arch = "x86_64")]
+pub(crate) mod x86;
+
+/// Lanes of the vectors whose partial sums the DLR norm cache keeps (8 on
+/// every path; see [`lane_total`]).
 pub const LANES: usize = 8;
 
-/// What the kernels need of a vector of `f32` lanes.
+/// What the kernels need of a vector of `f32` lanes. A mask is a vector
+/// whose lanes are all ones (true) or all zeros (false).
 pub trait Vector:
     Copy + Add<Output = Self> + Sub<Output = Self> + Mul<Output = Self> + Neg<Output = Self>
 {
@@ -30,7 +55,7 @@ pub trait Vector:
     fn load(s: &[f32]) -> Self;
     /// Writes the lanes to the first `LANES` elements of `s`.
     fn store(self, s: &mut [f32]);
-    /// `self · b + c` (one rounding when FMA is compiled in).
+    /// `self · b + c` (one rounding where FMA is part of the path).
     fn mul_add(self, b: Self, c: Self) -> Self;
     /// Lane-wise `|x|`.
     fn abs(self) -> Self;
@@ -40,22 +65,320 @@ pub trait Vector:
     fn div(self, rhs: Self) -> Self;
     /// Sum of the lanes.
     fn reduce_add(self) -> f32;
+    /// Lane-wise minimum as x86's `minps` takes it: `rhs` when either is NaN.
+    fn fast_min(self, rhs: Self) -> Self;
+    /// Lane-wise maximum as x86's `maxps` takes it: `rhs` when either is NaN.
+    fn fast_max(self, rhs: Self) -> Self;
+    /// Mask of `self < rhs` (false for NaN).
+    fn simd_lt(self, rhs: Self) -> Self;
+    /// Mask of `self > rhs` (false for NaN).
+    fn simd_gt(self, rhs: Self) -> Self;
+    /// `if_true` where the mask `self` is set, `if_false` elsewhere.
+    fn select(self, if_true: Self, if_false: Self) -> Self;
+    /// The nearest integer, ties to even, for `|x| < 2³¹`.
+    fn round_int(self) -> Self;
+    /// `2^r` for integral `r ∈ [−126, 126]`, from the exponent bits.
+    fn pow2_int(self) -> Self;
+
     /// Lane-wise `e^x` for `x` in `[−87, 87]`, the callers' clamp; relative
     /// error below `2 ε` there (tested against `f64`). NaN stays NaN;
     /// outside the range the result is wrong, not undefined behaviour.
     ///
     /// Not `wide`'s `exp`: that one handles the whole `f32` range with two
     /// `any()` branches and six selects, and took 3× as long in `sigmoid`.
-    fn exp_bounded(self) -> Self;
+    #[inline(always)]
+    fn exp_bounded(self) -> Self {
+        // x = r ln 2 + f with r = round(x log₂e), |f| ≤ ln 2 / 2;
+        // ln 2 in two parts so that r·LN2_HI (9 + 7 bits) is exact.
+        const LN2_HI: f32 = 0.693_359_4;
+        const LN2_LO: f32 = -2.121_944_4e-4;
+        let r = (self * Self::splat(core::f32::consts::LOG2_E)).round_int();
+        let f = (-r).mul_add(Self::splat(LN2_HI), self);
+        let f = (-r).mul_add(Self::splat(LN2_LO), f);
+        // e^f by Taylor to f⁷: the first omitted term is below
+        // 0.35⁸/8! = 5·10⁻⁹, 0.04 ulp.
+        let mut p = Self::splat(1.0 / 5040.0);
+        for c in [
+            1.0 / 720.0,
+            1.0 / 120.0,
+            1.0 / 24.0,
+            1.0 / 6.0,
+            0.5,
+            1.0,
+            1.0,
+        ] {
+            p = p.mul_add(f, Self::splat(c));
+        }
+        // 2^r from its exponent bits: r ∈ [−126, 126] keeps it normal.
+        p * r.pow2_int()
+    }
+
     /// Lane-wise clamp to `[lo, hi]` that keeps NaN lanes NaN.
-    fn clamp_keep_nan(self, lo: f32, hi: f32) -> Self;
+    #[inline(always)]
+    fn clamp_keep_nan(self, lo: f32, hi: f32) -> Self {
+        // maxps/minps return their second operand when either is NaN: with
+        // x second, a NaN lane stays NaN.
+        Self::splat(hi).fast_min(Self::splat(lo).fast_max(self))
+    }
+
     /// Lanes with `|x| < f32::MIN_POSITIVE` (subnormals) set to `+0`; NaN
     /// and every normal value pass unchanged. Twin:
     /// [`crate::kernels::reference::flush_subnormal`].
-    fn flush_subnormal(self) -> Self;
+    #[inline(always)]
+    fn flush_subnormal(self) -> Self {
+        // `<` is false for NaN, so NaN lanes keep their value.
+        let tiny = self.abs().simd_lt(Self::splat(f32::MIN_POSITIVE));
+        tiny.select(Self::ZERO, self)
+    }
 }
 
-macro_rules! impl_vector {
+/// What the kernels need beyond [`Vector`] of an 8-lane vector: arrays in
+/// and out, the transposed total of eight rows' partial sums, and (where
+/// the path has them) lane permutes.
+pub trait Vector8: Vector {
+    /// Whether [`Vector8::permute`] and [`Vector8::blend`] are single
+    /// instructions (AVX2), so that kernels built on them pay.
+    const PERMUTES: bool;
+    /// The lanes of `a`.
+    fn from_array(a: [f32; 8]) -> Self;
+    /// The lanes as an array.
+    fn to_array(self) -> [f32; 8];
+    /// [`lane_total`] of eight vectors at once: lane `k` of the result is
+    /// `lane_total(v[k])`, bit for bit.
+    fn lane_totals(v: &[Self; 8]) -> Self;
+    /// Lane `k` of the result is lane `idx[k]` of `self` (`idx[k] < 8`).
+    fn permute(self, idx: [i32; 8]) -> Self;
+    /// Lanes of `self`, and of `b` where bit `k` of `IMM` is set.
+    fn blend<const IMM: i32>(self, b: Self) -> Self;
+}
+
+/// One SIMD path: the vector types a kernel body is instantiated with.
+///
+/// A kernel written over `P: Isa` runs its head in `P::Wide`, then one
+/// `P::Eight` step where `Wide` has 16 lanes, then one `P::Four` step, and
+/// the scalar twin on the rest; on the scalar path (`SCALAR`) it runs the
+/// twin alone.
+pub trait Isa: Copy + 'static {
+    /// The path's name.
+    const PATH: SimdPath;
+    /// The scalar path: kernels run their twins.
+    const SCALAR: bool = false;
+    /// Slices shorter than this run in 8 lanes where `Wide` has 16: a
+    /// 16-lane vector of a short row straddles cache lines more often than
+    /// it saves instructions (BENCHMARKS.md, "SIMD paths"). The results are
+    /// the same bits either way.
+    const WIDE_FROM: usize = 0;
+    /// The most `Wide` accumulators the forward pass keeps in registers
+    /// (16 vector registers on SSE2, where an 8-lane vector takes two).
+    const FORWARD_BLOCK: usize = 12;
+    /// The widest vector: 16 lanes with AVX-512, else `Eight`.
+    type Wide: Vector;
+    /// 8 lanes.
+    type Eight: Vector8;
+    /// 4 lanes.
+    type Four: Vector;
+    /// `v` as 8-lane vectors: `[v]` (then a zero) when `Wide` is `Eight`,
+    /// its low and high halves when it has 16 lanes.
+    fn eights(v: Self::Wide) -> [Self::Eight; 2];
+}
+
+/// The scalar path: every kernel runs its twin in `kernels::reference`.
+#[derive(Clone, Copy, Debug)]
+pub struct Scalar;
+
+impl Isa for Scalar {
+    const PATH: SimdPath = SimdPath::Scalar;
+    const SCALAR: bool = true;
+    type Wide = Lanes<8>;
+    type Eight = Lanes<8>;
+    type Four = Lanes<4>;
+    #[inline(always)]
+    fn eights(v: Lanes<8>) -> [Lanes<8>; 2] {
+        [v, Lanes::ZERO]
+    }
+}
+
+/// The path compiled in through `wide` (targets other than x86-64).
+#[cfg(not(target_arch = "x86_64"))]
+#[derive(Clone, Copy, Debug)]
+pub struct Compiled;
+
+#[cfg(not(target_arch = "x86_64"))]
+impl Isa for Compiled {
+    const PATH: SimdPath = COMPILED_PATH;
+    type Wide = f32x8;
+    type Eight = f32x8;
+    type Four = f32x4;
+    #[inline(always)]
+    fn eights(v: f32x8) -> [f32x8; 2] {
+        [v, f32x8::ZERO]
+    }
+}
+
+/// The name of the path `wide` compiles to on this target.
+#[cfg(not(target_arch = "x86_64"))]
+const COMPILED_PATH: SimdPath = if cfg!(all(target_arch = "aarch64", target_feature = "neon")) {
+    SimdPath::Neon
+} else if cfg!(all(target_arch = "wasm32", target_feature = "simd128")) {
+    SimdPath::Simd128
+} else {
+    SimdPath::Portable
+};
+
+/// Plain `f32` lanes with unfused arithmetic: the vector type of the
+/// [`Scalar`] path (whose kernels run their twins instead; it exists so
+/// that the generic bodies compile for it).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Lanes<const N: usize>(pub [f32; N]);
+
+impl<const N: usize> Lanes<N> {
+    #[inline(always)]
+    fn map(self, f: impl Fn(f32) -> f32) -> Self {
+        Self(self.0.map(f))
+    }
+    #[inline(always)]
+    fn zip(self, b: Self, f: impl Fn(f32, f32) -> f32) -> Self {
+        Self(core::array::from_fn(|k| f(self.0[k], b.0[k])))
+    }
+}
+
+macro_rules! lanes_op {
+    ($tr:ident, $f:ident, $op:tt) => {
+        impl<const N: usize> $tr for Lanes<N> {
+            type Output = Self;
+            #[inline(always)]
+            fn $f(self, b: Self) -> Self {
+                self.zip(b, |x, y| x $op y)
+            }
+        }
+    };
+}
+lanes_op!(Add, add, +);
+lanes_op!(Sub, sub, -);
+lanes_op!(Mul, mul, *);
+
+impl<const N: usize> Neg for Lanes<N> {
+    type Output = Self;
+    #[inline(always)]
+    fn neg(self) -> Self {
+        self.map(|x| -x)
+    }
+}
+
+/// All ones (true) or all zeros (false), as a lane of a mask.
+#[inline(always)]
+fn mask_lane(b: bool) -> f32 {
+    f32::from_bits(if b { u32::MAX } else { 0 })
+}
+
+impl<const N: usize> Vector for Lanes<N> {
+    const LANES: usize = N;
+    const ZERO: Self = Self([0.0; N]);
+    #[inline(always)]
+    fn splat(x: f32) -> Self {
+        Self([x; N])
+    }
+    #[inline(always)]
+    fn load(s: &[f32]) -> Self {
+        Self(core::array::from_fn(|k| s[k]))
+    }
+    #[inline(always)]
+    fn store(self, s: &mut [f32]) {
+        s[..N].copy_from_slice(&self.0);
+    }
+    #[inline(always)]
+    fn mul_add(self, b: Self, c: Self) -> Self {
+        self * b + c
+    }
+    #[inline(always)]
+    fn abs(self) -> Self {
+        self.map(f32::abs)
+    }
+    #[inline(always)]
+    fn sqrt(self) -> Self {
+        self.map(exact_sqrt)
+    }
+    #[inline(always)]
+    fn div(self, rhs: Self) -> Self {
+        self.zip(rhs, |x, y| x / y)
+    }
+    #[inline(always)]
+    fn reduce_add(self) -> f32 {
+        if N == LANES {
+            let mut l = [0.0; LANES];
+            l.copy_from_slice(&self.0[..LANES]);
+            lane_total(&l)
+        } else {
+            self.0.iter().fold(-0.0, |s, &x| s + x)
+        }
+    }
+    #[inline(always)]
+    fn fast_min(self, rhs: Self) -> Self {
+        self.zip(rhs, |x, y| if x < y { x } else { y })
+    }
+    #[inline(always)]
+    fn fast_max(self, rhs: Self) -> Self {
+        self.zip(rhs, |x, y| if x > y { x } else { y })
+    }
+    #[inline(always)]
+    fn simd_lt(self, rhs: Self) -> Self {
+        self.zip(rhs, |x, y| mask_lane(x < y))
+    }
+    #[inline(always)]
+    fn simd_gt(self, rhs: Self) -> Self {
+        self.zip(rhs, |x, y| mask_lane(x > y))
+    }
+    #[inline(always)]
+    fn select(self, if_true: Self, if_false: Self) -> Self {
+        Self(core::array::from_fn(|k| {
+            if self.0[k].to_bits() != 0 {
+                if_true.0[k]
+            } else {
+                if_false.0[k]
+            }
+        }))
+    }
+    #[inline(always)]
+    fn round_int(self) -> Self {
+        self.map(libm::rintf)
+    }
+    #[inline(always)]
+    fn pow2_int(self) -> Self {
+        self.map(|r| f32::from_bits(((r as i32 + 127) as u32) << 23))
+    }
+}
+
+impl Vector8 for Lanes<8> {
+    const PERMUTES: bool = false;
+    #[inline(always)]
+    fn from_array(a: [f32; 8]) -> Self {
+        Self(a)
+    }
+    #[inline(always)]
+    fn to_array(self) -> [f32; 8] {
+        self.0
+    }
+    #[inline(always)]
+    fn lane_totals(v: &[Self; 8]) -> Self {
+        Self(v.map(|x| lane_total(&x.0)))
+    }
+    #[inline(always)]
+    fn permute(self, idx: [i32; 8]) -> Self {
+        Self(idx.map(|i| self.0[i as usize]))
+    }
+    #[inline(always)]
+    fn blend<const IMM: i32>(self, b: Self) -> Self {
+        Self(core::array::from_fn(|k| {
+            if IMM & (1 << k) != 0 {
+                b.0[k]
+            } else {
+                self.0[k]
+            }
+        }))
+    }
+}
+
+macro_rules! impl_vector_wide {
     ($t:ty, $i:ty, $from_int:ident, $n:literal) => {
         impl Vector for $t {
             const LANES: usize = $n;
@@ -93,67 +416,78 @@ macro_rules! impl_vector {
             fn reduce_add(self) -> f32 {
                 <$t>::reduce_add(self)
             }
+            // A compare and a select rather than `wide`'s `fast_min`: that
+            // one is `minps` (the second operand on NaN) on x86 only, and
+            // lets NaN go on wasm32's simd128.
             #[inline(always)]
-            fn exp_bounded(self) -> Self {
-                // x = r ln 2 + f with r = round(x log₂e), |f| ≤ ln 2 / 2;
-                // ln 2 in two parts so that r·LN2_HI (9 + 7 bits) is exact.
-                const LN2_HI: f32 = 0.693_359_4;
-                const LN2_LO: f32 = -2.121_944_4e-4;
-                let r_int = (self * <$t>::splat(core::f32::consts::LOG2_E)).fast_round_int();
-                let r = <$t>::$from_int(r_int);
-                let f = (-r).mul_add(<$t>::splat(LN2_HI), self);
-                let f = (-r).mul_add(<$t>::splat(LN2_LO), f);
-                // e^f by Taylor to f⁷: the first omitted term is below
-                // 0.35⁸/8! = 5·10⁻⁹, 0.04 ulp.
-                let mut p = <$t>::splat(1.0 / 5040.0);
-                for c in [
-                    1.0 / 720.0,
-                    1.0 / 120.0,
-                    1.0 / 24.0,
-                    1.0 / 6.0,
-                    0.5,
-                    1.0,
-                    1.0,
-                ] {
-                    p = p.mul_add(f, <$t>::splat(c));
-                }
-                // 2^r from its exponent bits: r ∈ [−126, 126] keeps it normal.
-                let two_r: $t = bytemuck::cast((r_int + <$i>::splat(127)) << 23);
-                p * two_r
+            fn fast_min(self, rhs: Self) -> Self {
+                <$t>::simd_lt(self, rhs).select(self, rhs)
             }
             #[inline(always)]
-            fn clamp_keep_nan(self, lo: f32, hi: f32) -> Self {
-                // Which operand a NaN lane yields differs by target, so the
-                // order does too: x86's maxps/minps return the second
-                // operand when either is NaN; `wide`'s plain-array
-                // fallback (Cortex-M) returns `x` from max only with `x`
-                // first and from min only with the bound first; wasm's
-                // pmax/pmin return `x` with `x` first; NEON's max and min
-                // return NaN either way.
-                let (lo, hi) = (<$t>::splat(lo), <$t>::splat(hi));
-                #[cfg(target_feature = "sse")]
-                let clamped = hi.fast_min(lo.fast_max(self));
-                #[cfg(all(not(target_feature = "sse"), target_feature = "simd128"))]
-                let clamped = self.fast_max(lo).fast_min(hi);
-                #[cfg(not(any(target_feature = "sse", target_feature = "simd128")))]
-                let clamped = hi.fast_min(self.fast_max(lo));
-                clamped
+            fn fast_max(self, rhs: Self) -> Self {
+                <$t>::simd_gt(self, rhs).select(self, rhs)
             }
             #[inline(always)]
-            fn flush_subnormal(self) -> Self {
-                // `<` is false for NaN, so NaN lanes keep their value.
-                let tiny = self.abs().simd_lt(<$t>::splat(f32::MIN_POSITIVE));
-                tiny.select(<$t>::ZERO, self)
+            fn simd_lt(self, rhs: Self) -> Self {
+                <$t>::simd_lt(self, rhs)
+            }
+            #[inline(always)]
+            fn simd_gt(self, rhs: Self) -> Self {
+                <$t>::simd_gt(self, rhs)
+            }
+            #[inline(always)]
+            fn select(self, if_true: Self, if_false: Self) -> Self {
+                <$t>::select(self, if_true, if_false)
+            }
+            #[inline(always)]
+            fn round_int(self) -> Self {
+                <$t>::$from_int(self.fast_round_int())
+            }
+            #[inline(always)]
+            fn pow2_int(self) -> Self {
+                bytemuck::cast((self.fast_round_int() + <$i>::splat(127)) << 23)
             }
         }
     };
 }
 
-impl_vector!(f32x8, wide::i32x8, from_i32x8, 8);
-impl_vector!(f32x4, wide::i32x4, from_i32x4, 4);
+impl_vector_wide!(f32x8, wide::i32x8, from_i32x8, 8);
+impl_vector_wide!(f32x4, wide::i32x4, from_i32x4, 4);
 
-/// Exact `√x` (IEEE correctly rounded), as the VEX-encoded `vsqrtps` when
-/// AVX is compiled in.
+impl Vector8 for f32x8 {
+    const PERMUTES: bool = false;
+    #[inline(always)]
+    fn from_array(a: [f32; 8]) -> Self {
+        f32x8::from(a)
+    }
+    #[inline(always)]
+    fn to_array(self) -> [f32; 8] {
+        f32x8::to_array(self)
+    }
+    #[inline(always)]
+    fn lane_totals(v: &[Self; 8]) -> Self {
+        lane_totals(v)
+    }
+    #[inline(always)]
+    fn permute(self, idx: [i32; 8]) -> Self {
+        let a = f32x8::to_array(self);
+        f32x8::from(idx.map(|i| a[i as usize]))
+    }
+    #[inline(always)]
+    fn blend<const IMM: i32>(self, b: Self) -> Self {
+        let (a, b) = (f32x8::to_array(self), f32x8::to_array(b));
+        f32x8::from(core::array::from_fn::<f32, 8, _>(|k| {
+            if IMM & (1 << k) != 0 {
+                b[k]
+            } else {
+                a[k]
+            }
+        }))
+    }
+}
+
+/// Exact `√x` (IEEE correctly rounded): `sqrtss`, VEX-encoded (`vsqrtps`)
+/// inside the AVX paths' kernels.
 ///
 /// The crate's only square root (with [`exact_sqrt_f64`]). Not
 /// `libm::sqrtf`: its x86 version is an inline-asm legacy-SSE `sqrtss`,
@@ -171,56 +505,20 @@ pub fn exact_sqrt_f64(x: f64) -> f64 {
     wide::f64x2::splat(x).sqrt().as_array()[0]
 }
 
-/// The total of eight partial sums in the order `f32x8::reduce_add` adds
-/// them under AVX, `((l₀ + l₄) + (l₂ + l₆)) + ((l₁ + l₅) + (l₃ + l₇))`,
-/// so that a total taken here, by [`lane_totals`] or (with AVX compiled in)
-/// by `reduce_add` is the same number to the last bit.
+/// The total of eight partial sums in the order an AVX horizontal sum adds
+/// them, `((l₀ + l₄) + (l₂ + l₆)) + ((l₁ + l₅) + (l₃ + l₇))`, so that a total
+/// taken here, by [`lane_totals`] or by an 8-lane `reduce_add` is the same
+/// number to the last bit.
 #[inline(always)]
 pub fn lane_total(l: &[f32; LANES]) -> f32 {
     ((l[0] + l[4]) + (l[2] + l[6])) + ((l[1] + l[5]) + (l[3] + l[7]))
 }
 
 /// [`lane_total`] of eight vectors at once: lane `k` of the result is
-/// `lane_total(v[k])`, bit for bit.
-///
-/// A transpose that does the same additions as eight separate totals: the
-/// halves of rows `k` and `k + 4` are added in one vector, then pairs of
-/// lanes twice, with shuffles in between (12 shuffles and 7 additions for
-/// eight rows, against 4 shuffles and 4 additions for every single row).
+/// `lane_total(v[k])`, bit for bit. (The AVX paths' version,
+/// [`Vector8::lane_totals`], does it with shuffles.)
 #[inline(always)]
 pub fn lane_totals(v: &[f32x8; LANES]) -> f32x8 {
-    #[cfg(all(target_arch = "x86_64", target_feature = "avx"))]
-    {
-        use safe_arch::{add_m256, m256, permute2z_m256, shuffle_m256};
-        let m = |x: f32x8| -> m256 { bytemuck::cast(x) };
-        // [lo(a) + hi(a) | lo(b) + hi(b)]: t_i = l_i + l_{i+4} of rows a, b.
-        let halves = |a: f32x8, b: f32x8| {
-            add_m256(
-                permute2z_m256::<0x20>(m(a), m(b)),
-                permute2z_m256::<0x31>(m(a), m(b)),
-            )
-        };
-        let t04 = halves(v[0], v[4]);
-        let t15 = halves(v[1], v[5]);
-        let t26 = halves(v[2], v[6]);
-        let t37 = halves(v[3], v[7]);
-        // Per 128-bit half, rows (r, s): [t₀ + t₂, t₁ + t₃] of r, then of s.
-        let pairs = |a: m256, b: m256| {
-            add_m256(
-                shuffle_m256::<0b01_00_01_00>(a, b),
-                shuffle_m256::<0b11_10_11_10>(a, b),
-            )
-        };
-        let u0145 = pairs(t04, t15);
-        let u2367 = pairs(t26, t37);
-        // (t₀ + t₂) + (t₁ + t₃) of rows 0–3 in the low half, 4–7 in the high.
-        let totals = add_m256(
-            shuffle_m256::<0b10_00_10_00>(u0145, u2367),
-            shuffle_m256::<0b11_01_11_01>(u0145, u2367),
-        );
-        bytemuck::cast(totals)
-    }
-    #[cfg(not(all(target_arch = "x86_64", target_feature = "avx")))]
     f32x8::from(v.map(|x| lane_total(x.as_array())))
 }
 
@@ -247,18 +545,30 @@ pub fn prefetch<T>(s: &[T]) {
     let _ = s;
 }
 
-/// A zeroed `f32` buffer whose start is 32-byte aligned (it is stored as
-/// whole `f32x8`s).
+/// One cache line of `f32`s, the unit of [`AlignedF32s`].
+#[derive(Clone, Copy, Debug)]
+#[repr(C, align(64))]
+struct Line([f32; 16]);
+
+// SAFETY: `Line` is `repr(C)` around `[f32; 16]`, 64 bytes with no padding
+// (its alignment equals its size), and every bit pattern is an `f32` array.
+unsafe impl bytemuck::Zeroable for Line {}
+// SAFETY: as above; `Line` is `Copy` and `'static`.
+unsafe impl bytemuck::Pod for Line {}
+
+/// A zeroed `f32` buffer whose start is 64-byte aligned (it is stored as
+/// whole cache lines).
 ///
 /// For scratch rows that a kernel loads and stores again every row (DLR
 /// Eq. 3's column increments). From `Vec<f32>` they are only 16-byte
 /// aligned, half the time by the allocator's whim: then every other 32-byte
 /// vector straddles two cache lines, the next row's load of it cannot be
 /// forwarded from the split store, and the whole DLR-post step slows down
-/// in such processes (BENCHMARKS.md, "Misaligned scratch").
+/// in such processes (BENCHMARKS.md, "Misaligned scratch"). 64 bytes keeps
+/// AVX-512's vectors whole as well.
 #[derive(Clone, Debug)]
 pub struct AlignedF32s {
-    vectors: alloc::vec::Vec<f32x8>,
+    lines: alloc::vec::Vec<Line>,
     len: usize,
 }
 
@@ -266,44 +576,331 @@ impl AlignedF32s {
     /// `len` zeros.
     pub fn zeros(len: usize) -> Self {
         Self {
-            vectors: alloc::vec![f32x8::ZERO; len.div_ceil(LANES)],
+            lines: alloc::vec![Line([0.0; 16]); len.div_ceil(16)],
             len,
         }
     }
 
     /// The `len` values.
     pub fn as_slice(&self) -> &[f32] {
-        &bytemuck::cast_slice::<f32x8, f32>(&self.vectors)[..self.len]
+        &bytemuck::cast_slice::<Line, f32>(&self.lines)[..self.len]
     }
 
     /// The `len` values, mutable.
     pub fn as_mut_slice(&mut self) -> &mut [f32] {
-        &mut bytemuck::cast_slice_mut::<f32x8, f32>(&mut self.vectors)[..self.len]
+        &mut bytemuck::cast_slice_mut::<Line, f32>(&mut self.lines)[..self.len]
     }
 }
 
-/// Length of the part of an `n`-element slice that the vector loops cover
-/// (`f32x8` head plus at most one `f32x4`); the twin takes the rest.
+/// Length of the part of an `n`-element slice that the 8- and 4-lane vector
+/// loops cover (`f32x8` head plus at most one `f32x4`); the twin takes the
+/// rest.
 #[inline(always)]
 pub const fn vector_len(n: usize) -> usize {
     n / 8 * 8 + (n % 8) / 4 * 4
 }
 
-/// The SIMD instruction set the kernels were compiled for: `"avx512"`,
-/// `"avx2+fma"`, `"avx"`, `"sse2"` or `"scalar"`.
-///
-/// `f32x8` is one AVX register with `avx`, two SSE halves without; with
-/// `fma`, `mul_add` is one fused instruction.
-pub const fn simd_path() -> &'static str {
-    if cfg!(target_feature = "avx512f") {
-        "avx512"
-    } else if cfg!(all(target_feature = "avx2", target_feature = "fma")) {
-        "avx2+fma"
-    } else if cfg!(target_feature = "avx") {
-        "avx"
-    } else if cfg!(target_feature = "sse2") {
-        "sse2"
+/// The parts of an `n`-element slice a kernel on path `P` runs in each
+/// width: `(wide, eight, four)` lengths (no `wide` part below
+/// [`Isa::WIDE_FROM`]); the twin takes the rest (0–3).
+#[inline(always)]
+pub(crate) fn split_lens<P: Isa>(n: usize) -> (usize, usize, usize) {
+    let wide = if n >= P::WIDE_FROM {
+        n / P::Wide::LANES * P::Wide::LANES
     } else {
-        "scalar"
+        0
+    };
+    let eight = if P::Wide::LANES > 8 {
+        (n - wide) / 8 * 8
+    } else {
+        0
+    };
+    let four = (n - wide - eight) / 4 * 4;
+    (wide, eight, four)
+}
+
+/// A SIMD path: the instruction set the kernels run with.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum SimdPath {
+    /// The scalar twins (`kernels::reference`).
+    Scalar,
+    /// x86-64's baseline: 4-lane SSE2, an 8-lane vector as two halves,
+    /// multiply and add separate.
+    Sse2,
+    /// x86-64 with AVX2 and FMA: 8 lanes, fused multiply-add.
+    Avx2,
+    /// x86-64 with AVX-512F: 16 lanes (and AVX2 + FMA for 8 and 4).
+    Avx512,
+    /// aarch64's NEON through `wide` (compiled in).
+    Neon,
+    /// wasm32's simd128 through `wide` (compiled in with `+simd128`).
+    Simd128,
+    /// `wide` on a target without a vector unit it knows: plain arrays.
+    Portable,
+}
+
+impl SimdPath {
+    /// Every path, in the order of [`SimdPath::name`]'s list.
+    pub const ALL: [SimdPath; 7] = [
+        SimdPath::Scalar,
+        SimdPath::Sse2,
+        SimdPath::Avx2,
+        SimdPath::Avx512,
+        SimdPath::Neon,
+        SimdPath::Simd128,
+        SimdPath::Portable,
+    ];
+
+    /// `"scalar"`, `"sse2"`, `"avx2"`, `"avx512"`, `"neon"`, `"simd128"`
+    /// or `"portable"`: the names `DLR_SIMD` takes.
+    pub const fn name(self) -> &'static str {
+        match self {
+            SimdPath::Scalar => "scalar",
+            SimdPath::Sse2 => "sse2",
+            SimdPath::Avx2 => "avx2",
+            SimdPath::Avx512 => "avx512",
+            SimdPath::Neon => "neon",
+            SimdPath::Simd128 => "simd128",
+            SimdPath::Portable => "portable",
+        }
+    }
+
+    /// The path named `name` (see [`SimdPath::name`]).
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|p| p.name() == name)
+    }
+
+    /// Whether this build can run the path on this CPU.
+    pub fn is_available(self) -> bool {
+        let best = best_path();
+        match self {
+            SimdPath::Scalar => true,
+            #[cfg(target_arch = "x86_64")]
+            SimdPath::Sse2 => true,
+            #[cfg(target_arch = "x86_64")]
+            SimdPath::Avx2 => AVX2_BUILT && matches!(best, SimdPath::Avx2 | SimdPath::Avx512),
+            _ => self == best,
+        }
+    }
+
+    fn index(self) -> u8 {
+        Self::ALL.iter().position(|&p| p == self).unwrap_or(0) as u8
     }
 }
+
+impl core::fmt::Display for SimdPath {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// The paths this build can run on this CPU, fastest last.
+pub fn available_paths() -> alloc::vec::Vec<SimdPath> {
+    SimdPath::ALL
+        .into_iter()
+        .filter(|p| p.is_available())
+        .collect()
+}
+
+/// The fastest path this build can run on this CPU.
+pub fn best_path() -> SimdPath {
+    static BEST: AtomicU8 = AtomicU8::new(UNSET);
+    match BEST.load(Ordering::Relaxed) {
+        UNSET => {
+            let best = detect();
+            BEST.store(best.index(), Ordering::Relaxed);
+            best
+        }
+        i => SimdPath::ALL[i as usize],
+    }
+}
+
+/// The decision table: the best path from what the CPU and the OS support,
+/// among the paths this build compiled (cargo features `avx512`, `avx2`,
+/// or the same target features enabled at build time).
+#[cfg(target_arch = "x86_64")]
+fn detect() -> SimdPath {
+    let f = x86::features();
+    if AVX512_BUILT && f.avx512f && f.avx2 && f.fma {
+        SimdPath::Avx512
+    } else if AVX2_BUILT && f.avx2 && f.fma {
+        SimdPath::Avx2
+    } else {
+        SimdPath::Sse2
+    }
+}
+
+/// Whether this build has the AVX-512 path.
+#[cfg(target_arch = "x86_64")]
+const AVX512_BUILT: bool = cfg!(any(feature = "avx512", target_feature = "avx512f"));
+/// Whether this build has the AVX2 path.
+#[cfg(target_arch = "x86_64")]
+const AVX2_BUILT: bool = cfg!(any(
+    feature = "avx2",
+    all(target_feature = "avx2", target_feature = "fma")
+));
+
+/// The decision table where `wide` compiles the path in.
+#[cfg(not(target_arch = "x86_64"))]
+fn detect() -> SimdPath {
+    COMPILED_PATH
+}
+
+const UNSET: u8 = u8::MAX;
+
+/// The path the kernels run: one set by [`force_path`], else `DLR_SIMD`'s
+/// (with `std`), else [`best_path`]. Read at every layer-level kernel call.
+static ACTIVE: AtomicU8 = AtomicU8::new(UNSET);
+
+/// The path the kernels run now (see the module doc).
+///
+/// # Panics
+/// With `std`, on first use, if `DLR_SIMD` names no path or one this CPU
+/// lacks (a program should check it first, as the `dlr` program does).
+#[inline]
+pub fn active_path() -> SimdPath {
+    match ACTIVE.load(Ordering::Relaxed) {
+        UNSET => init_active_path(),
+        i => SimdPath::ALL[i as usize],
+    }
+}
+
+#[cold]
+fn init_active_path() -> SimdPath {
+    let path = match requested_path() {
+        Ok(Some(p)) => p,
+        Ok(None) => best_path(),
+        Err(e) => panic!("{e}"),
+    };
+    // A path forced meanwhile by another thread wins.
+    match ACTIVE.compare_exchange(UNSET, path.index(), Ordering::Relaxed, Ordering::Relaxed) {
+        Ok(_) => path,
+        Err(i) => SimdPath::ALL[i as usize],
+    }
+}
+
+/// Why a path cannot be used.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PathError {
+    /// The name is none of [`SimdPath::name`]'s.
+    Unknown(alloc::string::String),
+    /// This CPU (or this build's target) lacks the path.
+    Unavailable(SimdPath),
+}
+
+impl core::fmt::Display for PathError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            PathError::Unknown(name) => write!(
+                f,
+                "unknown SIMD path {name:?} (expected one of scalar, sse2, avx2, avx512, neon, simd128, portable)"
+            ),
+            PathError::Unavailable(p) => {
+                let have: alloc::vec::Vec<&str> =
+                    available_paths().into_iter().map(SimdPath::name).collect();
+                write!(
+                    f,
+                    "SIMD path {p} is not available on this machine (it has: {})",
+                    have.join(", ")
+                )
+            }
+        }
+    }
+}
+
+#[cfg(feature = "std")]
+impl std::error::Error for PathError {}
+
+/// The path named `name`, if this machine has it.
+pub fn parse_path(name: &str) -> Result<SimdPath, PathError> {
+    let path = SimdPath::from_name(name).ok_or_else(|| PathError::Unknown(name.into()))?;
+    if path.is_available() {
+        Ok(path)
+    } else {
+        Err(PathError::Unavailable(path))
+    }
+}
+
+/// The path `DLR_SIMD` asks for (`Ok(None)` when it is unset or empty, and
+/// always without `std`).
+pub fn requested_path() -> Result<Option<SimdPath>, PathError> {
+    #[cfg(feature = "std")]
+    if let Some(name) = std::env::var_os("DLR_SIMD") {
+        let name = name.to_string_lossy();
+        if !name.is_empty() {
+            return parse_path(&name).map(Some);
+        }
+    }
+    Ok(None)
+}
+
+/// Runs the kernels on `path` from the next layer-level call on, in every
+/// thread, instead of the best one.
+pub fn force_path(path: SimdPath) -> Result<(), PathError> {
+    if !path.is_available() {
+        return Err(PathError::Unavailable(path));
+    }
+    ACTIVE.store(path.index(), Ordering::Relaxed);
+    Ok(())
+}
+
+/// The name of the path the kernels run: [`active_path`]'s
+/// [`SimdPath::name`].
+pub fn simd_path() -> &'static str {
+    active_path().name()
+}
+
+/// Defines a function that runs the generic kernel body `$generic::<P>`
+/// on the active path `P`: the path is read once per call, and each x86-64
+/// path's instantiation is compiled inside a `#[target_feature]` function
+/// so that its vector types' intrinsics inline into it.
+macro_rules! dispatched {
+    (
+        $(#[$attr:meta])*
+        $vis:vis fn $name:ident($($arg:ident: $ty:ty),* $(,)?) $(-> $ret:ty)?
+        => $($generic:ident)::+
+    ) => {
+        $(#[$attr])*
+        #[inline]
+        $vis fn $name($($arg: $ty),*) $(-> $ret)? {
+            #[cfg(target_arch = "x86_64")]
+            {
+                #[cfg(any(feature = "avx512", target_feature = "avx512f"))]
+                #[target_feature(enable = "avx512f,avx2,fma")]
+                unsafe fn avx512($($arg: $ty),*) $(-> $ret)? {
+                    $($generic)::+::<$crate::simd::x86::Avx512>($($arg),*)
+                }
+                #[cfg(any(feature = "avx2", all(target_feature = "avx2", target_feature = "fma")))]
+                #[target_feature(enable = "avx2,fma")]
+                unsafe fn avx2($($arg: $ty),*) $(-> $ret)? {
+                    $($generic)::+::<$crate::simd::x86::Avx2>($($arg),*)
+                }
+                // SSE2 is part of every x86-64: no feature to enable.
+                fn sse2($($arg: $ty),*) $(-> $ret)? {
+                    $($generic)::+::<$crate::simd::x86::Sse2>($($arg),*)
+                }
+                match $crate::simd::active_path() {
+                    // SAFETY: `active_path` is `Avx512` only after `detect`
+                    // saw AVX-512F, AVX2 and FMA on this CPU, with the OS
+                    // saving the zmm and ymm registers (`simd::x86::features`).
+                    #[cfg(any(feature = "avx512", target_feature = "avx512f"))]
+                    $crate::simd::SimdPath::Avx512 => unsafe { avx512($($arg),*) },
+                    // SAFETY: `active_path` is `Avx2` only after `detect` saw
+                    // AVX2 and FMA, with the OS saving the ymm registers.
+                    #[cfg(any(feature = "avx2", all(target_feature = "avx2", target_feature = "fma")))]
+                    $crate::simd::SimdPath::Avx2 => unsafe { avx2($($arg),*) },
+                    $crate::simd::SimdPath::Sse2 => sse2($($arg),*),
+                    _ => $($generic)::+::<$crate::simd::Scalar>($($arg),*),
+                }
+            }
+            #[cfg(not(target_arch = "x86_64"))]
+            match $crate::simd::active_path() {
+                $crate::simd::SimdPath::Scalar => {
+                    $($generic)::+::<$crate::simd::Scalar>($($arg),*)
+                }
+                _ => $($generic)::+::<$crate::simd::Compiled>($($arg),*),
+            }
+        }
+    };
+}
+pub(crate) use dispatched;

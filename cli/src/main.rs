@@ -96,6 +96,10 @@ struct SweepArgs {
     /// No line per finished run on stderr.
     #[arg(long)]
     quiet: bool,
+    /// SIMD path of the kernels: scalar, sse2, avx2, avx512, neon, simd128
+    /// or portable (default: $DLR_SIMD, else the best this CPU has).
+    #[arg(long, value_name = "PATH")]
+    simd: Option<String>,
 }
 
 #[derive(Args, Debug)]
@@ -196,6 +200,10 @@ struct TrainArgs {
     /// Print one JSON object as the last line of stdout.
     #[arg(long)]
     json: bool,
+    /// SIMD path of the kernels: scalar, sse2, avx2, avx512, neon, simd128
+    /// or portable (default: $DLR_SIMD, else the best this CPU has).
+    #[arg(long, value_name = "PATH")]
+    simd: Option<String>,
 }
 
 #[derive(Args, Debug)]
@@ -230,6 +238,11 @@ struct BenchArgs {
     /// Print one JSON object per (optimizer, size) instead of the table.
     #[arg(long)]
     json: bool,
+    /// SIMD paths to measure, comma-separated (scalar, sse2, avx2, avx512,
+    /// neon, simd128, portable), or `all` for every path this CPU has
+    /// (default: $DLR_SIMD, else the best this CPU has).
+    #[arg(long, value_name = "PATHS", value_delimiter = ',')]
+    simd: Vec<String>,
 }
 
 fn parse_kind(s: &str) -> Result<OptimizerKind, String> {
@@ -274,6 +287,12 @@ fn main() -> ExitCode {
             return ExitCode::from(EXIT_BAD_INPUT);
         }
     };
+    // A bad DLR_SIMD is one line and exit 2 for every command, before the
+    // library would panic on it at the first kernel call.
+    if let Err(e) = dlr::simd::requested_path() {
+        eprintln!("dlr: DLR_SIMD: {e}");
+        return ExitCode::from(EXIT_BAD_INPUT);
+    }
     let result = match cli.command {
         Command::Train(args) => run_train(&args),
         Command::Bench(args) => run_bench(&args),
@@ -294,7 +313,34 @@ fn main() -> ExitCode {
     }
 }
 
+/// Runs the kernels on the path `--simd` names (a bad or missing one is
+/// exit 2); without the flag, on `DLR_SIMD`'s or the best.
+fn select_simd(flag: Option<&str>) -> Result<(), Failure> {
+    if let Some(name) = flag {
+        let path =
+            dlr::simd::parse_path(name).map_err(|e| Failure::bad_input(format!("--simd: {e}")))?;
+        dlr::simd::force_path(path).map_err(|e| Failure::bad_input(format!("--simd: {e}")))?;
+    }
+    Ok(())
+}
+
+/// The paths `dlr bench --simd` names: `all` for every path this CPU has,
+/// none for the active one.
+fn bench_paths(names: &[String]) -> Result<Vec<dlr::simd::SimdPath>, Failure> {
+    if names.is_empty() {
+        return Ok(vec![dlr::simd::active_path()]);
+    }
+    if names.iter().any(|n| n == "all") {
+        return Ok(dlr::simd::available_paths());
+    }
+    names
+        .iter()
+        .map(|n| dlr::simd::parse_path(n).map_err(|e| Failure::bad_input(format!("--simd: {e}"))))
+        .collect()
+}
+
 fn run_bench(args: &BenchArgs) -> Result<(), Failure> {
+    let paths = bench_paths(&args.simd)?;
     if args.hidden.is_empty() || args.hidden.contains(&0) {
         return Err(Failure::bad_input("--hidden sizes must be positive"));
     }
@@ -318,76 +364,79 @@ fn run_bench(args: &BenchArgs) -> Result<(), Failure> {
         seed: args.seed,
         layouts: args.layouts,
     };
-    let (steps, sizes) = dlr_cli::bench::run(&mnist.train, &mnist.test, &config, |what| {
+    for &path in &paths {
+        dlr::simd::force_path(path).map_err(|e| Failure::bad_input(format!("--simd: {e}")))?;
+        let (steps, sizes) = dlr_cli::bench::run(&mnist.train, &mnist.test, &config, |what| {
+            if interactive {
+                eprint!("\r\x1b[Kmeasuring {what} ({path})");
+            }
+        });
         if interactive {
-            eprint!("\r\x1b[Kmeasuring {what}");
+            eprint!("\r\x1b[K");
         }
-    });
-    if interactive {
-        eprint!("\r\x1b[K");
-    }
-    let simd = dlr::simd::simd_path();
-    if args.json {
-        for s in &steps {
-            let size = sizes.iter().find(|z| z.hidden == s.hidden);
-            let line = serde_json::json!({
-                "optimizer": s.optimizer.name(),
-                "hidden": s.hidden,
-                "us_per_step": s.us_per_step,
-                "us_min": s.us_min,
-                "us_max": s.us_max,
-                "ns_per_weight": 1e3 * s.us_per_step / s.weights as f64,
-                "weights": s.weights,
-                "steps_per_round": s.steps_per_round,
-                "repeats": args.repeats,
-                "layouts": args.layouts,
-                "seed": args.seed,
-                "eval_ms": size.map(|z| z.eval_ms),
-                "dlr_epoch_seconds": size.and_then(|z| z.dlr_epoch_seconds),
-                "simd": simd,
-            });
-            println!("{line}");
+        let simd = path.name();
+        if args.json {
+            for s in &steps {
+                let size = sizes.iter().find(|z| z.hidden == s.hidden);
+                let line = serde_json::json!({
+                    "optimizer": s.optimizer.name(),
+                    "hidden": s.hidden,
+                    "us_per_step": s.us_per_step,
+                    "us_min": s.us_min,
+                    "us_max": s.us_max,
+                    "ns_per_weight": 1e3 * s.us_per_step / s.weights as f64,
+                    "weights": s.weights,
+                    "steps_per_round": s.steps_per_round,
+                    "repeats": args.repeats,
+                    "layouts": args.layouts,
+                    "seed": args.seed,
+                    "eval_ms": size.map(|z| z.eval_ms),
+                    "dlr_epoch_seconds": size.and_then(|z| z.dlr_epoch_seconds),
+                    "simd": simd,
+                });
+                println!("{line}");
+            }
+            continue;
         }
-        return Ok(());
-    }
-    println!(
-        "per-step cost, batch 1: median over {} heap layouts of the median of {} rounds, seed {} (SIMD path: {simd})",
-        args.layouts, args.repeats, args.seed
-    );
-    print!("{:>6}", "H");
-    for k in &args.optimizers {
-        print!("{:>12}", k.name());
-    }
-    println!(
-        "{:>12}{:>12}{:>14}{:>12}",
-        "adam/dlr", "dlr/sgd", "eval 10k ms", "epoch s"
-    );
-    for size in &sizes {
-        let h = size.hidden;
-        let cost = |k: OptimizerKind| {
-            steps
-                .iter()
-                .find(|s| s.hidden == h && s.optimizer == k)
-                .map(|s| s.us_per_step)
-        };
-        print!("{h:>6}");
-        for &k in &args.optimizers {
-            print!("{:>10.2}us", cost(k).unwrap_or(f64::NAN));
-        }
-        let ratio = |a: OptimizerKind, b: OptimizerKind| match (cost(a), cost(b)) {
-            (Some(x), Some(y)) => format!("{:.2}", x / y),
-            _ => "-".into(),
-        };
-        let epoch = size
-            .dlr_epoch_seconds
-            .map_or("-".into(), |s| format!("{s:.3}"));
         println!(
-            "{:>12}{:>12}{:>14.2}{:>12}",
-            ratio(OptimizerKind::Adam, OptimizerKind::Dlr),
-            ratio(OptimizerKind::Dlr, OptimizerKind::Sgd),
-            size.eval_ms,
-            epoch
+            "per-step cost, batch 1: median over {} heap layouts of the median of {} rounds, seed {} (SIMD path: {simd})",
+            args.layouts, args.repeats, args.seed
         );
+        print!("{:>6}", "H");
+        for k in &args.optimizers {
+            print!("{:>12}", k.name());
+        }
+        println!(
+            "{:>12}{:>12}{:>14}{:>12}",
+            "adam/dlr", "dlr/sgd", "eval 10k ms", "epoch s"
+        );
+        for size in &sizes {
+            let h = size.hidden;
+            let cost = |k: OptimizerKind| {
+                steps
+                    .iter()
+                    .find(|s| s.hidden == h && s.optimizer == k)
+                    .map(|s| s.us_per_step)
+            };
+            print!("{h:>6}");
+            for &k in &args.optimizers {
+                print!("{:>10.2}us", cost(k).unwrap_or(f64::NAN));
+            }
+            let ratio = |a: OptimizerKind, b: OptimizerKind| match (cost(a), cost(b)) {
+                (Some(x), Some(y)) => format!("{:.2}", x / y),
+                _ => "-".into(),
+            };
+            let epoch = size
+                .dlr_epoch_seconds
+                .map_or("-".into(), |s| format!("{s:.3}"));
+            println!(
+                "{:>12}{:>12}{:>14.2}{:>12}",
+                ratio(OptimizerKind::Adam, OptimizerKind::Dlr),
+                ratio(OptimizerKind::Dlr, OptimizerKind::Sgd),
+                size.eval_ms,
+                epoch
+            );
+        }
     }
     Ok(())
 }
@@ -585,6 +634,7 @@ fn load_data(
 }
 
 fn run_train(args: &TrainArgs) -> Result<(), Failure> {
+    select_simd(args.simd.as_deref())?;
     let spec = run_spec(args)?;
     check_train_args(args)?;
     // The checkpoint before the data: a bad one fails at once.
@@ -767,6 +817,7 @@ fn run_eval(args: &EvalArgs) -> Result<(), Failure> {
 }
 
 fn run_sweep(args: &SweepArgs) -> Result<(), Failure> {
+    select_simd(args.simd.as_deref())?;
     if args.list_presets {
         for (name, what) in dlr_cli::sweep::PRESETS {
             println!("{name:<12} {what}");

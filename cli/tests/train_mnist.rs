@@ -113,10 +113,10 @@ fn training_on_full_mnist_peaks_below_100_mb() {
 
 /// SHA-256 of the model `dlr train --optimizer NAME --save` writes with
 /// every other option at its default, as the build before the library and
-/// the program were split saved them (x86-64 with AVX2 and FMA, the
-/// repository's build flags). FMA on or off changes the last bits of a
-/// model, so these hold for builds that fuse multiply-adds, as this
-/// repository's do.
+/// the program were split saved them (x86-64 with AVX2 and FMA). FMA on or
+/// off changes the last bits of a model, so these hold for the paths that
+/// fuse multiply-adds the same way: `--simd avx2` and `--simd avx512`,
+/// which give the same bits.
 const DEFAULT_MODEL_SHA256: [(&str, &str); 5] = [
     (
         "dlr",
@@ -140,6 +140,31 @@ const DEFAULT_MODEL_SHA256: [(&str, &str); 5] = [
     ),
 ];
 
+/// The same models on the SSE2 path (multiply and add separate), as this
+/// branch's first dispatching build saved them.
+const SSE2_MODEL_SHA256: [(&str, &str); 5] = [
+    (
+        "dlr",
+        "ef7f5fa3313069da11d653beaab89301def5aa3a7de53376df8252952df09587",
+    ),
+    (
+        "dlr-post",
+        "3e0b0a6c0ad9bbc6295b6d9f0563f2fdcf455bef6081443f86d684b25fc6e6f2",
+    ),
+    (
+        "sgd",
+        "704b1b352d1b8dae22b5aedbf54610aebbf88d27ddc92fde9cf2092fb873d049",
+    ),
+    (
+        "nesterov",
+        "d8cb2aabcb05be593a5904ff75adaafae376c21c2380512393c9ad49b9711cb4",
+    ),
+    (
+        "adam",
+        "33001356ae478d9acc13bc71a6ae1cf5f44df3b56a63d36c6eb5f655ff49362f",
+    ),
+];
+
 #[test]
 fn default_models_are_byte_identical_to_the_pinned_ones() {
     use sha2::{Digest, Sha256};
@@ -147,28 +172,54 @@ fn default_models_are_byte_identical_to_the_pinned_ones() {
     let out_dir = std::env::temp_dir().join(format!("dlr-pinned-{}", std::process::id()));
     std::fs::create_dir_all(&out_dir).unwrap();
     let mut differ = Vec::new();
-    for (name, pinned) in DEFAULT_MODEL_SHA256 {
-        let path = out_dir.join(format!("{name}.bin"));
-        let out = Command::new(env!("CARGO_BIN_EXE_dlr"))
-            .args(["train", "--optimizer", name, "--save"])
-            .arg(&path)
-            .arg("--data")
-            .arg(&dir)
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{name}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let hash: String = Sha256::digest(std::fs::read(&path).unwrap())
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect();
-        if hash != pinned {
-            differ.push(format!("{name}: {hash}"));
+    let mut exercised = 0;
+    use dlr::simd::SimdPath;
+    let pins = [
+        (SimdPath::Sse2, SSE2_MODEL_SHA256),
+        (SimdPath::Avx2, DEFAULT_MODEL_SHA256),
+        (SimdPath::Avx512, DEFAULT_MODEL_SHA256),
+    ];
+    for (simd, pinned_models) in pins {
+        if !simd.is_available() {
+            println!("pinned models on {simd}: not exercised (this machine lacks it)");
+            continue;
         }
+        exercised += 1;
+        for (name, pinned) in pinned_models {
+            let path = out_dir.join(format!("{name}-{simd}.bin"));
+            let out = Command::new(env!("CARGO_BIN_EXE_dlr"))
+                .args([
+                    "train",
+                    "--optimizer",
+                    name,
+                    "--simd",
+                    simd.name(),
+                    "--save",
+                ])
+                .arg(&path)
+                .arg("--data")
+                .arg(&dir)
+                .output()
+                .unwrap();
+            assert!(
+                out.status.success(),
+                "{name}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            let hash: String = Sha256::digest(std::fs::read(&path).unwrap())
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect();
+            if hash != pinned {
+                differ.push(format!("{name} on {simd}: {hash}"));
+            }
+        }
+        println!("pinned models on {simd}: exercised");
     }
     let _ = std::fs::remove_dir_all(&out_dir);
     assert!(differ.is_empty(), "models changed: {}", differ.join("; "));
+    // Every x86-64 has SSE2; elsewhere (NEON, simd128) no model is pinned.
+    if cfg!(target_arch = "x86_64") {
+        assert!(exercised > 0, "no pinned path ran: nothing was checked");
+    }
 }

@@ -1,8 +1,9 @@
-//! SIMD kernels of the forward pass and backprop. Twins: [`super::reference`].
+//! SIMD kernels of the forward pass and backprop, generic over the path
+//! `P` ([`Isa`]); the public functions in [`super`] run them on the active
+//! path. Twins: [`super::reference`].
 
-use super::{split3, split3_mut};
 use crate::kernels::reference;
-use crate::simd::{f32x4, f32x8, Vector, LANES};
+use crate::simd::{split_lens, Isa, Vector, Vector8, LANES};
 
 #[inline(always)]
 fn axpy_body<V: Vector>(y: &mut [f32], a: f32, x: &[f32]) {
@@ -13,13 +14,22 @@ fn axpy_body<V: Vector>(y: &mut [f32], a: f32, x: &[f32]) {
 }
 
 /// `y ← y + a x`. Twin: [`reference::axpy`].
-#[inline]
-pub fn axpy(y: &mut [f32], a: f32, x: &[f32]) {
+#[inline(always)]
+pub(crate) fn axpy<P: Isa>(y: &mut [f32], a: f32, x: &[f32]) {
     debug_assert_eq!(y.len(), x.len());
-    let (y8, y4, yt) = split3_mut(y);
-    let (x8, x4, xt) = split3(x);
-    axpy_body::<f32x8>(y8, a, x8);
-    axpy_body::<f32x4>(y4, a, x4);
+    if P::SCALAR {
+        return reference::axpy(y, a, x);
+    }
+    let (wide, eight, four) = split_lens::<P>(y.len());
+    let (yw, rest) = y.split_at_mut(wide);
+    let (y8, rest) = rest.split_at_mut(eight);
+    let (y4, yt) = rest.split_at_mut(four);
+    let (xw, rest) = x.split_at(wide);
+    let (x8, rest) = rest.split_at(eight);
+    let (x4, xt) = rest.split_at(four);
+    axpy_body::<P::Wide>(yw, a, xw);
+    axpy_body::<P::Eight>(y8, a, x8);
+    axpy_body::<P::Four>(y4, a, x4);
     reference::axpy(yt, a, xt);
 }
 
@@ -33,48 +43,60 @@ fn dot_body<V: Vector>(x: &[f32], y: &[f32]) -> f32 {
 }
 
 /// `Σ_i x_i y_i`. Twin: [`reference::dot`].
-#[inline]
-pub fn dot(x: &[f32], y: &[f32]) -> f32 {
+///
+/// 8-lane vectors on every path, AVX-512's included: a 16-lane
+/// accumulator would sum in another order, and the sum of every path with
+/// fused multiply-adds is then the same number (`simd` module doc).
+#[inline(always)]
+pub(crate) fn dot<P: Isa>(x: &[f32], y: &[f32]) -> f32 {
     debug_assert_eq!(x.len(), y.len());
-    let (x8, x4, xt) = split3(x);
-    let (y8, y4, yt) = split3(y);
-    dot_body::<f32x8>(x8, y8) + dot_body::<f32x4>(x4, y4) + reference::dot(xt, yt)
-}
-
-/// `Σ_i x_i²`. Twin: [`reference::sum_squares`].
-#[inline]
-pub fn sum_squares(x: &[f32]) -> f32 {
-    dot(x, x)
+    if P::SCALAR {
+        return reference::dot(x, y);
+    }
+    let n8 = x.len() / 8 * 8;
+    let n4 = n8 + (x.len() - n8) / 4 * 4;
+    dot_body::<P::Eight>(&x[..n8], &y[..n8])
+        + dot_body::<P::Four>(&x[n8..n4], &y[n8..n4])
+        + reference::dot(&x[n4..], &y[n4..])
 }
 
 /// Logistic function in place, `z_i ← 1 / (1 + e^{−z_i})`. Twin:
 /// [`reference::sigmoid`].
-///
-/// Uses [`Vector::exp_bounded`] (relative error below 2 ε on the clamped
-/// range) and an exact division. Inputs are clamped to ±87 first, where `e^{87}` is still
-/// finite; the clamp moves no output by more than `σ(−87) < 2e−38`. NaN is
-/// kept (so divergence stays visible).
-///
-/// Accuracy: `|σ_simd(z) − σ(z)| ≤ 4 ε σ(z) + 2·10⁻³⁸` against the exact
-/// logistic, `ε = f32::EPSILON` (tested on a 10⁻³ grid over [−100, 100]).
-#[inline]
-pub fn sigmoid(z: &mut [f32]) {
+#[inline(always)]
+pub(crate) fn sigmoid<P: Isa>(z: &mut [f32]) {
+    if P::SCALAR {
+        return reference::sigmoid(z);
+    }
     let n = z.len();
-    if n > LANES && !n.is_multiple_of(LANES) {
-        // The last eight values as one vector that overlaps the last full
-        // one, computed from the inputs before the main loop overwrites
-        // them and stored after it: the overlapping lanes get the very
-        // values the main loop wrote. No scalar `expf` tail (the 10
-        // outputs of an MNIST net would end with two).
-        let window = n - LANES;
-        let last = sigmoid_vector(f32x8::load(&z[window..]));
-        sigmoid_body::<f32x8>(&mut z[..n / LANES * LANES]);
+    let wide = P::Wide::LANES;
+    let use_wide = wide > LANES && n >= P::WIDE_FROM;
+    if use_wide && !n.is_multiple_of(wide) {
+        // The last vector's worth of values as one vector that overlaps the
+        // last full one, computed from the inputs before the main loop
+        // overwrites them and stored after it: the overlapping lanes get
+        // the very values the main loop wrote. No scalar `expf` tail.
+        let window = n - wide;
+        let last = sigmoid_vector(P::Wide::load(&z[window..]));
+        sigmoid_body::<P::Wide>(&mut z[..n / wide * wide]);
         last.store(&mut z[window..]);
         return;
     }
-    let (z8, z4, zt) = split3_mut(z);
-    sigmoid_body::<f32x8>(z8);
-    sigmoid_body::<f32x4>(z4);
+    if !use_wide && n > LANES && !n.is_multiple_of(LANES) {
+        // The same in 8 lanes (the 10 outputs of an MNIST net would
+        // otherwise end with two scalar `expf`).
+        let window = n - LANES;
+        let last = sigmoid_vector(P::Eight::load(&z[window..]));
+        sigmoid_body::<P::Eight>(&mut z[..n / LANES * LANES]);
+        last.store(&mut z[window..]);
+        return;
+    }
+    let (w, eight, four) = split_lens::<P>(n);
+    let (zw, rest) = z.split_at_mut(w);
+    let (z8, rest) = rest.split_at_mut(eight);
+    let (z4, zt) = rest.split_at_mut(four);
+    sigmoid_body::<P::Wide>(zw);
+    sigmoid_body::<P::Eight>(z8);
+    sigmoid_body::<P::Four>(z4);
     reference::sigmoid(zt);
 }
 
@@ -95,25 +117,26 @@ fn sigmoid_body<V: Vector>(z: &mut [f32]) {
 
 /// Output delta `d_k ← (y_k − t_k) y_k (1 − y_k)`, subnormals flushed to
 /// zero; returns `C = ½ Σ (y_k − t_k)²`. Twin: [`reference::output_delta`].
-///
-/// + `y`, `d`: `(n_out,)`; `offset`: index of `y[0]` in the output layer
-#[inline]
-pub fn output_delta(y: &[f32], label: usize, offset: usize, d: &mut [f32]) -> f32 {
+#[inline(always)]
+pub(crate) fn output_delta<P: Isa>(y: &[f32], label: usize, offset: usize, d: &mut [f32]) -> f32 {
     debug_assert_eq!(y.len(), d.len());
+    if P::SCALAR {
+        return reference::output_delta(y, label, offset, d);
+    }
     let (y_head, y_tail) = y.as_chunks::<LANES>();
     let (d_head, d_tail) = d.as_chunks_mut::<LANES>();
-    let one = f32x8::ONE;
-    let mut loss = f32x8::ZERO;
+    let one = P::Eight::splat(1.0);
+    let mut loss = P::Eight::ZERO;
     for (c, (yc, dc)) in y_head.iter().zip(d_head.iter_mut()).enumerate() {
         let base = offset + c * LANES;
         let mut t = [0.0f32; LANES];
         if label >= base && label < base + LANES {
             t[label - base] = 1.0;
         }
-        let yv = f32x8::from(*yc);
-        let err = yv - f32x8::from(t);
+        let yv = P::Eight::from_array(*yc);
+        let err = yv - P::Eight::from_array(t);
         *dc = (err * yv * (one - yv)).flush_subnormal().to_array();
-        loss = (err * err).mul_add(f32x8::splat(0.5), loss);
+        loss = (err * err).mul_add(P::Eight::splat(0.5), loss);
     }
     let done = y_head.len() * LANES;
     loss.reduce_add() + reference::output_delta(y_tail, label, offset + done, d_tail)
@@ -121,30 +144,38 @@ pub fn output_delta(y: &[f32], label: usize, offset: usize, d: &mut [f32]) -> f3
 
 /// Hidden delta `e_i ← h_i (1 − h_i) Σ_k w_ik d_k`, overwriting `e`,
 /// subnormals flushed to zero. Twin: [`reference::hidden_delta`].
-///
-/// + `h`, `e`: `(n_h,)`; `w_next`: `(n_h, n_next)` pre-major; `d_next`: `(n_next,)`
-#[inline]
-pub fn hidden_delta(h: &[f32], w_next: &[f32], d_next: &[f32], e: &mut [f32]) {
+#[inline(always)]
+pub(crate) fn hidden_delta<P: Isa>(h: &[f32], w_next: &[f32], d_next: &[f32], e: &mut [f32]) {
+    if P::SCALAR {
+        return reference::hidden_delta(h, w_next, d_next, e);
+    }
     let n_next = d_next.len();
     debug_assert_eq!(w_next.len(), h.len() * n_next);
     // Each e_i is a dot product of a contiguous row of w_next with d_next.
     for (i, (&hi, ei)) in h.iter().zip(e.iter_mut()).enumerate() {
-        let back = dot(&w_next[i * n_next..(i + 1) * n_next], d_next);
+        let back = dot::<P>(&w_next[i * n_next..(i + 1) * n_next], d_next);
         *ei = hi * (1.0 - hi) * back;
     }
-    flush_subnormals(e);
+    flush_subnormals::<P>(e);
+}
+
+#[inline(always)]
+fn flush_body<V: Vector>(x: &mut [f32]) {
+    for c in x.chunks_exact_mut(V::LANES) {
+        V::load(c).flush_subnormal().store(c);
+    }
 }
 
 /// Subnormal values of `x` set to `+0` ([`reference::flush_subnormal`]).
-#[inline]
-fn flush_subnormals(x: &mut [f32]) {
-    let (x8, x4, xt) = split3_mut(x);
-    for c in x8.chunks_exact_mut(LANES) {
-        f32x8::load(c).flush_subnormal().store(c);
-    }
-    for c in x4.chunks_exact_mut(4) {
-        f32x4::load(c).flush_subnormal().store(c);
-    }
+#[inline(always)]
+fn flush_subnormals<P: Isa>(x: &mut [f32]) {
+    let (w, eight, four) = split_lens::<P>(x.len());
+    let (xw, rest) = x.split_at_mut(w);
+    let (x8, rest) = rest.split_at_mut(eight);
+    let (x4, xt) = rest.split_at_mut(four);
+    flush_body::<P::Wide>(xw);
+    flush_body::<P::Eight>(x8);
+    flush_body::<P::Four>(x4);
     for v in xt {
         *v = reference::flush_subnormal(*v);
     }
@@ -164,7 +195,7 @@ fn forward_block<V: Vector, const BLOCKS: usize, const OVERHANG: bool>(
     // along in one more accumulator, as in `forward_overhang`.
     let end = c0 + BLOCKS * V::LANES;
     let mut acc = [V::ZERO; BLOCKS];
-    let mut tail = f32x8::ZERO;
+    let mut tail = V::ZERO;
     for &j in rows {
         let j = j as usize;
         let xj = V::splat(x[j]);
@@ -173,30 +204,40 @@ fn forward_block<V: Vector, const BLOCKS: usize, const OVERHANG: bool>(
             *a = V::load(&row[k * V::LANES..]).mul_add(xj, *a);
         }
         if OVERHANG {
-            tail = overhang_row(w, j, n_out, end).mul_add(f32x8::splat(x[j]), tail);
+            tail = overhang_row::<V>(w, j, n_out, end).mul_add(xj, tail);
         }
     }
     for (k, a) in acc.iter().enumerate() {
         a.store(&mut z[c0 + k * V::LANES..]);
     }
     if OVERHANG {
-        z[end..].copy_from_slice(&tail.as_array()[..n_out - end]);
+        store_first(tail, &mut z[end..]);
     }
 }
 
-/// Eight weights of row `j` from column `c0` on, running into the next row
-/// (lanes the caller discards); the last row of `w` is zero-padded.
+/// The first `out.len()` lanes of `v` (fewer than all) into `out`.
 #[inline(always)]
-fn overhang_row(w: &[f32], j: usize, n_out: usize, c0: usize) -> f32x8 {
+fn store_first<V: Vector>(v: V, out: &mut [f32]) {
+    let mut lanes = [0.0f32; 16];
+    v.store(&mut lanes);
+    let n = out.len();
+    out.copy_from_slice(&lanes[..n]);
+}
+
+/// A vector of row `j`'s weights from column `c0` on, running into the
+/// next row (lanes the caller discards); the last row of `w` is
+/// zero-padded.
+#[inline(always)]
+fn overhang_row<V: Vector>(w: &[f32], j: usize, n_out: usize, c0: usize) -> V {
     let base = j * n_out + c0;
-    if base + LANES <= w.len() {
-        f32x8::load(&w[base..])
+    if base + V::LANES <= w.len() {
+        V::load(&w[base..])
     } else {
-        let mut padded = [0.0f32; LANES];
+        let mut padded = [0.0f32; 16];
         for (p, &v) in padded.iter_mut().zip(&w[base..(j + 1) * n_out]) {
             *p = v;
         }
-        f32x8::from(padded)
+        V::load(&padded)
     }
 }
 
@@ -205,53 +246,76 @@ fn overhang_row(w: &[f32], j: usize, n_out: usize, c0: usize) -> f32x8 {
 ///
 /// Blocks of up to twelve vectors of columns stay in registers while every
 /// selected row streams through them, so `z` is written once instead of once
-/// per row. The last block carries the final 1–7 columns along in one more
-/// accumulator, so H = 100 (twelve vectors and four columns) takes a single
-/// pass over the rows.
-#[inline]
-pub fn forward_rows(z: &mut [f32], w: &[f32], x: &[f32], rows: &[u32]) {
+/// per row. The last block carries the final columns that fill no vector
+/// along in one more accumulator, so H = 100 (twelve 8-lane vectors and
+/// four columns, or six 16-lane ones and four) takes a single pass over the
+/// rows. Every column is the same chain of fused multiply-adds on the 8-
+/// and the 16-lane path, so both give the same bits.
+#[inline(always)]
+pub(crate) fn forward_rows<P: Isa>(z: &mut [f32], w: &[f32], x: &[f32], rows: &[u32]) {
+    if P::SCALAR {
+        return reference::forward_rows(z, w, x, rows);
+    }
+    if z.len() >= P::WIDE_FROM {
+        forward_rows_in::<P, P::Wide>(z, w, x, rows);
+    } else {
+        forward_rows_in::<P, P::Eight>(z, w, x, rows);
+    }
+}
+
+/// [`forward_rows`] with blocks of `V` vectors.
+#[inline(always)]
+fn forward_rows_in<P: Isa, V: Vector>(z: &mut [f32], w: &[f32], x: &[f32], rows: &[u32]) {
     let n_out = z.len();
     debug_assert!(rows
         .iter()
         .all(|&j| (j as usize + 1) * n_out <= w.len() && (j as usize) < x.len()));
+    let lanes = V::LANES;
     let mut c0 = 0;
     loop {
-        let vectors = ((n_out - c0) / LANES).min(12);
-        // The last block takes the final 1–7 columns along in the same pass.
-        let rest = n_out - c0 - vectors * LANES;
-        let overhang = vectors > 0 && rest > 0 && rest < LANES;
+        let vectors = ((n_out - c0) / lanes).min(P::FORWARD_BLOCK);
+        // The last block takes the final columns along in the same pass.
+        let rest = n_out - c0 - vectors * lanes;
+        let overhang = vectors > 0 && rest > 0 && rest < lanes;
         macro_rules! block {
             ($($k:literal)*) => {
                 match (vectors, overhang) {
                     (0, _) => break,
-                    $(($k, false) => forward_block::<f32x8, $k, false>(z, w, x, rows, n_out, c0),
-                      ($k, true) => forward_block::<f32x8, $k, true>(z, w, x, rows, n_out, c0),)*
+                    $(($k, false) => forward_block::<V, $k, false>(z, w, x, rows, n_out, c0),
+                      ($k, true) => forward_block::<V, $k, true>(z, w, x, rows, n_out, c0),)*
                     _ => unreachable!("at most 12 vectors per block"),
                 }
             };
         }
         block!(1 2 3 4 5 6 7 8 9 10 11 12);
-        c0 += vectors * LANES;
+        c0 += vectors * lanes;
         if overhang {
             return;
         }
     }
     if c0 < n_out {
-        forward_overhang(z, w, x, rows, n_out, c0);
+        forward_overhang::<V>(z, w, x, rows, n_out, c0);
     }
 }
 
-/// The last 1–7 columns `c0..n_out` in one `f32x8` pass: each row's load
-/// runs past its end into the next row's first weights, lanes that are
-/// computed and thrown away. A scalar sum per column would chain every row
-/// on the latency of one addition. Only the final row of `w`, which has no
-/// next row, is read through a zero-padded copy.
+/// The last columns `c0..n_out` (fewer than a vector) in one vector pass:
+/// each row's load runs past its end into the next row's first weights,
+/// lanes that are computed and thrown away. A scalar sum per column would
+/// chain every row on the latency of one addition. Only the final row of
+/// `w`, which has no next row, is read through a zero-padded copy.
 #[inline(always)]
-fn forward_overhang(z: &mut [f32], w: &[f32], x: &[f32], rows: &[u32], n_out: usize, c0: usize) {
-    let mut acc = f32x8::ZERO;
+fn forward_overhang<V: Vector>(
+    z: &mut [f32],
+    w: &[f32],
+    x: &[f32],
+    rows: &[u32],
+    n_out: usize,
+    c0: usize,
+) {
+    let mut acc = V::ZERO;
     for &j in rows {
         let j = j as usize;
-        acc = overhang_row(w, j, n_out, c0).mul_add(f32x8::splat(x[j]), acc);
+        acc = overhang_row::<V>(w, j, n_out, c0).mul_add(V::splat(x[j]), acc);
     }
-    z[c0..].copy_from_slice(&acc.as_array()[..n_out - c0]);
+    store_first(acc, &mut z[c0..]);
 }

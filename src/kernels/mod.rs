@@ -1,47 +1,231 @@
-//! Hot kernels: explicit SIMD (`f32x8`) versions of every formula in the
-//! forward pass, backprop and the optimizer updates.
+//! Hot kernels: explicit SIMD versions of every formula in the forward
+//! pass, backprop and the optimizer updates.
 //!
 //! Convention: each kernel here has a scalar twin of the **same name and
 //! signature** in [`reference`](mod@reference), a plain indexed loop whose doc comment is the
 //! formula. The twin is the specification, the oracle of the tests and the
-//! baseline of the benches. The SIMD version runs the head of its slices in
-//! `f32x8` lanes, the next four elements (if any) in `f32x4`, and hands the
-//! last 0–3 elements to the twin, so tails cannot drift from the spec
-//! (`sgd_row` and `dlr_row` instead end with an overlapping `f32x8`; see
-//! `update`).
+//! baseline of the benches. The SIMD version is one body generic over the
+//! path ([`crate::simd::Isa`]) that runs the head of its slices in the
+//! path's widest vectors, what is left in 8 and 4 lanes, and hands the last
+//! 0–3 elements to the twin, so tails cannot drift from the spec
+//! (`sgd_row` and `dlr_row` instead end with an overlapping 8-lane vector;
+//! see `update`).
+//!
+//! Each function here reads the active path ([`crate::simd::active_path`])
+//! once and runs the body compiled for it. The layer-level callers
+//! (`Network`'s passes, each optimizer's layer update) select the path
+//! once per layer instead and call the bodies directly.
 //!
 //! Shapes: `n_out` is a row length; every slice argument of one call has the
 //! same length unless its doc says otherwise. Kernels check shapes only with
 //! `debug_assert!`; the public callers in `network` and `optim` check them once.
 
-use crate::simd::vector_len;
-
-mod dense;
+pub(crate) mod dense;
 pub mod reference;
-mod update;
+pub(crate) mod update;
 
-pub use dense::{axpy, dot, forward_rows, hidden_delta, output_delta, sigmoid, sum_squares};
-pub use update::{
-    adam_row, dlr_post_row, dlr_row, dlr_row_lanes, dlr_rows_lanes, dlr_steps, dlr_steps_every_row,
-    nesterov_row, sgd_row, sgd_rows,
-};
+use crate::simd::{dispatched, LANES};
 
-/// Splits a slice into its `f32x8` head, its `f32x4` middle (0 or 4
-/// elements) and the scalar tail (0–3 elements).
-#[inline(always)]
-fn split3(s: &[f32]) -> (&[f32], &[f32], &[f32]) {
-    let n8 = s.len() / 8 * 8;
-    let (head, rest) = s.split_at(n8);
-    let (middle, tail) = rest.split_at(vector_len(s.len()) - n8);
-    (head, middle, tail)
+dispatched! {
+    /// `y ← y + a x`. Twin: [`reference::axpy`].
+    pub fn axpy(y: &mut [f32], a: f32, x: &[f32]) => dense::axpy
 }
 
-/// [`split3`] for a mutable slice.
-#[inline(always)]
-fn split3_mut(s: &mut [f32]) -> (&mut [f32], &mut [f32], &mut [f32]) {
-    let n = s.len();
-    let n8 = n / 8 * 8;
-    let (head, rest) = s.split_at_mut(n8);
-    let (middle, tail) = rest.split_at_mut(vector_len(n) - n8);
-    (head, middle, tail)
+dispatched! {
+    /// `Σ_i x_i y_i`. Twin: [`reference::dot`].
+    pub fn dot(x: &[f32], y: &[f32]) -> f32 => dense::dot
+}
+
+/// `Σ_i x_i²`. Twin: [`reference::sum_squares`].
+#[inline]
+pub fn sum_squares(x: &[f32]) -> f32 {
+    dot(x, x)
+}
+
+dispatched! {
+    /// Logistic function in place, `z_i ← 1 / (1 + e^{−z_i})`. Twin:
+    /// [`reference::sigmoid`].
+    ///
+    /// Uses [`crate::simd::Vector::exp_bounded`] (relative error below 2 ε
+    /// on the clamped range) and an exact division. Inputs are clamped to
+    /// ±87 first, where `e^{87}` is still finite; the clamp moves no output
+    /// by more than `σ(−87) < 2e−38`. NaN is kept (so divergence stays
+    /// visible).
+    ///
+    /// Accuracy: `|σ_simd(z) − σ(z)| ≤ 4 ε σ(z) + 2·10⁻³⁸` against the exact
+    /// logistic, `ε = f32::EPSILON` (tested on a 10⁻³ grid over [−100, 100]).
+    pub fn sigmoid(z: &mut [f32]) => dense::sigmoid
+}
+
+dispatched! {
+    /// Output delta `d_k ← (y_k − t_k) y_k (1 − y_k)`, subnormals flushed to
+    /// zero; returns `C = ½ Σ (y_k − t_k)²`. Twin: [`reference::output_delta`].
+    ///
+    /// + `y`, `d`: `(n_out,)`; `offset`: index of `y[0]` in the output layer
+    pub fn output_delta(y: &[f32], label: usize, offset: usize, d: &mut [f32]) -> f32
+        => dense::output_delta
+}
+
+dispatched! {
+    /// Hidden delta `e_i ← h_i (1 − h_i) Σ_k w_ik d_k`, overwriting `e`,
+    /// subnormals flushed to zero. Twin: [`reference::hidden_delta`].
+    ///
+    /// + `h`, `e`: `(n_h,)`; `w_next`: `(n_h, n_next)` pre-major; `d_next`: `(n_next,)`
+    pub fn hidden_delta(h: &[f32], w_next: &[f32], d_next: &[f32], e: &mut [f32])
+        => dense::hidden_delta
+}
+
+dispatched! {
+    /// Forward pass of a pre-major layer over selected rows, overwriting `z`:
+    /// `z_i ← Σ_{j ∈ rows} x_j w_ji`. Twin: [`reference::forward_rows`].
+    ///
+    /// Blocks of up to twelve vectors of columns stay in registers while
+    /// every selected row streams through them, so `z` is written once
+    /// instead of once per row; the columns that fill no vector ride along
+    /// in one more accumulator.
+    ///
+    /// + `z`: `(n_out,)`; `w`: `(n_in, n_out)` pre-major; `x`: `(n_in,)`
+    pub fn forward_rows(z: &mut [f32], w: &[f32], x: &[f32], rows: &[u32]) => dense::forward_rows
+}
+
+dispatched! {
+    /// SGD: `w_i ← w_i − step δ_i`, `step = η a_j`. Twin: [`reference::sgd_row`].
+    pub fn sgd_row(w: &mut [f32], step: f32, delta: &[f32]) => update::sgd_row
+}
+
+dispatched! {
+    /// [`sgd_row`] on the rows of a layer whose input is non-zero: row `j`
+    /// of `w` (`(n_in, n_out)`, `n_out = delta.len()`) takes step `η a_j`
+    /// for every `j` of `rows` (in order), or of `0..n_in` if `rows` is
+    /// `None`, with `a_j ≠ 0`. Bit for bit the same as calling [`sgd_row`]
+    /// on each. Twin: [`reference::sgd_rows`].
+    ///
+    /// + `a`: `(n_in,)`
+    ///
+    /// # Panics
+    /// If a row is out of bounds of `a` or `w`.
+    pub fn sgd_rows(w: &mut [f32], rows: Option<&[u32]>, a: &[f32], lr: f32, delta: &[f32])
+        => update::sgd_rows
+}
+
+dispatched! {
+    /// Nesterov momentum: `v ← μ v + g`, `w ← w − η (g + μ v)`, `g = a δ`.
+    /// Twin: [`reference::nesterov_row`].
+    pub fn nesterov_row(w: &mut [f32], v: &mut [f32], a: f32, delta: &[f32], lr: f32, momentum: f32)
+        => update::nesterov_row
+}
+
+/// Adam with hoisted bias correction. Twin: [`reference::adam_row`], which
+/// states the maths.
+#[allow(clippy::too_many_arguments)]
+#[inline]
+pub fn adam_row(
+    w: &mut [f32],
+    m: &mut [f32],
+    v: &mut [f32],
+    a: f32,
+    delta: &[f32],
+    beta1: f32,
+    beta2: f32,
+    lr_t: f32,
+    inv_sqrt_bc2: f32,
+    eps: f32,
+) {
+    let s = update::AdamScalars {
+        beta1,
+        beta2,
+        lr_t,
+        inv_sqrt_bc2,
+        eps,
+    };
+    adam_row_with(w, m, v, a, delta, s);
+}
+
+dispatched! {
+    fn adam_row_with(
+        w: &mut [f32],
+        m: &mut [f32],
+        v: &mut [f32],
+        a: f32,
+        delta: &[f32],
+        s: update::AdamScalars,
+    ) => update::adam_row
+}
+
+/// DLR Eq. 1, single pass: `w_i ← w_i − step (|w_i| + α) δ_i` and returns the
+/// new `Σ w_i²`, `step = η₀ a_j / (‖w_·j‖ + α)`. Twin: [`reference::dlr_row`].
+///
+/// [`dlr_row_lanes`] followed by the total of its lanes.
+#[inline]
+pub fn dlr_row(w: &mut [f32], step: f32, alpha: f32, delta: &[f32]) -> f32 {
+    crate::simd::lane_total(&dlr_row_lanes(w, step, alpha, delta))
+}
+
+dispatched! {
+    /// [`dlr_row`] that returns the new `Σ w_i²` as eight partial sums,
+    /// whose [`lane_total`](crate::simd::lane_total) is the row's sum: the
+    /// DLR optimizer keeps them as they are and totals eight rows at once
+    /// ([`dlr_steps`]). Twin: [`reference::dlr_row_lanes`].
+    ///
+    /// One read and one write of the row: the norm the next step needs is
+    /// summed from the values as they are written. A row whose length is
+    /// not a multiple of 8 ends with one vector `w[n−8..n]` that overlaps
+    /// the last full one, its overlapping lanes masked out of the sum.
+    pub fn dlr_row_lanes(w: &mut [f32], step: f32, alpha: f32, delta: &[f32]) -> [f32; LANES]
+        => update::dlr_row_lanes
+}
+
+dispatched! {
+    /// [`dlr_row_lanes`] on the listed rows of a layer, last listed row
+    /// first: row `r = rows[k]` of `w` (`(n_in, n_out)`, `n_out =
+    /// delta.len()`) takes step `step[k]`, and its eight partial sums go to
+    /// `row_lanes[8r..8r + 8]`. Bit for bit the same as calling
+    /// [`dlr_row_lanes`] on each row in that order. Twin:
+    /// [`reference::dlr_rows_lanes`].
+    ///
+    /// + `rows`, `step`: `(n_rows,)`; `row_lanes`: `(n_in · 8,)`
+    ///
+    /// # Panics
+    /// If a row is out of bounds of `w` or `row_lanes`.
+    pub fn dlr_rows_lanes(
+        w: &mut [f32],
+        rows: &[u32],
+        step: &[f32],
+        alpha: f32,
+        delta: &[f32],
+        row_lanes: &mut [f32],
+    ) => update::dlr_rows_lanes
+}
+
+dispatched! {
+    /// DLR Eq. 3, single pass: `w_i ← w_i − a_j (|w_i| + α) scaled_delta_i` and
+    /// `col_sum_sq_i += w_new² − w_old²`. Twin: [`reference::dlr_post_row`].
+    pub fn dlr_post_row(w: &mut [f32], a: f32, alpha: f32, scaled_delta: &[f32], col_sum_sq: &mut [f32])
+        => update::dlr_post_row
+}
+
+dispatched! {
+    /// DLR Eq. 1 step factors of the rows `rows`, eight rows at a time:
+    /// `step_k ← η₀ a_r / (‖w_·r‖ + α)` for `r = rows[k]`, where `‖w_·r‖²`
+    /// is the [`lane_total`](crate::simd::lane_total) of the row's eight
+    /// partial sums `row_lanes[8r..8r + 8]` (as [`dlr_row_lanes`] leaves
+    /// them). Twin: [`reference::dlr_steps`], equal to the last bit.
+    ///
+    /// + `a`: `(n_rows,)`; `row_lanes`: `(n_rows · 8,)`; `step`: `(rows.len(),)`,
+    ///   overwritten
+    ///
+    /// # Panics
+    /// If a row index is out of bounds of `a` or `row_lanes`.
+    pub fn dlr_steps(rows: &[u32], a: &[f32], row_lanes: &[f32], eta0: f32, alpha: f32, step: &mut [f32])
+        => update::dlr_steps
+}
+
+dispatched! {
+    /// [`dlr_steps`] of every row, `rows = 0..a.len()`, with contiguous
+    /// loads instead of gathers. Twin: [`reference::dlr_steps_every_row`],
+    /// equal to the last bit.
+    ///
+    /// + `a`, `step`: `(n_rows,)`; `row_lanes`: `(n_rows · 8,)`
+    pub fn dlr_steps_every_row(a: &[f32], row_lanes: &[f32], eta0: f32, alpha: f32, step: &mut [f32])
+        => update::dlr_steps_every_row
 }

@@ -1,47 +1,59 @@
 //! SIMD kernels of the optimizer updates, one row (the outgoing weights of
-//! one input `j`) at a time. Twins: [`super::reference`].
+//! one input `j`) at a time, generic over the path `P` ([`Isa`]); the
+//! public functions in [`super`] run them on the active path. Twins:
+//! [`super::reference`].
 //!
 //! The rank-1 gradient of row `j` is `a_j δ`, so no gradient matrix is built;
 //! a dense gradient row `g` is passed as `a = 1, δ = g`. Each kernel's body
-//! is written once over [`Vector`] and run as `f32x8` on the head, `f32x4`
-//! on the next 4 elements, and the scalar twin on the last 0–3; except the
-//! two the online step runs most, [`sgd_row`] and [`dlr_row`], which end a
-//! row of 8 or more with one `f32x8` that overlaps the last whole one (no
-//! scalar tail, and every weight through the same fused multiply-add;
-//! `sgd_row` only where a scalar tail would remain).
+//! is written once over [`Vector`] and run in the path's widest vectors on
+//! the head, 8 and 4 lanes on what is left, and the scalar twin on the last
+//! 0–3; except the two the online step runs most, `sgd_row` and `dlr_row`,
+//! which end a row of 8 or more with one 8-lane vector that overlaps the
+//! last whole one (no scalar tail, and every weight through the same fused
+//! multiply-add; `sgd_row` only where a scalar tail would remain).
+//!
+//! Element-wise kernels give the same bits at 8 and 16 lanes (each weight
+//! takes the same operations); the DLR row kernel keeps AVX2's eight
+//! partial sums on the 16-lane path (each 16-lane accumulator is two of
+//! them side by side), so its weights and lane sums are AVX2's too.
 
-use super::{split3, split3_mut};
 use crate::kernels::reference;
-use crate::simd::{f32x4, f32x8, lane_total, lane_totals, Vector, LANES};
+use crate::simd::{split_lens, Isa, Vector, Vector8, LANES};
 
 /// SGD: `w_i ← w_i − step δ_i`, `step = η a_j`. Twin: [`reference::sgd_row`].
 ///
-/// Rows with a scalar tail (30, 10) end with an overlapping `f32x8`
+/// Rows with a scalar tail (30, 10) end with an overlapping 8-lane vector
 /// instead: LLVM compiles such a tail with masked moves, which cost more
-/// than the window. Rows without one (100, 300) keep their whole `f32x8`
-/// and `f32x4` vectors, where the window measured slower. BENCHMARKS.md
-/// ("SGD's scalar tails") has the figures.
-#[inline]
-pub fn sgd_row(w: &mut [f32], step: f32, delta: &[f32]) {
+/// than the window. Rows without one (100, 300) keep their whole vectors,
+/// where the window measured slower. BENCHMARKS.md ("SGD's scalar tails")
+/// has the figures.
+#[inline(always)]
+pub(crate) fn sgd_row<P: Isa>(w: &mut [f32], step: f32, delta: &[f32]) {
     debug_assert_eq!(w.len(), delta.len());
+    if P::SCALAR {
+        return reference::sgd_row(w, step, delta);
+    }
     let n = w.len();
     if !sgd_row_has_window(n) {
-        // No scalar tail (H = 100, 300, 1000): whole `f32x8` and `f32x4`
-        // vectors, which measured faster than the overlapping window there.
-        return super::axpy(w, -step, delta);
+        // No scalar tail (H = 100, 300, 1000): whole vectors, which
+        // measured faster than the overlapping window there.
+        return super::dense::axpy::<P>(w, -step, delta);
     }
     // Whole vectors, then the last eight weights as one vector that overlaps
     // the last whole one (as in `dlr_row`): loaded and updated before any
     // store, so the overlapping lanes get the values the loop writes.
-    let neg_step = f32x8::splat(-step);
+    let neg_step = P::Eight::splat(-step);
     let window = n - LANES;
-    let window_new = f32x8::load(&delta[window..]).mul_add(neg_step, f32x8::load(&w[window..]));
+    let window_new =
+        P::Eight::load(&delta[window..]).mul_add(neg_step, P::Eight::load(&w[window..]));
     let full = n / LANES * LANES;
     for (wc, dc) in w[..full]
         .chunks_exact_mut(LANES)
         .zip(delta[..full].chunks_exact(LANES))
     {
-        f32x8::load(dc).mul_add(neg_step, f32x8::load(wc)).store(wc);
+        P::Eight::load(dc)
+            .mul_add(neg_step, P::Eight::load(wc))
+            .store(wc);
     }
     if full < n {
         window_new.store(&mut w[window..]);
@@ -80,25 +92,43 @@ fn nesterov_body<V: Vector>(
 
 /// Nesterov momentum: `v ← μ v + g`, `w ← w − η (g + μ v)`, `g = a δ`.
 /// Twin: [`reference::nesterov_row`].
-#[inline]
-pub fn nesterov_row(w: &mut [f32], v: &mut [f32], a: f32, delta: &[f32], lr: f32, momentum: f32) {
+#[inline(always)]
+pub(crate) fn nesterov_row<P: Isa>(
+    w: &mut [f32],
+    v: &mut [f32],
+    a: f32,
+    delta: &[f32],
+    lr: f32,
+    momentum: f32,
+) {
     debug_assert!(w.len() == v.len() && w.len() == delta.len());
-    let (w8, w4, wt) = split3_mut(w);
-    let (v8, v4, vt) = split3_mut(v);
-    let (d8, d4, dt) = split3(delta);
-    nesterov_body::<f32x8>(w8, v8, a, d8, lr, momentum);
-    nesterov_body::<f32x4>(w4, v4, a, d4, lr, momentum);
+    if P::SCALAR {
+        return reference::nesterov_row(w, v, a, delta, lr, momentum);
+    }
+    let (wide, eight, four) = split_lens::<P>(w.len());
+    let (ww, rest) = w.split_at_mut(wide);
+    let (w8, rest) = rest.split_at_mut(eight);
+    let (w4, wt) = rest.split_at_mut(four);
+    let (vw, rest) = v.split_at_mut(wide);
+    let (v8, rest) = rest.split_at_mut(eight);
+    let (v4, vt) = rest.split_at_mut(four);
+    let (dw, rest) = delta.split_at(wide);
+    let (d8, rest) = rest.split_at(eight);
+    let (d4, dt) = rest.split_at(four);
+    nesterov_body::<P::Wide>(ww, vw, a, dw, lr, momentum);
+    nesterov_body::<P::Eight>(w8, v8, a, d8, lr, momentum);
+    nesterov_body::<P::Four>(w4, v4, a, d4, lr, momentum);
     reference::nesterov_row(wt, vt, a, dt, lr, momentum);
 }
 
 /// Adam's per-step scalars: β₁, β₂, `lr_t = α/(1 − β₁ᵗ)`, `1/√(1 − β₂ᵗ)`, ε.
 #[derive(Clone, Copy)]
-struct AdamScalars {
-    beta1: f32,
-    beta2: f32,
-    lr_t: f32,
-    inv_sqrt_bc2: f32,
-    eps: f32,
+pub(crate) struct AdamScalars {
+    pub beta1: f32,
+    pub beta2: f32,
+    pub lr_t: f32,
+    pub inv_sqrt_bc2: f32,
+    pub eps: f32,
 }
 
 #[inline(always)]
@@ -133,50 +163,57 @@ fn adam_body<V: Vector>(
 
 /// Adam with hoisted bias correction. Twin: [`reference::adam_row`], which
 /// states the maths.
-#[allow(clippy::too_many_arguments)]
-#[inline]
-pub fn adam_row(
+#[inline(always)]
+pub(crate) fn adam_row<P: Isa>(
     w: &mut [f32],
     m: &mut [f32],
     v: &mut [f32],
     a: f32,
     delta: &[f32],
-    beta1: f32,
-    beta2: f32,
-    lr_t: f32,
-    inv_sqrt_bc2: f32,
-    eps: f32,
+    s: AdamScalars,
 ) {
     debug_assert!(w.len() == m.len() && w.len() == v.len() && w.len() == delta.len());
-    let s = AdamScalars {
+    if P::SCALAR {
+        let AdamScalars {
+            beta1,
+            beta2,
+            lr_t,
+            inv_sqrt_bc2,
+            eps,
+        } = s;
+        return reference::adam_row(w, m, v, a, delta, beta1, beta2, lr_t, inv_sqrt_bc2, eps);
+    }
+    let (wide, eight, four) = split_lens::<P>(w.len());
+    let (ww, rest) = w.split_at_mut(wide);
+    let (w8, rest) = rest.split_at_mut(eight);
+    let (w4, wt) = rest.split_at_mut(four);
+    let (mw, rest) = m.split_at_mut(wide);
+    let (m8, rest) = rest.split_at_mut(eight);
+    let (m4, mt) = rest.split_at_mut(four);
+    let (vw, rest) = v.split_at_mut(wide);
+    let (v8, rest) = rest.split_at_mut(eight);
+    let (v4, vt) = rest.split_at_mut(four);
+    let (dw, rest) = delta.split_at(wide);
+    let (d8, rest) = rest.split_at(eight);
+    let (d4, dt) = rest.split_at(four);
+    adam_body::<P::Wide>(ww, mw, vw, a, dw, s);
+    adam_body::<P::Eight>(w8, m8, v8, a, d8, s);
+    adam_body::<P::Four>(w4, m4, v4, a, d4, s);
+    let AdamScalars {
         beta1,
         beta2,
         lr_t,
         inv_sqrt_bc2,
         eps,
-    };
-    let (w8, w4, wt) = split3_mut(w);
-    let (m8, m4, mt) = split3_mut(m);
-    let (v8, v4, vt) = split3_mut(v);
-    let (d8, d4, dt) = split3(delta);
-    adam_body::<f32x8>(w8, m8, v8, a, d8, s);
-    adam_body::<f32x4>(w4, m4, v4, a, d4, s);
+    } = s;
     reference::adam_row(wt, mt, vt, a, dt, beta1, beta2, lr_t, inv_sqrt_bc2, eps);
 }
 
-/// DLR Eq. 1, single pass: `w_i ← w_i − step (|w_i| + α) δ_i` and returns the
-/// new `Σ w_i²`, `step = η₀ a_j / (‖w_·j‖ + α)`. Twin: [`reference::dlr_row`].
-///
-/// [`dlr_row_lanes`] followed by the total of its lanes.
-#[inline]
-pub fn dlr_row(w: &mut [f32], step: f32, alpha: f32, delta: &[f32]) -> f32 {
-    lane_total(&dlr_row_lanes(w, step, alpha, delta))
-}
-
-/// [`dlr_row`] that returns the new `Σ w_i²` as eight partial sums, whose
-/// [`lane_total`] is the row's sum: the DLR optimizer keeps them as they
-/// are and totals eight rows at once ([`dlr_steps`]), which saves the
-/// horizontal sum at the end of every row. Twin: [`reference::dlr_row_lanes`].
+/// [`dlr_row`](super::dlr_row) that returns the new `Σ w_i²` as eight
+/// partial sums, whose [`lane_total`](crate::simd::lane_total) is the row's sum: the DLR optimizer
+/// keeps them as they are and totals eight rows at once ([`dlr_steps`]),
+/// which saves the horizontal sum at the end of every row. Twin:
+/// [`reference::dlr_row_lanes`].
 ///
 /// One read and one write of the row: the norm the next step needs is summed
 /// from the values as they are written, so no separate norm pass exists.
@@ -186,11 +223,16 @@ pub fn dlr_row(w: &mut [f32], step: f32, alpha: f32, delta: &[f32]) -> f32 {
 /// and updated from the original values, so its overlapping lanes get the
 /// very values the main loop writes; they are masked out of the sum only.
 /// A row thus has no scalar tail.
-#[inline]
-pub fn dlr_row_lanes(w: &mut [f32], step: f32, alpha: f32, delta: &[f32]) -> [f32; LANES] {
+#[inline(always)]
+pub(crate) fn dlr_row_lanes<P: Isa>(
+    w: &mut [f32],
+    step: f32,
+    alpha: f32,
+    delta: &[f32],
+) -> [f32; LANES] {
     debug_assert_eq!(w.len(), delta.len());
     let n = w.len();
-    if n < LANES {
+    if P::SCALAR || n < LANES {
         return reference::dlr_row_lanes(w, step, alpha, delta);
     }
     if n < 4 * LANES {
@@ -198,70 +240,128 @@ pub fn dlr_row_lanes(w: &mut [f32], step: f32, alpha: f32, delta: &[f32]) -> [f3
         // of 10, H = 30's rows of 30): the many-row kernel's straight-line
         // code, run on this one row.
         let mut lanes = [0.0; LANES];
-        short_rows_lanes(w, &[0], &[step], alpha, delta, &mut lanes);
+        short_rows_lanes::<P>(w, &[0], &[step], alpha, delta, &mut lanes);
         return lanes;
     }
-    long_row_lanes(w, step, alpha, delta)
+    long_row_lanes::<P>(w, step, alpha, delta)
 }
 
-/// [`dlr_row_lanes`] of a row of 32 weights or more: quads of vectors into
-/// four partial sums, the whole vectors left, then the window.
+/// [`dlr_row_lanes`] of a row of 32 weights or more: quads of 8-lane
+/// vectors into four partial sums, the whole vectors left, then the window.
+/// On the 16-lane path a quad is two vectors, into two accumulators that
+/// hold the four partial sums side by side: the same operations lane for
+/// lane.
 #[inline(always)]
-fn long_row_lanes(w: &mut [f32], step: f32, alpha: f32, delta: &[f32]) -> [f32; LANES] {
+fn long_row_lanes<P: Isa>(w: &mut [f32], step: f32, alpha: f32, delta: &[f32]) -> [f32; LANES] {
+    if w.len() >= P::WIDE_FROM {
+        long_row_lanes_in::<P, P::Wide>(w, step, alpha, delta, P::eights)
+    } else {
+        long_row_lanes_in::<P, P::Eight>(w, step, alpha, delta, eight_as_eights)
+    }
+}
+
+/// An 8-lane vector as [`Isa::eights`] gives a 16-lane one: itself, then
+/// zeros.
+#[inline(always)]
+fn eight_as_eights<V: Vector>(v: V) -> [V; 2] {
+    [v, V::ZERO]
+}
+
+/// [`long_row_lanes`] with accumulators of `V`, turned into 8-lane partial
+/// sums by `eights`.
+#[inline(always)]
+fn long_row_lanes_in<P: Isa, V: Vector>(
+    w: &mut [f32],
+    step: f32,
+    alpha: f32,
+    delta: &[f32],
+    eights: impl Fn(V) -> [P::Eight; 2],
+) -> [f32; LANES] {
     let n = w.len();
     debug_assert!(n >= 4 * LANES && n == delta.len());
     let full = n / LANES * LANES;
-    let update = dlr_update(step, alpha);
-    // Four partial sums of squares: one accumulator would chain every
-    // vector of the row on the latency of the previous fused multiply-add.
-    let mut sums = [f32x8::ZERO; 4];
+    // Four partial sums of squares, in `4 · 8 / Wide::LANES` accumulators:
+    // one would chain every vector of the row on the latency of the
+    // previous fused multiply-add.
+    let per_quad = 4 * LANES / V::LANES;
+    let mut acc = [V::ZERO; 4];
     let window = n - LANES;
-    let window_new = update(f32x8::load(&w[window..]), f32x8::load(&delta[window..]));
+    let window_new = DlrUpdate::<P::Eight>::new(step, alpha).apply(
+        P::Eight::load(&w[window..]),
+        P::Eight::load(&delta[window..]),
+    );
     let (w_quads, w_rest) = w[..full].split_at_mut(full / (4 * LANES) * (4 * LANES));
     let (d_quads, d_rest) = delta[..full].split_at(w_quads.len());
+    let update = DlrUpdate::<V>::new(step, alpha);
+    let wide = V::LANES;
     for (wq, dq) in w_quads
         .chunks_exact_mut(4 * LANES)
         .zip(d_quads.chunks_exact(4 * LANES))
     {
-        for (k, s) in sums.iter_mut().enumerate() {
-            let r = k * LANES..(k + 1) * LANES;
-            let w_new = update(f32x8::load(&wq[r.clone()]), f32x8::load(&dq[r.clone()]));
+        for (k, s) in acc[..per_quad].iter_mut().enumerate() {
+            let r = k * wide..(k + 1) * wide;
+            let w_new = update.apply(V::load(&wq[r.clone()]), V::load(&dq[r.clone()]));
             w_new.store(&mut wq[r]);
             *s = w_new.mul_add(w_new, *s);
         }
     }
+    // The four 8-lane partial sums.
+    let mut sums = [P::Eight::ZERO; 4];
+    let halves = wide / LANES;
+    for (k, s) in sums.iter_mut().enumerate() {
+        *s = eights(acc[k / halves])[k % halves];
+    }
+    let update = DlrUpdate::<P::Eight>::new(step, alpha);
     for (k, (wc, dc)) in w_rest
         .chunks_exact_mut(LANES)
         .zip(d_rest.chunks_exact(LANES))
         .enumerate()
     {
-        let w_new = update(f32x8::load(wc), f32x8::load(dc));
+        let w_new = update.apply(P::Eight::load(wc), P::Eight::load(dc));
         w_new.store(wc);
         sums[k] = w_new.mul_add(w_new, sums[k]);
     }
     if full < n {
         window_new.store(&mut w[window..]);
-        let counted = fresh_lanes(full - window).select(window_new, f32x8::ZERO);
+        let counted = fresh_lanes::<P::Eight>(full - window).select(window_new, P::Eight::ZERO);
         sums[3] = counted.mul_add(counted, sums[3]);
     }
     ((sums[0] + sums[1]) + (sums[2] + sums[3])).to_array()
 }
 
-/// The fused DLR Eq. 1 update of eight weights `wv` with deltas `dv`, each
+/// The fused DLR Eq. 1 update of weights `wv` with deltas `dv`, each
 /// lane with its row's `−step` and `−step · α`:
 /// `w − step (|w| + α) δ = w + (−step |w| − step α) δ`, two fused
 /// multiply-adds and an `abs`, one operation fewer than forming `|w| + α`
 /// and `−step δ` separately.
 #[inline(always)]
-fn dlr_update_lanes(neg_step: f32x8, neg_step_alpha: f32x8, wv: f32x8, dv: f32x8) -> f32x8 {
+fn dlr_update_lanes<V: Vector>(neg_step: V, neg_step_alpha: V, wv: V, dv: V) -> V {
     wv.abs().mul_add(neg_step, neg_step_alpha).mul_add(dv, wv)
 }
 
-/// [`dlr_update_lanes`] of one row, step `step`.
-#[inline(always)]
-fn dlr_update(step: f32, alpha: f32) -> impl Fn(f32x8, f32x8) -> f32x8 {
-    let (neg_step, neg_step_alpha) = (f32x8::splat(-step), f32x8::splat(-step * alpha));
-    move |wv, dv| dlr_update_lanes(neg_step, neg_step_alpha, wv, dv)
+/// [`dlr_update_lanes`] of one row, step `step`: its `−step` and
+/// `−step · α` splatted once. (A struct, not a closure: a closure is a
+/// function of its own, compiled without the path's target features when
+/// LLVM does not inline it, and then every intrinsic in it is a call.)
+#[derive(Clone, Copy)]
+struct DlrUpdate<V> {
+    neg_step: V,
+    neg_step_alpha: V,
+}
+
+impl<V: Vector> DlrUpdate<V> {
+    #[inline(always)]
+    fn new(step: f32, alpha: f32) -> Self {
+        Self {
+            neg_step: V::splat(-step),
+            neg_step_alpha: V::splat(-step * alpha),
+        }
+    }
+
+    #[inline(always)]
+    fn apply(self, wv: V, dv: V) -> V {
+        dlr_update_lanes(self.neg_step, self.neg_step_alpha, wv, dv)
+    }
 }
 
 /// All-ones lanes `first_fresh..8`, zero lanes before: which lanes of a
@@ -269,9 +369,9 @@ fn dlr_update(step: f32, alpha: f32) -> impl Fn(f32x8, f32x8) -> f32x8 {
 /// vector covers (`first_fresh = full − (n − 8)`), the only ones its sum of
 /// squares may count.
 #[inline(always)]
-fn fresh_lanes(first_fresh: usize) -> f32x8 {
-    let lane = f32x8::from([0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0]);
-    lane.simd_gt(f32x8::splat(first_fresh as f32 - 0.5))
+fn fresh_lanes<V: Vector8>(first_fresh: usize) -> V {
+    let lane = V::from_array([0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0]);
+    lane.simd_gt(V::splat(first_fresh as f32 - 0.5))
 }
 
 /// [`dlr_row_lanes`] on the listed rows of a layer, last listed row first:
@@ -287,18 +387,13 @@ fn fresh_lanes(first_fresh: usize) -> f32x8 {
 /// Rows of 8–31 weights (the output layer's 10, H = 30's 30) run in one
 /// loop that keeps `δ`, the overlapping window's `δ` and its mask in
 /// registers and has the vector count as a constant, instead of setting
-/// them up again at every row. With AVX2, runs of four consecutive rows of
-/// ten (a ten-class output layer lists every row) go as five whole vectors
-/// (`four_rows_of_ten`) rather than four rows of a vector and an
+/// them up again at every row. On the AVX paths, runs of four consecutive
+/// rows of ten (a ten-class output layer lists every row) go as five whole
+/// vectors (`four_rows_of_ten`) rather than four rows of a vector and an
 /// overlapping window each. BENCHMARKS.md ("What the profiling found")
 /// measures all three choices.
-///
-/// + `rows`, `step`: `(n_rows,)`; `row_lanes`: `(n_in · 8,)`
-///
-/// # Panics
-/// If a row is out of bounds of `w` or `row_lanes`.
-#[inline]
-pub fn dlr_rows_lanes(
+#[inline(always)]
+pub(crate) fn dlr_rows_lanes<P: Isa>(
     w: &mut [f32],
     rows: &[u32],
     step: &[f32],
@@ -308,24 +403,25 @@ pub fn dlr_rows_lanes(
 ) {
     debug_assert_eq!(rows.len(), step.len());
     let n = delta.len();
-    if n < LANES {
+    if P::SCALAR || n < LANES {
         return reference::dlr_rows_lanes(w, rows, step, alpha, delta, row_lanes);
     }
     if n < 4 * LANES {
-        return short_rows_lanes(w, rows, step, alpha, delta, row_lanes);
+        return short_rows_lanes::<P>(w, rows, step, alpha, delta, row_lanes);
     }
     for (&j, &s) in rows.iter().zip(step).rev() {
         let j = j as usize;
-        let new_lanes = long_row_lanes(&mut w[j * n..(j + 1) * n], s, alpha, delta);
+        let new_lanes = long_row_lanes::<P>(&mut w[j * n..(j + 1) * n], s, alpha, delta);
         row_lanes[j * LANES..(j + 1) * LANES].copy_from_slice(&new_lanes);
     }
 }
 
 /// [`dlr_rows_lanes`] for rows of 8–31 weights: `n_out / 8` whole vectors
 /// as a constant. Not inlined: [`dlr_row_lanes`] runs its short rows
-/// through it too, so each row length is compiled once (the embedded
-/// example's size).
-fn short_rows_lanes(
+/// through it too, so each row length is compiled once per path (the
+/// embedded example's size). It inherits its caller's target features.
+#[inline(always)]
+fn short_rows_lanes<P: Isa>(
     w: &mut [f32],
     rows: &[u32],
     step: &[f32],
@@ -334,9 +430,9 @@ fn short_rows_lanes(
     row_lanes: &mut [f32],
 ) {
     match delta.len() / LANES {
-        1 => short_rows_lanes_of::<1>(w, rows, step, alpha, delta, row_lanes),
-        2 => short_rows_lanes_of::<2>(w, rows, step, alpha, delta, row_lanes),
-        _ => short_rows_lanes_of::<3>(w, rows, step, alpha, delta, row_lanes),
+        1 => short_rows_lanes_of::<P, 1>(w, rows, step, alpha, delta, row_lanes),
+        2 => short_rows_lanes_of::<P, 2>(w, rows, step, alpha, delta, row_lanes),
+        _ => short_rows_lanes_of::<P, 3>(w, rows, step, alpha, delta, row_lanes),
     }
 }
 
@@ -346,7 +442,7 @@ fn short_rows_lanes(
 /// partial sum of their own and the window's the fourth, so the lanes are
 /// `(v₀² + v₁²) + (v₂² + c²)`, each square rounded once, absent terms 0.
 #[inline(always)]
-fn short_rows_lanes_of<const K: usize>(
+fn short_rows_lanes_of<P: Isa, const K: usize>(
     w: &mut [f32],
     rows: &[u32],
     step: &[f32],
@@ -358,48 +454,39 @@ fn short_rows_lanes_of<const K: usize>(
     debug_assert!(K >= 1 && K <= 3 && n / LANES == K);
     let window = n - LANES;
     let has_window = K * LANES < n;
-    let d: [f32x8; K] = core::array::from_fn(|k| f32x8::load(&delta[k * LANES..]));
-    let d_window = f32x8::load(&delta[window..]);
-    let fresh = fresh_lanes(K * LANES - window);
-    let one_row = |w: &mut [f32], row_lanes: &mut [f32], j: u32, s: f32| {
-        let j = j as usize;
-        let row = &mut w[j * n..(j + 1) * n];
-        let update = dlr_update(s, alpha);
-        // Loaded and updated before any store, as in `dlr_row_lanes`.
-        let window_new = update(f32x8::load(&row[window..]), d_window);
-        let mut squares = [f32x8::ZERO; 3];
-        for (k, (sq, &dk)) in squares.iter_mut().zip(&d).enumerate() {
-            let r = k * LANES..(k + 1) * LANES;
-            let v = update(f32x8::load(&row[r.clone()]), dk);
-            v.store(&mut row[r]);
-            *sq = v * v;
-        }
-        let last = if has_window {
-            window_new.store(&mut row[window..]);
-            let counted = fresh.select(window_new, f32x8::ZERO);
-            counted * counted
-        } else {
-            f32x8::ZERO
-        };
-        let lanes = (squares[0] + squares[1]) + (squares[2] + last);
-        lanes.store(&mut row_lanes[j * LANES..(j + 1) * LANES]);
+    let d = load_vectors::<P::Eight, K>(delta);
+    let d_window = P::Eight::load(&delta[window..]);
+    let fresh = fresh_lanes::<P::Eight>(K * LANES - window);
+    let short = ShortRows {
+        n,
+        window,
+        has_window,
+        d,
+        d_window,
+        fresh,
+        alpha,
     };
     // Rows of ten (a ten-class output layer, where a step lists every row):
-    // four consecutive rows at a time as five whole vectors.
-    #[cfg(all(target_arch = "x86_64", target_feature = "avx2"))]
-    let tiled = (K == 1 && n == 10).then(|| -> [f32x8; 5] {
-        core::array::from_fn(|v| f32x8::from(core::array::from_fn(|l| delta[(8 * v + l) % 10])))
-    });
+    // four consecutive rows at a time as five whole vectors, where lane
+    // permutes are single instructions.
+    let tiled = if P::Eight::PERMUTES && K == 1 && n == 10 {
+        let mut tiled = [P::Eight::ZERO; 5];
+        for (v, t) in tiled.iter_mut().enumerate() {
+            *t = P::Eight::from_array(core::array::from_fn(|l| delta[(8 * v + l) % 10]));
+        }
+        Some(tiled)
+    } else {
+        None
+    };
     // Last listed row first; one call site of the row update, so that it is
     // compiled once.
     let mut k = rows.len();
     while k > 0 {
-        #[cfg(all(target_arch = "x86_64", target_feature = "avx2"))]
         if let (Some(d), Some(g)) = (&tiled, k.checked_sub(4).map(|first| &rows[first..k])) {
             let r = g[0] as usize;
             if g[1] as usize == r + 1 && g[2] as usize == r + 2 && g[3] as usize == r + 3 {
                 let (w40, lanes32) = (10 * r..10 * r + 40, LANES * r..LANES * r + 32);
-                four_rows_of_ten(
+                four_rows_of_ten::<P::Eight>(
                     &mut w[w40],
                     &step[k - 4..k],
                     alpha,
@@ -411,8 +498,60 @@ fn short_rows_lanes_of<const K: usize>(
             }
         }
         k -= 1;
-        one_row(w, row_lanes, rows[k], step[k]);
+        short.row(w, row_lanes, rows[k], step[k]);
     }
+}
+
+/// What every row of [`short_rows_lanes_of`] shares: the row length, where
+/// its window starts, `δ` as `K` whole vectors and the window's, and which
+/// lanes of the window no whole vector covers.
+struct ShortRows<V, const K: usize> {
+    n: usize,
+    window: usize,
+    has_window: bool,
+    d: [V; K],
+    d_window: V,
+    fresh: V,
+    alpha: f32,
+}
+
+impl<V: Vector8, const K: usize> ShortRows<V, K> {
+    /// Row `j` with step `s`: its weights, and its lanes into `row_lanes`.
+    #[inline(always)]
+    fn row(&self, w: &mut [f32], row_lanes: &mut [f32], j: u32, s: f32) {
+        let (n, window) = (self.n, self.window);
+        let j = j as usize;
+        let row = &mut w[j * n..(j + 1) * n];
+        let update = DlrUpdate::<V>::new(s, self.alpha);
+        // Loaded and updated before any store, as in `dlr_row_lanes`.
+        let window_new = update.apply(V::load(&row[window..]), self.d_window);
+        let mut squares = [V::ZERO; 3];
+        for (k, (sq, &dk)) in squares.iter_mut().zip(&self.d).enumerate() {
+            let r = k * LANES..(k + 1) * LANES;
+            let v = update.apply(V::load(&row[r.clone()]), dk);
+            v.store(&mut row[r]);
+            *sq = v * v;
+        }
+        let last = if self.has_window {
+            window_new.store(&mut row[window..]);
+            let counted = self.fresh.select(window_new, V::ZERO);
+            counted * counted
+        } else {
+            V::ZERO
+        };
+        let lanes = (squares[0] + squares[1]) + (squares[2] + last);
+        lanes.store(&mut row_lanes[j * LANES..(j + 1) * LANES]);
+    }
+}
+
+/// The first `K` whole vectors of `s`.
+#[inline(always)]
+fn load_vectors<V: Vector, const K: usize>(s: &[f32]) -> [V; K] {
+    let mut v = [V::ZERO; K];
+    for (k, x) in v.iter_mut().enumerate() {
+        *x = V::load(&s[k * V::LANES..]);
+    }
+    v
 }
 
 /// Four consecutive rows of ten weights, `w` = their 40 weights, updated as
@@ -423,31 +562,16 @@ fn short_rows_lanes_of<const K: usize>(
 /// through the same two fused multiply-adds, and each row's squares are
 /// moved (`vpermps`) into the lanes the single-row kernel gives them,
 /// `w₀²…w₇²` with `w₈²` added to lane 6 and `w₉²` to lane 7.
-#[cfg(all(target_arch = "x86_64", target_feature = "avx2"))]
 #[inline(always)]
-fn four_rows_of_ten(
+fn four_rows_of_ten<V: Vector8>(
     w: &mut [f32],
     step: &[f32],
     alpha: f32,
-    delta_tiled: &[f32x8; 5],
+    delta_tiled: &[V; 5],
     row_lanes: &mut [f32],
 ) {
-    use safe_arch::{blend_m256, m256, m256i, shuffle_av_f32_all_m256};
-    fn m(x: f32x8) -> m256 {
-        bytemuck::cast(x)
-    }
-    // Lanes of `x` picked by `idx` (a lane-crossing permute).
-    fn pick(x: f32x8, idx: [i32; 8]) -> f32x8 {
-        bytemuck::cast(shuffle_av_f32_all_m256(m(x), m256i::from(idx)))
-    }
-    // Lanes of `a`, and of `b` where `IMM` has a bit set.
-    fn blend<const IMM: i32>(a: f32x8, b: f32x8) -> f32x8 {
-        bytemuck::cast(blend_m256::<IMM>(m(a), m(b)))
-    }
-    // Lanes 6 and 7 of `x`, zeros elsewhere.
-    let last_two = |x: f32x8| blend::<0b1100_0000>(f32x8::ZERO, x);
-    let neg_step = -f32x8::from([step[0], step[1], step[2], step[3], 0.0, 0.0, 0.0, 0.0]);
-    let alpha = f32x8::splat(alpha);
+    let neg_step = -V::from_array([step[0], step[1], step[2], step[3], 0.0, 0.0, 0.0, 0.0]);
+    let alpha = V::splat(alpha);
     // The row (0–3) of each lane of the five vectors.
     const ROW: [[i32; 8]; 5] = [
         [0, 0, 0, 0, 0, 0, 0, 0],
@@ -456,13 +580,13 @@ fn four_rows_of_ten(
         [2, 2, 2, 2, 2, 2, 3, 3],
         [3, 3, 3, 3, 3, 3, 3, 3],
     ];
-    let mut q = [f32x8::ZERO; 5];
+    let mut q = [V::ZERO; 5];
     for (v, (qv, &dv)) in q.iter_mut().zip(delta_tiled).enumerate() {
         let r = LANES * v..LANES * (v + 1);
         // Each lane's −step, and −step · α as `dlr_update` forms it (the
         // product of the picked lanes is the picked product: one permute).
-        let neg_step = pick(neg_step, ROW[v]);
-        let new = dlr_update_lanes(neg_step, neg_step * alpha, f32x8::load(&w[r.clone()]), dv);
+        let neg_step = neg_step.permute(ROW[v]);
+        let new = dlr_update_lanes(neg_step, neg_step * alpha, V::load(&w[r.clone()]), dv);
         new.store(&mut w[r]);
         *qv = new * new;
     }
@@ -470,23 +594,26 @@ fn four_rows_of_ten(
     // vectors): lanes 0–7 from the first eight, lanes 6 and 7 plus the
     // last two. Unused lanes of an index (0) are blended or masked away.
     let lanes = [
-        q[0] + last_two(pick(q[1], [0, 0, 0, 0, 0, 0, 0, 1])),
-        blend::<0b1100_0000>(
-            pick(q[1], [2, 3, 4, 5, 6, 7, 0, 0]),
-            pick(q[2], [0, 0, 0, 0, 0, 0, 0, 1]),
-        ) + last_two(pick(q[2], [0, 0, 0, 0, 0, 0, 2, 3])),
-        blend::<0b1111_0000>(
-            pick(q[2], [4, 5, 6, 7, 0, 0, 0, 0]),
-            pick(q[3], [0, 0, 0, 0, 0, 1, 2, 3]),
-        ) + last_two(pick(q[3], [0, 0, 0, 0, 0, 0, 4, 5])),
-        blend::<0b1111_1100>(
-            pick(q[3], [6, 7, 0, 0, 0, 0, 0, 0]),
-            pick(q[4], [0, 0, 0, 1, 2, 3, 4, 5]),
-        ) + last_two(q[4]),
+        q[0] + last_two(q[1].permute([0, 0, 0, 0, 0, 0, 0, 1])),
+        q[1].permute([2, 3, 4, 5, 6, 7, 0, 0])
+            .blend::<0b1100_0000>(q[2].permute([0, 0, 0, 0, 0, 0, 0, 1]))
+            + last_two(q[2].permute([0, 0, 0, 0, 0, 0, 2, 3])),
+        q[2].permute([4, 5, 6, 7, 0, 0, 0, 0])
+            .blend::<0b1111_0000>(q[3].permute([0, 0, 0, 0, 0, 1, 2, 3]))
+            + last_two(q[3].permute([0, 0, 0, 0, 0, 0, 4, 5])),
+        q[3].permute([6, 7, 0, 0, 0, 0, 0, 0])
+            .blend::<0b1111_1100>(q[4].permute([0, 0, 0, 1, 2, 3, 4, 5]))
+            + last_two(q[4]),
     ];
     for (k, l) in lanes.iter().enumerate() {
         l.store(&mut row_lanes[LANES * k..LANES * (k + 1)]);
     }
+}
+
+/// Lanes 6 and 7 of `x`, zeros elsewhere.
+#[inline(always)]
+fn last_two<V: Vector8>(x: V) -> V {
+    V::ZERO.blend::<0b1100_0000>(x)
 }
 
 /// [`sgd_row`] on the rows of a layer whose input is non-zero: row `j` of
@@ -498,50 +625,54 @@ fn four_rows_of_ten(
 /// Rows of 8–31 weights run with `δ` in registers and the vector count as
 /// a constant, as in [`dlr_rows_lanes`], rather than setting them up again
 /// at every row (BENCHMARKS.md measures the gain at H = 30).
-///
-/// + `a`: `(n_in,)`
-///
-/// # Panics
-/// If a row is out of bounds of `a` or `w`.
-#[inline]
-pub fn sgd_rows(w: &mut [f32], rows: Option<&[u32]>, a: &[f32], lr: f32, delta: &[f32]) {
+#[inline(always)]
+pub(crate) fn sgd_rows<P: Isa>(
+    w: &mut [f32],
+    rows: Option<&[u32]>,
+    a: &[f32],
+    lr: f32,
+    delta: &[f32],
+) {
+    if P::SCALAR {
+        return reference::sgd_rows(w, rows, a, lr, delta);
+    }
     let n = delta.len();
     // Rows of 8–31 that `sgd_row` ends with a window: its short-row loop.
     let windowed = sgd_row_has_window(n) && n < 4 * LANES;
     match n / LANES {
-        1 if windowed => sgd_short_rows::<1>(w, rows, a, lr, delta),
-        2 if windowed => sgd_short_rows::<2>(w, rows, a, lr, delta),
-        3 if windowed => sgd_short_rows::<3>(w, rows, a, lr, delta),
+        1 if windowed => sgd_short_rows::<P, 1>(w, rows, a, lr, delta),
+        2 if windowed => sgd_short_rows::<P, 2>(w, rows, a, lr, delta),
+        3 if windowed => sgd_short_rows::<P, 3>(w, rows, a, lr, delta),
         _ => {
-            for_each_nonzero_input(rows, a, |j, aj| {
-                sgd_row(&mut w[j * n..(j + 1) * n], lr * aj, delta);
-            });
+            let n_rows = rows.map_or(a.len(), <[u32]>::len);
+            for k in 0..n_rows {
+                let (j, aj) = nonzero_input(rows, a, k);
+                if aj != 0.0 {
+                    sgd_row::<P>(&mut w[j * n..(j + 1) * n], lr * aj, delta);
+                }
+            }
         }
     }
 }
 
-/// Calls `f(j, a_j)` for every `j` of `rows` (or of `0..a.len()`) with
-/// `a_j ≠ 0`: the rows a rank-1 gradient `a_j δ` changes. One loop for
-/// both kinds of row list, so that a row kernel inlined into it is compiled
-/// once (the embedded example's size). `optim::Grad::for_each_nonzero_row`
-/// visits the same rows with two loops of its own, because routing it
-/// through this one made SGD's and DLR-post's steps slower (BENCHMARKS.md).
+/// Entry `k` of a row list: `(j, a_j)` for `j = rows[k]`, or `j = k` if
+/// `rows` is `None`; the rows a rank-1 gradient `a_j δ` changes are those
+/// with `a_j ≠ 0`. Callers loop over `k` themselves: the row kernel must
+/// stay in the caller's body, not in a closure, to get the path's target
+/// features (see `DlrUpdate`).
 #[inline(always)]
-fn for_each_nonzero_input(rows: Option<&[u32]>, a: &[f32], mut f: impl FnMut(usize, f32)) {
-    let n_rows = rows.map_or(a.len(), <[u32]>::len);
-    for k in 0..n_rows {
-        let j = rows.map_or(k, |r| r[k] as usize);
-        let aj = a[j];
-        if aj != 0.0 {
-            f(j, aj);
-        }
-    }
+fn nonzero_input(rows: Option<&[u32]>, a: &[f32], k: usize) -> (usize, f32) {
+    let j = match rows {
+        Some(r) => r[k] as usize,
+        None => k,
+    };
+    (j, a[j])
 }
 
 /// [`sgd_rows`] for rows of `8 K + m` weights, `0 < m < 8`: [`sgd_row`]'s
 /// overlapping-window path with the row length a constant.
 #[inline(always)]
-fn sgd_short_rows<const K: usize>(
+fn sgd_short_rows<P: Isa, const K: usize>(
     w: &mut [f32],
     rows: Option<&[u32]>,
     a: &[f32],
@@ -550,19 +681,24 @@ fn sgd_short_rows<const K: usize>(
 ) {
     let n = delta.len();
     let window = n - LANES;
-    let d: [f32x8; K] = core::array::from_fn(|k| f32x8::load(&delta[k * LANES..]));
-    let d_window = f32x8::load(&delta[window..]);
-    for_each_nonzero_input(rows, a, |j, aj| {
-        let neg_step = f32x8::splat(-(lr * aj));
+    let d = load_vectors::<P::Eight, K>(delta);
+    let d_window = P::Eight::load(&delta[window..]);
+    let n_rows = rows.map_or(a.len(), <[u32]>::len);
+    for k in 0..n_rows {
+        let (j, aj) = nonzero_input(rows, a, k);
+        if aj == 0.0 {
+            continue;
+        }
+        let neg_step = P::Eight::splat(-(lr * aj));
         let row = &mut w[j * n..(j + 1) * n];
-        let window_new = d_window.mul_add(neg_step, f32x8::load(&row[window..]));
+        let window_new = d_window.mul_add(neg_step, P::Eight::load(&row[window..]));
         for (k, &dk) in d.iter().enumerate() {
             let r = k * LANES..(k + 1) * LANES;
-            dk.mul_add(neg_step, f32x8::load(&row[r.clone()]))
+            dk.mul_add(neg_step, P::Eight::load(&row[r.clone()]))
                 .store(&mut row[r]);
         }
         window_new.store(&mut row[window..]);
-    });
+    }
 }
 
 #[inline(always)]
@@ -595,8 +731,8 @@ fn dlr_post_body<V: Vector>(
 
 /// DLR Eq. 3, single pass: `w_i ← w_i − a_j (|w_i| + α) scaled_delta_i` and
 /// `col_sum_sq_i += w_new² − w_old²`. Twin: [`reference::dlr_post_row`].
-#[inline]
-pub fn dlr_post_row(
+#[inline(always)]
+pub(crate) fn dlr_post_row<P: Isa>(
     w: &mut [f32],
     a: f32,
     alpha: f32,
@@ -604,33 +740,38 @@ pub fn dlr_post_row(
     col_sum_sq: &mut [f32],
 ) {
     debug_assert!(w.len() == scaled_delta.len() && w.len() == col_sum_sq.len());
-    let (w8, w4, wt) = split3_mut(w);
-    let (d8, d4, dt) = split3(scaled_delta);
-    let (s8, s4, st) = split3_mut(col_sum_sq);
-    dlr_post_body::<f32x8>(w8, a, alpha, d8, s8);
-    dlr_post_body::<f32x4>(w4, a, alpha, d4, s4);
+    if P::SCALAR {
+        return reference::dlr_post_row(w, a, alpha, scaled_delta, col_sum_sq);
+    }
+    let (wide, eight, four) = split_lens::<P>(w.len());
+    let (ww, rest) = w.split_at_mut(wide);
+    let (w8, rest) = rest.split_at_mut(eight);
+    let (w4, wt) = rest.split_at_mut(four);
+    let (dw, rest) = scaled_delta.split_at(wide);
+    let (d8, rest) = rest.split_at(eight);
+    let (d4, dt) = rest.split_at(four);
+    let (sw, rest) = col_sum_sq.split_at_mut(wide);
+    let (s8, rest) = rest.split_at_mut(eight);
+    let (s4, st) = rest.split_at_mut(four);
+    dlr_post_body::<P::Wide>(ww, a, alpha, dw, sw);
+    dlr_post_body::<P::Eight>(w8, a, alpha, d8, s8);
+    dlr_post_body::<P::Four>(w4, a, alpha, d4, s4);
     reference::dlr_post_row(wt, a, alpha, dt, st);
 }
 
 /// DLR Eq. 1 step factors of the rows `rows`, eight rows at a time:
 /// `step_k ← η₀ a_r / (‖w_·r‖ + α)` for `r = rows[k]`, where `‖w_·r‖²` is
-/// the [`lane_total`] of the row's eight partial sums `row_lanes[8r..8r + 8]`
+/// the [`lane_total`](crate::simd::lane_total) of the row's eight partial sums `row_lanes[8r..8r + 8]`
 /// (as [`dlr_row_lanes`] leaves them). Twin: [`reference::dlr_steps`],
 /// equal to the last bit.
 ///
-/// One transposed total ([`lane_totals`]), one square root and one division
-/// per eight rows, instead of a horizontal sum, a square root and a
-/// division at each row, whose latency the row update would wait for
+/// One transposed total ([`Vector8::lane_totals`]), one square root and one
+/// division per eight rows, instead of a horizontal sum, a square root and
+/// a division at each row, whose latency the row update would wait for
 /// (BENCHMARKS.md). The inputs are gathered with scalar loads, which
 /// measured faster than AVX2's gather instruction (BENCHMARKS.md).
-///
-/// + `a`: `(n_rows,)`; `row_lanes`: `(n_rows · 8,)`; `step`: `(rows.len(),)`,
-///   overwritten
-///
-/// # Panics
-/// If a row index is out of bounds of `a` or `row_lanes`.
-#[inline]
-pub fn dlr_steps(
+#[inline(always)]
+pub(crate) fn dlr_steps<P: Isa>(
     rows: &[u32],
     a: &[f32],
     row_lanes: &[f32],
@@ -639,7 +780,10 @@ pub fn dlr_steps(
     step: &mut [f32],
 ) {
     debug_assert_eq!(rows.len(), step.len());
-    let (eta0v, alphav) = (f32x8::splat(eta0), f32x8::splat(alpha));
+    if P::SCALAR {
+        return reference::dlr_steps(rows, a, row_lanes, eta0, alpha, step);
+    }
+    let (eta0v, alphav) = (P::Eight::splat(eta0), P::Eight::splat(alpha));
     // Each row's lanes as one array, and as many rows of them as inputs: a
     // row index then needs one bounds check for both of its loads.
     let lane_rows = row_lanes.as_chunks::<LANES>().0;
@@ -649,13 +793,13 @@ pub fn dlr_steps(
     let mut step_chunks = step.chunks_exact_mut(LANES);
     for (rc, sc) in (&mut row_chunks).zip(&mut step_chunks) {
         let mut inputs = [0.0f32; LANES];
-        let mut lanes = [f32x8::ZERO; LANES];
+        let mut lanes = [P::Eight::ZERO; LANES];
         for ((x, l), &r) in inputs.iter_mut().zip(lanes.iter_mut()).zip(rc) {
             let r = r as usize;
             *x = a[r];
-            *l = f32x8::from(row_lanes[r]);
+            *l = P::Eight::from_array(row_lanes[r]);
         }
-        eight_steps(eta0v, alphav, f32x8::from(inputs), &lanes).store(sc);
+        eight_steps(eta0v, alphav, P::Eight::from_array(inputs), &lanes).store(sc);
     }
     reference::dlr_steps(
         row_chunks.remainder(),
@@ -669,27 +813,33 @@ pub fn dlr_steps(
 
 /// `η₀ a / (‖w‖ + α)` of eight rows, their inputs `a` and lane sums.
 #[inline(always)]
-fn eight_steps(eta0: f32x8, alpha: f32x8, a: f32x8, lanes: &[f32x8; LANES]) -> f32x8 {
-    (eta0 * a).div(lane_totals(lanes).sqrt() + alpha)
+fn eight_steps<V: Vector8>(eta0: V, alpha: V, a: V, lanes: &[V; LANES]) -> V {
+    (eta0 * a).div(V::lane_totals(lanes).sqrt() + alpha)
 }
 
 /// [`dlr_steps`] of every row, `rows = 0..a.len()`, with contiguous loads
 /// instead of gathers: the layers after the first, whose logistic inputs
 /// are all non-zero in practice, and dense (mini-batch) gradients with
 /// `a = 1`. Twin: [`reference::dlr_steps_every_row`], equal to the last bit.
-///
-/// + `a`, `step`: `(n_rows,)`; `row_lanes`: `(n_rows · 8,)`
-#[inline]
-pub fn dlr_steps_every_row(a: &[f32], row_lanes: &[f32], eta0: f32, alpha: f32, step: &mut [f32]) {
+#[inline(always)]
+pub(crate) fn dlr_steps_every_row<P: Isa>(
+    a: &[f32],
+    row_lanes: &[f32],
+    eta0: f32,
+    alpha: f32,
+    step: &mut [f32],
+) {
     debug_assert!(a.len() == step.len() && row_lanes.len() == a.len() * LANES);
-    let (eta0v, alphav) = (f32x8::splat(eta0), f32x8::splat(alpha));
+    if P::SCALAR {
+        return reference::dlr_steps_every_row(a, row_lanes, eta0, alpha, step);
+    }
+    let (eta0v, alphav) = (P::Eight::splat(eta0), P::Eight::splat(alpha));
     let mut a_chunks = a.chunks_exact(LANES);
     let mut lane_chunks = row_lanes.chunks_exact(LANES * LANES);
     let mut step_chunks = step.chunks_exact_mut(LANES);
     for ((ac, lc), sc) in (&mut a_chunks).zip(&mut lane_chunks).zip(&mut step_chunks) {
-        let lanes: [f32x8; LANES] =
-            core::array::from_fn(|k| f32x8::load(&lc[k * LANES..(k + 1) * LANES]));
-        eight_steps(eta0v, alphav, f32x8::load(ac), &lanes).store(sc);
+        let lanes = load_vectors::<P::Eight, LANES>(lc);
+        eight_steps(eta0v, alphav, P::Eight::load(ac), &lanes).store(sc);
     }
     reference::dlr_steps_every_row(
         a_chunks.remainder(),

@@ -7,8 +7,9 @@ use alloc::vec;
 use alloc::vec::Vec;
 
 use super::{AdamParams, Grad, ParamError};
-use crate::kernels;
+use crate::kernels::update::{self, AdamScalars};
 use crate::layer::Layer;
+use crate::simd::{dispatched, Isa};
 
 /// Adam with first and second moments per weight.
 #[derive(Clone, Debug)]
@@ -95,30 +96,44 @@ impl Adam {
         n_out: usize,
         grad: &Grad<'_>,
     ) {
-        let (b1, b2, lr_t, bc2, eps) = (
-            self.params.beta1,
-            self.params.beta2,
-            self.lr_t,
-            self.inv_sqrt_bc2,
-            self.params.eps,
-        );
+        let s = AdamScalars {
+            beta1: self.params.beta1,
+            beta2: self.params.beta2,
+            lr_t: self.lr_t,
+            inv_sqrt_bc2: self.inv_sqrt_bc2,
+            eps: self.params.eps,
+        };
         let m = &mut self.first_moment[layer];
         let v = &mut self.second_moment[layer];
-        grad.for_each_row(n_out, |j, a, delta| {
-            let r = j * n_out..(j + 1) * n_out;
-            kernels::adam_row(
-                &mut w[r.clone()],
-                &mut m[r.clone()],
-                &mut v[r],
-                a,
-                delta,
-                b1,
-                b2,
-                lr_t,
-                bc2,
-                eps,
-            );
-        });
+        update_layer_dispatched(s, m, v, w, n_out, grad);
+    }
+}
+
+dispatched! {
+    /// [`Adam::update_layer`] on the active SIMD path, chosen once per layer.
+    fn update_layer_dispatched(
+        s: AdamScalars,
+        m: &mut [f32],
+        v: &mut [f32],
+        w: &mut [f32],
+        n_out: usize,
+        grad: &Grad<'_>,
+    ) => update_layer_on
+}
+
+#[inline(always)]
+fn update_layer_on<P: Isa>(
+    s: AdamScalars,
+    m: &mut [f32],
+    v: &mut [f32],
+    w: &mut [f32],
+    n_out: usize,
+    grad: &Grad<'_>,
+) {
+    for j in 0..grad.n_rows(n_out) {
+        let (a, delta) = grad.row(n_out, j);
+        let r = j * n_out..(j + 1) * n_out;
+        update::adam_row::<P>(&mut w[r.clone()], &mut m[r.clone()], &mut v[r], a, delta, s);
     }
 }
 

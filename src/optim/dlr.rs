@@ -32,8 +32,9 @@ use alloc::vec::Vec;
 
 use super::{DlrNorm, DlrParams, Grad, ParamError};
 use crate::kernels;
+use crate::kernels::update;
 use crate::layer::Layer;
-use crate::simd::{lane_total, AlignedF32s, LANES};
+use crate::simd::{dispatched, lane_total, AlignedF32s, Isa, LANES};
 
 /// Steps between exact recomputations of Eq. 3's column sums.
 pub const RESYNC_EVERY: u64 = 1000;
@@ -196,90 +197,111 @@ impl Dlr {
         n_out: usize,
         grad: &Grad<'_>,
     ) {
-        let DlrParams { eta0, alpha, norm } = self.params;
-        match norm {
-            DlrNorm::Pre => {
-                let lanes = self.row_lanes[layer].as_mut_slice();
-                let n_in = w.len() / n_out;
-                // Every row's step η₀ a_j / (‖w_·j‖ + α) first, eight rows
-                // per vector, then one fused pass per row.
-                match *grad {
-                    Grad::Outer { a, active, delta } => {
-                        // The rows to update: a sparse input's list of lit
-                        // pixels, else the rows with a non-zero input. When
-                        // that is every row, the steps come from contiguous
-                        // loads.
-                        let (rows, every_row) = match active {
-                            Some(active) => (active, false),
-                            None => {
-                                let rows = nonzero_rows(a, &mut self.touched[..n_in]);
-                                (rows, rows.len() == n_in)
-                            }
-                        };
-                        let step = &mut self.touched_step[..rows.len()];
-                        if every_row {
-                            kernels::dlr_steps_every_row(a, lanes, eta0, alpha, step);
-                        } else {
-                            kernels::dlr_steps(rows, a, lanes, eta0, alpha, step);
+        update_layer_dispatched(self, layer, w, n_out, grad);
+    }
+}
+
+dispatched! {
+    /// [`Dlr::update_layer`] on the active SIMD path, chosen once per layer.
+    fn update_layer_dispatched(o: &mut Dlr, layer: usize, w: &mut [f32], n_out: usize, grad: &Grad<'_>)
+        => update_layer_on
+}
+
+/// [`Dlr::update_layer`]'s work on path `P`.
+#[inline(always)]
+fn update_layer_on<P: Isa>(
+    o: &mut Dlr,
+    layer: usize,
+    w: &mut [f32],
+    n_out: usize,
+    grad: &Grad<'_>,
+) {
+    let DlrParams { eta0, alpha, norm } = o.params;
+    match norm {
+        DlrNorm::Pre => {
+            let lanes = o.row_lanes[layer].as_mut_slice();
+            let n_in = w.len() / n_out;
+            // Every row's step η₀ a_j / (‖w_·j‖ + α) first, eight rows
+            // per vector, then one fused pass per row.
+            match *grad {
+                Grad::Outer { a, active, delta } => {
+                    // The rows to update: a sparse input's list of lit
+                    // pixels, else the rows with a non-zero input. When
+                    // that is every row, the steps come from contiguous
+                    // loads.
+                    let (rows, every_row) = match active {
+                        Some(active) => (active, false),
+                        None => {
+                            let rows = nonzero_rows(a, &mut o.touched[..n_in]);
+                            (rows, rows.len() == n_in)
                         }
-                        kernels::dlr_rows_lanes(w, rows, step, alpha, delta, lanes);
+                    };
+                    let step = &mut o.touched_step[..rows.len()];
+                    if every_row {
+                        update::dlr_steps_every_row::<P>(a, lanes, eta0, alpha, step);
+                    } else {
+                        update::dlr_steps::<P>(rows, a, lanes, eta0, alpha, step);
                     }
-                    Grad::Dense(g) => {
-                        // Every row, input 1, each row its own δ; last row
-                        // first, as `dlr_rows_lanes` goes.
-                        let step = &mut self.touched_step[..n_in];
-                        kernels::dlr_steps_every_row(&self.ones[..n_in], lanes, eta0, alpha, step);
-                        for (j, &s) in step.iter().enumerate().rev() {
-                            let row = j * n_out..(j + 1) * n_out;
-                            let new_lanes =
-                                kernels::dlr_row_lanes(&mut w[row.clone()], s, alpha, &g[row]);
-                            lanes[j * LANES..(j + 1) * LANES].copy_from_slice(&new_lanes);
-                        }
+                    update::dlr_rows_lanes::<P>(w, rows, step, alpha, delta, lanes);
+                }
+                Grad::Dense(g) => {
+                    // Every row, input 1, each row its own δ; last row
+                    // first, as `dlr_rows_lanes` goes.
+                    let step = &mut o.touched_step[..n_in];
+                    update::dlr_steps_every_row::<P>(&o.ones[..n_in], lanes, eta0, alpha, step);
+                    for (j, &s) in step.iter().enumerate().rev() {
+                        let row = j * n_out..(j + 1) * n_out;
+                        let new_lanes =
+                            update::dlr_row_lanes::<P>(&mut w[row.clone()], s, alpha, &g[row]);
+                        lanes[j * LANES..(j + 1) * LANES].copy_from_slice(&new_lanes);
                     }
                 }
             }
-            DlrNorm::Post => {
-                let n_layers = self.col_sum_sq.len();
-                let sum_sq = &mut self.col_sum_sq[layer];
-                if self.resync_pending {
-                    write_exact_col_sum_sq(w, sum_sq);
-                    if layer + 1 == n_layers {
-                        self.resync_pending = false;
-                    }
+        }
+        DlrNorm::Post => {
+            let n_layers = o.col_sum_sq.len();
+            let sum_sq = &mut o.col_sum_sq[layer];
+            if o.resync_pending {
+                write_exact_col_sum_sq(w, sum_sq);
+                if layer + 1 == n_layers {
+                    o.resync_pending = false;
                 }
-                // Column factors from the norms before the step.
-                let factor = &mut self.col_factor[..n_out];
-                for (f, &s) in factor.iter_mut().zip(sum_sq.iter()) {
-                    // max(0): increments may round a tiny sum below zero.
-                    *f = eta0 / (crate::simd::exact_sqrt_f64(s.max(0.0)) as f32 + alpha);
-                }
-                let scaled = &mut self.scaled_delta.as_mut_slice()[..n_out];
-                let increment = &mut self.col_increment.as_mut_slice()[..n_out];
-                increment.fill(0.0);
-                match *grad {
-                    Grad::Outer { delta, .. } => {
-                        for ((s, &f), &d) in scaled.iter_mut().zip(factor.iter()).zip(delta) {
-                            *s = f * d;
-                        }
-                        let scaled = &*scaled;
-                        grad.for_each_nonzero_row(n_out, |j, a, _| {
-                            let row = &mut w[j * n_out..(j + 1) * n_out];
-                            kernels::dlr_post_row(row, a, alpha, scaled, increment);
-                        });
+            }
+            // Column factors from the norms before the step.
+            let factor = &mut o.col_factor[..n_out];
+            for (f, &s) in factor.iter_mut().zip(sum_sq.iter()) {
+                // max(0): increments may round a tiny sum below zero.
+                *f = eta0 / (crate::simd::exact_sqrt_f64(s.max(0.0)) as f32 + alpha);
+            }
+            let scaled = &mut o.scaled_delta.as_mut_slice()[..n_out];
+            let increment = &mut o.col_increment.as_mut_slice()[..n_out];
+            increment.fill(0.0);
+            match *grad {
+                Grad::Outer { delta, .. } => {
+                    for ((s, &f), &d) in scaled.iter_mut().zip(factor.iter()).zip(delta) {
+                        *s = f * d;
                     }
-                    Grad::Dense(g) => {
-                        for (j, g_row) in g.chunks_exact(n_out).enumerate() {
-                            for ((s, &f), &gi) in scaled.iter_mut().zip(factor.iter()).zip(g_row) {
-                                *s = f * gi;
-                            }
+                    let scaled = &*scaled;
+                    for k in 0..grad.n_listed(n_out) {
+                        let (j, a, _) = grad.listed_row(n_out, k);
+                        if a != 0.0 {
                             let row = &mut w[j * n_out..(j + 1) * n_out];
-                            kernels::dlr_post_row(row, 1.0, alpha, scaled, increment);
+                            update::dlr_post_row::<P>(row, a, alpha, scaled, increment);
                         }
                     }
                 }
-                for (s, &inc) in sum_sq.iter_mut().zip(increment.iter()) {
-                    *s += inc as f64;
+                Grad::Dense(g) => {
+                    for (j, g_row) in g.chunks_exact(n_out).enumerate() {
+                        for ((s, &f), &gi) in scaled.iter_mut().zip(factor.iter()).zip(g_row) {
+                            *s = f * gi;
+                        }
+                        let row = &mut w[j * n_out..(j + 1) * n_out];
+                        update::dlr_post_row::<P>(row, 1.0, alpha, scaled, increment);
+                    }
                 }
+            }
+            for (s, &inc) in sum_sq.iter_mut().zip(increment.iter()) {
+                *s += inc as f64;
             }
         }
     }

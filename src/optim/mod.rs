@@ -52,54 +52,57 @@ pub enum Grad<'a> {
 }
 
 impl Grad<'_> {
-    /// Calls `f(j, a_j, δ)` for every row whose gradient `a_j δ` may be
-    /// non-zero (dense gradients: every row, with `a_j = 1`, `δ = g_j·`).
+    /// Rows a layer update loops over when it visits the rows whose
+    /// gradient may be non-zero: a sparse input's listed rows, else every
+    /// row. With [`Grad::listed_row`], for the dispatched update bodies,
+    /// which loop themselves rather than pass a closure: a closure is a
+    /// function of its own, compiled without the SIMD path's target features
+    /// when LLVM does not inline it.
     #[inline(always)]
-    pub(crate) fn for_each_nonzero_row(&self, n_out: usize, mut f: impl FnMut(usize, f32, &[f32])) {
+    pub(crate) fn n_listed(&self, n_out: usize) -> usize {
+        match *self {
+            Grad::Outer {
+                active: Some(active),
+                ..
+            } => active.len(),
+            Grad::Outer { a, .. } => a.len(),
+            Grad::Dense(g) => g.len() / n_out,
+        }
+    }
+
+    /// Entry `k < n_listed` of the list: `(j, a_j, δ)`; `a_j` may be zero
+    /// (skip the row then), and is 1 for dense gradients, `δ = g_j·`.
+    #[inline(always)]
+    pub(crate) fn listed_row(&self, n_out: usize, k: usize) -> (usize, f32, &[f32]) {
         match *self {
             Grad::Outer {
                 a,
                 active: Some(active),
                 delta,
             } => {
-                for &j in active {
-                    f(j as usize, a[j as usize], delta);
-                }
+                let j = active[k] as usize;
+                (j, a[j], delta)
             }
-            Grad::Outer {
-                a,
-                active: None,
-                delta,
-            } => {
-                for (j, &aj) in a.iter().enumerate() {
-                    if aj != 0.0 {
-                        f(j, aj, delta);
-                    }
-                }
-            }
-            Grad::Dense(g) => {
-                for (j, row) in g.chunks_exact(n_out).enumerate() {
-                    f(j, 1.0, row);
-                }
-            }
+            Grad::Outer { a, delta, .. } => (k, a[k], delta),
+            Grad::Dense(g) => (k, 1.0, &g[k * n_out..(k + 1) * n_out]),
         }
     }
 
-    /// Calls `f(j, a_j, δ)` for every row `0..n_in`, zero gradients included
-    /// (for optimizers whose state decays every step).
+    /// Rows of the layer, `n_in`.
     #[inline(always)]
-    pub(crate) fn for_each_row(&self, n_out: usize, mut f: impl FnMut(usize, f32, &[f32])) {
+    pub(crate) fn n_rows(&self, n_out: usize) -> usize {
         match *self {
-            Grad::Outer { a, delta, .. } => {
-                for (j, &aj) in a.iter().enumerate() {
-                    f(j, aj, delta);
-                }
-            }
-            Grad::Dense(g) => {
-                for (j, row) in g.chunks_exact(n_out).enumerate() {
-                    f(j, 1.0, row);
-                }
-            }
+            Grad::Outer { a, .. } => a.len(),
+            Grad::Dense(g) => g.len() / n_out,
+        }
+    }
+
+    /// Row `j`'s factors `(a_j, δ)`, zero or not (dense: `(1, g_j·)`).
+    #[inline(always)]
+    pub(crate) fn row(&self, n_out: usize, j: usize) -> (f32, &[f32]) {
+        match *self {
+            Grad::Outer { a, delta, .. } => (a[j], delta),
+            Grad::Dense(g) => (1.0, &g[j * n_out..(j + 1) * n_out]),
         }
     }
 }

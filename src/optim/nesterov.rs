@@ -15,8 +15,9 @@ use alloc::vec;
 use alloc::vec::Vec;
 
 use super::{Grad, NesterovParams, ParamError};
-use crate::kernels;
+use crate::kernels::update;
 use crate::layer::Layer;
+use crate::simd::{dispatched, Isa};
 
 /// Nesterov momentum with velocity per weight.
 #[derive(Clone, Debug)]
@@ -68,10 +69,28 @@ impl Nesterov {
         grad: &Grad<'_>,
     ) {
         let (lr, mu) = (self.params.lr, self.params.momentum);
-        let v = &mut self.velocity[layer];
-        grad.for_each_row(n_out, |j, a, delta| {
-            let r = j * n_out..(j + 1) * n_out;
-            kernels::nesterov_row(&mut w[r.clone()], &mut v[r], a, delta, lr, mu);
-        });
+        update_layer_dispatched(lr, mu, &mut self.velocity[layer], w, n_out, grad);
+    }
+}
+
+dispatched! {
+    /// [`Nesterov::update_layer`] on the active SIMD path, chosen once per layer.
+    fn update_layer_dispatched(lr: f32, mu: f32, v: &mut [f32], w: &mut [f32], n_out: usize, grad: &Grad<'_>)
+        => update_layer_on
+}
+
+#[inline(always)]
+fn update_layer_on<P: Isa>(
+    lr: f32,
+    mu: f32,
+    v: &mut [f32],
+    w: &mut [f32],
+    n_out: usize,
+    grad: &Grad<'_>,
+) {
+    for j in 0..grad.n_rows(n_out) {
+        let (a, delta) = grad.row(n_out, j);
+        let r = j * n_out..(j + 1) * n_out;
+        update::nesterov_row::<P>(&mut w[r.clone()], &mut v[r], a, delta, lr, mu);
     }
 }

@@ -1,8 +1,9 @@
 //! Plain SGD, `w_ij ← w_ij − η a_j δ_i`: no state, no momentum.
 
 use super::{Grad, ParamError, SgdParams};
-use crate::kernels;
+use crate::kernels::update;
 use crate::layer::Layer;
+use crate::simd::{dispatched, Isa};
 
 /// Plain gradient descent. Rows with a zero input are skipped.
 #[derive(Clone, Debug)]
@@ -41,12 +42,24 @@ impl Sgd {
     }
 
     pub(crate) fn update_layer(&mut self, w: &mut [f32], n_out: usize, grad: &Grad<'_>) {
-        let lr = self.params.lr;
-        match *grad {
-            Grad::Outer { a, active, delta } => kernels::sgd_rows(w, active, a, lr, delta),
-            Grad::Dense(_) => grad.for_each_nonzero_row(n_out, |j, a, delta| {
-                kernels::sgd_row(&mut w[j * n_out..(j + 1) * n_out], lr * a, delta);
-            }),
+        update_layer_dispatched(self.params.lr, w, n_out, grad);
+    }
+}
+
+dispatched! {
+    /// [`Sgd::update_layer`] on the active SIMD path, chosen once per layer.
+    fn update_layer_dispatched(lr: f32, w: &mut [f32], n_out: usize, grad: &Grad<'_>) => update_layer_on
+}
+
+#[inline(always)]
+fn update_layer_on<P: Isa>(lr: f32, w: &mut [f32], n_out: usize, grad: &Grad<'_>) {
+    match *grad {
+        Grad::Outer { a, active, delta } => update::sgd_rows::<P>(w, active, a, lr, delta),
+        Grad::Dense(_) => {
+            for k in 0..grad.n_listed(n_out) {
+                let (j, a, delta) = grad.listed_row(n_out, k);
+                update::sgd_row::<P>(&mut w[j * n_out..(j + 1) * n_out], lr * a, delta);
+            }
         }
     }
 }
