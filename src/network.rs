@@ -371,7 +371,7 @@ dispatched! {
 }
 
 /// [`Network::forward`]'s work (shapes checked by the caller), on path `P`.
-#[inline(always)]
+#[cfg_attr(target_arch = "x86_64", inline(always))]
 fn forward_on<P: Isa>(net: &Network, ws: &mut Workspace, image: &[u8]) {
     ws.load_input(image);
     for (l, layer) in net.layers.iter().enumerate() {
@@ -402,7 +402,7 @@ dispatched! {
 }
 
 /// [`Network::backward`]'s work (label checked by the caller), on path `P`.
-#[inline(always)]
+#[cfg_attr(target_arch = "x86_64", inline(always))]
 fn backward_on<P: Isa>(net: &Network, ws: &mut Workspace, label: usize) -> f32 {
     let last = net.layers.len() - 1;
     let loss = dense::output_delta::<P>(&ws.acts[last], label, 0, &mut ws.deltas[last]);
@@ -414,7 +414,7 @@ fn backward_on<P: Isa>(net: &Network, ws: &mut Workspace, label: usize) -> f32 {
 }
 
 /// Bit `k` set where byte `k` (little-endian) of `x` is non-zero.
-#[inline(always)]
+#[cfg_attr(target_arch = "x86_64", inline(always))]
 fn nonzero_byte_mask(x: u64) -> u8 {
     const LOW7: u64 = 0x7F7F_7F7F_7F7F_7F7F;
     // (b & 0x7F) + 0x7F carries into bit 7 iff the low seven bits are not

@@ -674,7 +674,8 @@ impl SimdPath {
     pub fn is_available(self) -> bool {
         let best = best_path();
         match self {
-            SimdPath::Scalar => true,
+            // Off x86-64, the twins are a path only with `std` (see `dispatched!`).
+            SimdPath::Scalar => cfg!(any(target_arch = "x86_64", feature = "std")),
             #[cfg(target_arch = "x86_64")]
             SimdPath::Sse2 => true,
             #[cfg(target_arch = "x86_64")]
@@ -894,11 +895,14 @@ macro_rules! dispatched {
                 }
             }
             #[cfg(not(target_arch = "x86_64"))]
-            match $crate::simd::active_path() {
-                $crate::simd::SimdPath::Scalar => {
-                    $($generic)::+::<$crate::simd::Scalar>($($arg),*)
+            {
+                // Without `std` (firmware) the twins are no path to choose:
+                // one copy of each kernel, as flash budgets need.
+                #[cfg(feature = "std")]
+                if $crate::simd::active_path() == $crate::simd::SimdPath::Scalar {
+                    return $($generic)::+::<$crate::simd::Scalar>($($arg),*);
                 }
-                _ => $($generic)::+::<$crate::simd::Compiled>($($arg),*),
+                $($generic)::+::<$crate::simd::Compiled>($($arg),*)
             }
         }
     };
