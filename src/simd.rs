@@ -674,8 +674,13 @@ impl SimdPath {
     pub fn is_available(self) -> bool {
         let best = best_path();
         match self {
-            // Off x86-64, the twins are a path only with `std` (see `dispatched!`).
-            SimdPath::Scalar => cfg!(any(target_arch = "x86_64", feature = "std")),
+            // Not on firmware (see `dispatched!`).
+            SimdPath::Scalar => cfg!(any(
+                target_arch = "x86_64",
+                feature = "std",
+                target_feature = "simd128",
+                target_feature = "neon"
+            )),
             #[cfg(target_arch = "x86_64")]
             SimdPath::Sse2 => true,
             #[cfg(target_arch = "x86_64")]
@@ -896,9 +901,10 @@ macro_rules! dispatched {
             }
             #[cfg(not(target_arch = "x86_64"))]
             {
-                // Without `std` (firmware) the twins are no path to choose:
-                // one copy of each kernel, as flash budgets need.
-                #[cfg(feature = "std")]
+                // On a core without a vector unit `wide` knows, and without
+                // `std` (firmware), the twins are no path to choose: one copy
+                // of each kernel, as flash budgets need.
+                #[cfg(any(feature = "std", target_feature = "simd128", target_feature = "neon"))]
                 if $crate::simd::active_path() == $crate::simd::SimdPath::Scalar {
                     return $($generic)::+::<$crate::simd::Scalar>($($arg),*);
                 }
