@@ -35,7 +35,9 @@ fn best_ns_per_row(rows: usize, repeats: usize, mut f: impl FnMut()) -> f64 {
 
 fn main() {
     let (rows, n, repeats) = (2000, 10, 1000);
-    let w: Vec<f32> = (0..rows * n).map(|i| ((i * 37) % 101) as f32 * 1e-2).collect();
+    let w: Vec<f32> = (0..rows * n)
+        .map(|i| ((i * 37) % 101) as f32 * 1e-2)
+        .collect();
     let d: Vec<f32> = (0..n).map(|i| i as f32 * 0.1 - 0.4).collect();
     let h = vec![0.5f32; rows];
     let mut e = vec![0.0f32; rows];

@@ -865,11 +865,16 @@ macro_rules! dispatched {
         $vis fn $name($($arg: $ty),*) $(-> $ret)? {
             #[cfg(target_arch = "x86_64")]
             {
+                // SAFETY (for callers): the CPU must have AVX-512F, AVX2
+                // and FMA; the match below reaches it only after `detect`
+                // saw them.
                 #[cfg(any(feature = "avx512", target_feature = "avx512f"))]
                 #[target_feature(enable = "avx512f,avx2,fma")]
                 unsafe fn avx512($($arg: $ty),*) $(-> $ret)? {
                     $($generic)::+::<$crate::simd::x86::Avx512>($($arg),*)
                 }
+                // SAFETY (for callers): the CPU must have AVX2 and FMA; the
+                // match below reaches it only after `detect` saw them.
                 #[cfg(any(feature = "avx2", all(target_feature = "avx2", target_feature = "fma")))]
                 #[target_feature(enable = "avx2,fma")]
                 unsafe fn avx2($($arg: $ty),*) $(-> $ret)? {
