@@ -8,10 +8,12 @@
 #  3. the release binary trains a few hundred steps under
 #     `qemu-x86_64 -cpu Nehalem` (SSE2) and `-cpu Haswell` (AVX2) with no
 #     SIGILL, names that path, and saves the host's bits for it;
-#  4. the library's tests on aarch64 (NEON) under qemu-user;
+#  4. the library's and the program's tests on aarch64 (NEON) under
+#     qemu-user, the tests starting `dlr` through it ($DLR_TEST_RUNNER);
 #  5. the no_std tests on wasm32-wasip1 with simd128 under Node's WASI.
 # It installs what it needs (apt-get, rustup). DLR_DATA: MNIST (default
-# ../shared/data/mnist). CROSS_SKIP="aarch64 wasm" skips steps by name.
+# ../shared/data/mnist). CROSS_SKIP="aarch64 aarch64-cli wasm" skips steps
+# by name (aarch64-cli, the program's tests under emulation, is the slowest).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 export DLR_DATA="${DLR_DATA:-$(pwd)/../shared/data/mnist}"
@@ -99,6 +101,14 @@ if ! skip aarch64; then
     export CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_LINKER=aarch64-linux-gnu-gcc
     export CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_RUNNER="qemu-aarch64 -L /usr/aarch64-linux-gnu"
     run cargo test --release -q -p dlr --target aarch64-unknown-linux-gnu --lib --tests \
+        -- --nocapture --test-threads 2
+fi
+if ! skip aarch64 && ! skip aarch64-cli; then
+    echo "-- the program's tests on aarch64, the program run through the same emulator"
+    export CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_LINKER=aarch64-linux-gnu-gcc
+    export CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_RUNNER="qemu-aarch64 -L /usr/aarch64-linux-gnu"
+    run env DLR_TEST_RUNNER="$CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_RUNNER" \
+        cargo test --release -q -p dlr-cli --target aarch64-unknown-linux-gnu --tests \
         -- --nocapture --test-threads 2
 fi
 
