@@ -41,7 +41,8 @@ fn main() {
     let (warm_up, steps) = (5_000, 50_000);
     let DlrParams { eta0, alpha, .. } = DlrParams::default();
     for _ in 0..2 {
-        let (mut net, mut opt, mut ws) = support::warmed_up(train, hidden, OptimizerKind::Dlr, warm_up);
+        let (mut net, mut opt, mut ws) =
+            support::warmed_up(train, hidden, OptimizerKind::Dlr, warm_up);
         // Eight lane sums of squares per row, as the row kernel leaves
         // them: a zero step leaves the weights as they are.
         let mut lanes = vec![0.0f32; n_in * 8];

@@ -27,8 +27,7 @@ fn main() {
     let (warm_up, steps) = (5_000, 50_000);
     let kinds = [OptimizerKind::Sgd, OptimizerKind::Dlr];
     for kind in kinds.into_iter().chain(kinds) {
-        let (mut net, mut opt, mut ws) =
-            support::warmed_up(train, hidden, kind, warm_up);
+        let (mut net, mut opt, mut ws) = support::warmed_up(train, hidden, kind, warm_up);
         let mut seconds = [0.0f64; 3];
         for i in (warm_up..warm_up + steps).map(|i| i % train.len()) {
             let t0 = Instant::now();

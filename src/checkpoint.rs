@@ -63,6 +63,7 @@
 //! adds the checks against the data and that every step counter is at most
 //! [`MAX_COUNT`]; what both accept resumes without a panic.
 
+use alloc::string::{String, ToString};
 use alloc::vec;
 use alloc::vec::Vec;
 use core::fmt;
@@ -74,7 +75,7 @@ use crate::optim::{
     Adam, Dlr, DlrCache, DlrNorm, Nesterov, Optimizer, OptimizerKind, OptimizerParams, Param, Sgd,
 };
 use crate::rng::Rng;
-use crate::train::TrainConfig;
+use crate::run::{RunError, RunField, RunSpec, TrainConfig};
 
 /// The file's first eight bytes.
 pub const MAGIC: &[u8; 8] = b"DLRCKPT\0";
@@ -252,6 +253,71 @@ pub struct Checkpoint {
 }
 
 impl Checkpoint {
+    /// Checks that this checkpoint was written by the run `spec`: every
+    /// field that changes the weights must be the same (the evaluation
+    /// cadence and threads may differ, as they never change them).
+    pub fn check_run(&self, spec: &RunSpec) -> Result<(), RunError> {
+        let (checkpoint, this) = (self, spec);
+        let mismatch = |field, ours: String, theirs: String| {
+            Err(RunError::Mismatch {
+                field,
+                ours,
+                theirs,
+            })
+        };
+        let theirs = checkpoint.opt.params();
+        if theirs.kind() != this.optimizer.kind() {
+            return mismatch(
+                RunField::Optimizer,
+                this.optimizer.kind().name().into(),
+                theirs.kind().name().into(),
+            );
+        }
+        for ((param, ours), (_, stored)) in this.optimizer.values().zip(theirs.values()) {
+            if ours.to_bits() != stored.to_bits() {
+                return mismatch(RunField::Param(param), ours.to_string(), stored.to_string());
+            }
+        }
+        let sizes = checkpoint.net.sizes();
+        let hidden = &sizes[1..sizes.len() - 1];
+        if hidden != this.hidden.as_slice() {
+            return mismatch(
+                RunField::Hidden,
+                crate::run::join_sizes(&this.hidden),
+                crate::run::join_sizes(hidden),
+            );
+        }
+        let c = &checkpoint.config;
+        if c.seed != this.seed {
+            return mismatch(RunField::Seed, this.seed.to_string(), c.seed.to_string());
+        }
+        if c.batch != this.batch {
+            return mismatch(RunField::Batch, this.batch.to_string(), c.batch.to_string());
+        }
+        if checkpoint.init_scale.to_bits() != this.init_scale.to_bits() {
+            return mismatch(
+                RunField::InitScale,
+                this.init_scale.to_string(),
+                checkpoint.init_scale.to_string(),
+            );
+        }
+        if c.target.to_bits() != this.target.to_bits() {
+            return mismatch(
+                RunField::Target,
+                this.target.to_string(),
+                c.target.to_string(),
+            );
+        }
+        if c.max_epochs.to_bits() != this.max_epochs.to_bits() {
+            return mismatch(
+                RunField::MaxEpochs,
+                this.max_epochs.to_string(),
+                c.max_epochs.to_string(),
+            );
+        }
+        Ok(())
+    }
+
     /// The checkpoint file's bytes.
     pub fn to_bytes(&self) -> Vec<u8> {
         let model = self.net.to_bytes();

@@ -55,31 +55,46 @@
 //! ## Training in a few lines
 //! ```
 //! use dlr::train::{train, TrainConfig};
-//! use dlr::{Dataset, Network, Optimizer, OptimizerConfig, OptimizerKind};
+//! use dlr::optim::{Dlr, DlrParams};
+//! use dlr::{Dataset, Network};
 //!
 //! // Ten 2×5 images, image c lights pixel c and is labelled c.
 //! let images = (0..100).map(|i| if i % 10 == i / 10 { 255 } else { 0 }).collect();
 //! let data = Dataset::from_parts(images, (0..10).collect(), 2, 5)?;
 //! let mut net = Network::new(&[10, 16, 10], 42);
-//! let mut opt = Optimizer::new(&OptimizerConfig::new(OptimizerKind::Dlr), &net);
+//! let mut opt = Dlr::new(net.layers(), DlrParams::default())?;
 //! let config = TrainConfig { target: 1.0, max_epochs: 100.0, eval_every: 10, ..Default::default() };
+//! let mut opt = dlr::Optimizer::Dlr(opt);
 //! let report = train(&mut net, &mut opt, &data, &data, &config, |_| {});
 //! assert!(report.reached);
 //! let model_file: Vec<u8> = net.to_bytes();
-//! # Ok::<(), dlr::idx::IdxError>(())
+//! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
+//! ## Optimizers
+//! Each rule is a type built from the layers it updates and its parameter
+//! struct, whose `Default` is the tuned value: [`optim::Sgd`] and
+//! [`optim::SgdParams`], [`optim::Nesterov`] and [`optim::NesterovParams`],
+//! [`optim::Adam`] and [`optim::AdamParams`], [`optim::Dlr`] and
+//! [`optim::DlrParams`] (Eq. 1 or Eq. 3). [`Optimizer`] is any of them,
+//! chosen at run time from [`OptimizerParams`]; bad parameters are a
+//! [`optim::ParamError`] naming the parameter, its value and its bound.
+//! [`run::RunSpec`] describes a whole run, from the options to the
+//! training, and [`train::Trainer`] runs it, with checkpoints
+//! ([`checkpoint`]) that resume exactly.
+//!
 //! ## Features
-//! `std` (default) adds files, gzip, downloads, threads, clocks, plots and
-//! the `dlr` program; `avx2` and `avx512` (default) the x86-64 paths beside
-//! SSE2. Without `std` the crate is
-//! `no_std` + `alloc` and depends only on `wide` (and its `bytemuck`),
-//! `matrixmultiply`, `rand_core`, `rand_pcg` and `libm`: the kernels, the network, every
-//! optimizer, the trainer, IDX parsing from bytes ([`idx`],
-//! [`Dataset::from_idx`]) and the model file ([`Network::to_bytes`],
-//! [`Network::from_bytes`]) all work. `examples/embedded.rs` is a `no_std`,
-//! `no_main` program over libc that trains, saves, reloads and evaluates a
-//! network in a binary of about 56 KB (README, "Embedding").
+//! `std` (default) adds files (the `mnist` module, checkpoint files), gzip, threads
+//! (evaluating the test set) and clocks; nothing of a command line, which
+//! is the `dlr-cli` crate's. `avx2` and `avx512` (default) compile the
+//! x86-64 SIMD paths beside SSE2. Without `std` the
+//! crate is `no_std` + `alloc` and depends only on `wide` (and its
+//! `bytemuck`), `matrixmultiply`, `rand_core`, `rand_pcg` and `libm`: the
+//! kernels, the network, every optimizer, the trainer, IDX parsing from
+//! bytes ([`idx`], [`Dataset::from_idx`]) and the model file
+//! ([`Network::to_bytes`], [`Network::from_bytes`]) all work.
+//! `examples/embedded.rs` is a `no_std`, `no_main` program over libc that
+//! trains, saves, reloads and evaluates a network (docs/embedding-linux.md).
 #![cfg_attr(not(feature = "std"), no_std)]
 #![warn(missing_docs)]
 
@@ -97,6 +112,7 @@ pub mod model;
 pub mod network;
 pub mod optim;
 pub mod rng;
+pub mod run;
 pub mod simd;
 pub mod train;
 

@@ -147,12 +147,12 @@ impl Network {
     ///
     /// ```
     /// use dlr::network::Workspace;
-    /// use dlr::{Network, Optimizer, OptimizerConfig, OptimizerKind};
+    /// use dlr::{Network, Optimizer, OptimizerKind};
     ///
     /// // Four 2×2 images: image k lights pixel k and is labelled k.
     /// let images = [[255, 0, 0, 0], [0, 255, 0, 0], [0, 0, 255, 0], [0, 0, 0, 255u8]];
     /// let mut net = Network::new(&[4, 8, 4], 1);
-    /// let mut opt = Optimizer::new(&OptimizerConfig::new(OptimizerKind::Dlr), &net);
+    /// let mut opt = Optimizer::tuned(net.layers(), OptimizerKind::Dlr);
     /// let mut ws = Workspace::new(&net); // scratch buffers, reused by every step
     /// let first = net.train_step(&mut ws, &mut opt, &images[0], 0);
     /// for _ in 0..200 {

@@ -674,7 +674,7 @@ impl SimdPath {
     pub fn is_available(self) -> bool {
         let best = best_path();
         match self {
-            SimdPath::Scalar => true,
+            SimdPath::Scalar => SCALAR_BUILT,
             #[cfg(target_arch = "x86_64")]
             SimdPath::Sse2 => true,
             #[cfg(target_arch = "x86_64")]
@@ -729,6 +729,14 @@ fn detect() -> SimdPath {
         SimdPath::Sse2
     }
 }
+
+/// Whether this build has the scalar path: everywhere but where `wide`
+/// compiles to plain arrays (`portable`), which are the only path there.
+const SCALAR_BUILT: bool = cfg!(any(
+    target_arch = "x86_64",
+    all(target_arch = "aarch64", target_feature = "neon"),
+    all(target_arch = "wasm32", target_feature = "simd128")
+));
 
 /// Whether this build has the AVX-512 path.
 #[cfg(target_arch = "x86_64")]
@@ -900,6 +908,13 @@ macro_rules! dispatched {
             }
             #[cfg(not(target_arch = "x86_64"))]
             match $crate::simd::active_path() {
+                // Where `wide` has no vector unit (`portable`), its arrays
+                // are the only path: a second, scalar, copy of every
+                // kernel would not fit a microcontroller's flash.
+                #[cfg(any(
+                    all(target_arch = "aarch64", target_feature = "neon"),
+                    all(target_arch = "wasm32", target_feature = "simd128")
+                ))]
                 $crate::simd::SimdPath::Scalar => {
                     $($generic)::+::<$crate::simd::Scalar>($($arg),*)
                 }

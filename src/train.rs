@@ -6,50 +6,16 @@
 //! machine that can stop between any two steps, write a
 //! [`Checkpoint`] and go on from it exactly.
 
-use alloc::string::{String, ToString};
 use alloc::vec::Vec;
-use core::fmt::{self, Write as _};
 
 use crate::checkpoint::{
     next_eval_after, Checkpoint, CheckpointError, DataFingerprint, Progress, MAX_COUNT,
 };
 use crate::dataset::Dataset;
 use crate::network::{BatchWorkspace, Network, Workspace, DEFAULT_INIT_SCALE};
-use crate::optim::{
-    LayerUpdate, Optimizer, OptimizerKind, OptimizerParams, Param, ParamError, Sgd,
-};
+use crate::optim::{LayerUpdate, Optimizer, Sgd};
 use crate::rng::Rng;
-
-/// How to train.
-#[derive(Clone, Debug, PartialEq)]
-pub struct TrainConfig {
-    /// Stop at the first evaluation with test accuracy ≥ `target`.
-    pub target: f64,
-    /// Budget in epochs (fractions allowed).
-    pub max_epochs: f64,
-    /// Samples between evaluations on the test set (0: only at the end).
-    pub eval_every: usize,
-    /// Samples per step (1 = online).
-    pub batch: usize,
-    /// Seed of the shuffling (the network's initialisation has its own).
-    pub seed: u64,
-    /// Threads that evaluate the test set (0: one per core). Evaluation is
-    /// read-only, so this changes timings, never results. Without `std`, 1.
-    pub eval_threads: usize,
-}
-
-impl Default for TrainConfig {
-    fn default() -> Self {
-        Self {
-            target: 0.96,
-            max_epochs: 10.0,
-            eval_every: 1000,
-            batch: 1,
-            seed: 1,
-            eval_threads: 0,
-        }
-    }
-}
+pub use crate::run::{RunError, RunField, RunSpec, TrainConfig};
 
 /// What happened, for progress display and logs.
 #[derive(Clone, Copy, Debug)]
@@ -84,8 +50,11 @@ pub struct TrainReport {
     pub history: Vec<(u64, f64)>,
 }
 
-/// The seed of the shuffling stream, kept apart from the initialisation's.
-fn shuffle_seed(seed: u64) -> u64 {
+/// The seed of the trainer's shuffling stream for run seed `seed`, kept
+/// apart from the initialisation's: `Rng::new(shuffle_seed(seed))` draws
+/// the epochs' permutations, so that a program that streams its samples
+/// (the Cortex-M4 firmware) visits them in the trainer's order.
+pub fn shuffle_seed(seed: u64) -> u64 {
     seed ^ 0x5DEE_CE66_D1CE_5EED
 }
 
@@ -131,14 +100,14 @@ pub fn train(
 /// ```
 /// use dlr::checkpoint::Checkpoint;
 /// use dlr::train::{TrainConfig, Trainer};
-/// use dlr::{Dataset, Network, Optimizer, OptimizerConfig, OptimizerKind};
+/// use dlr::{Dataset, Network, Optimizer, OptimizerKind};
 /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
 /// let images: Vec<u8> = (0..100).map(|i| if i % 10 == i / 10 { 255 } else { 0 }).collect();
 /// let data = Dataset::from_parts(images, (0..10).collect(), 2, 5)?;
 /// let config = TrainConfig { target: 2.0, max_epochs: 30.0, eval_every: 10, ..TrainConfig::default() };
 /// let start = || {
 ///     let net = Network::new(&[10, 16, 10], 42);
-///     let opt = Optimizer::new(&OptimizerConfig::new(OptimizerKind::Adam), &net);
+///     let opt = Optimizer::tuned(net.layers(), OptimizerKind::Adam);
 ///     Trainer::new(net, opt, &data, &data, &config)
 /// };
 ///
@@ -444,6 +413,30 @@ impl<'d, O: LayerUpdate> Trainer<'d, O> {
 }
 
 impl<'d> Trainer<'d, Optimizer> {
+    /// The run `spec` from its start on `train_set`, with as many outputs
+    /// as `classes` (at least the classes of both sets).
+    pub fn for_run(
+        spec: &RunSpec,
+        train_set: &'d Dataset,
+        test_set: &'d Dataset,
+        classes: usize,
+        eval_threads: usize,
+    ) -> Result<Self, RunError> {
+        spec.validate()?;
+        let classes = classes.max(train_set.classes()).max(test_set.classes());
+        let net = spec.network(train_set.pixels(), classes);
+        let opt = Optimizer::new(net.layers(), spec.optimizer)?;
+        let mut trainer = Trainer::new(
+            net,
+            opt,
+            train_set,
+            test_set,
+            &spec.train_config(eval_threads),
+        );
+        trainer.set_init_scale(spec.init_scale);
+        Ok(trainer)
+    }
+
     /// Goes on from `checkpoint` on the data it was made on (checked against
     /// its fingerprint, and the network against the images' size and the
     /// classes), when its step and sample counters are at most
@@ -644,278 +637,4 @@ impl Clock {
             0.0
         }
     }
-}
-
-/// One training run, described from the options to the training: the rule
-/// and its parameters, the hidden sizes, the batch, the initialisation, the
-/// seed, the target and the budget. `dlr train`, every run of a sweep and
-/// the paper's figures are all `RunSpec`s started by
-/// [`RunSpec::trainer`].
-#[derive(Clone, Debug, PartialEq)]
-pub struct RunSpec {
-    /// The update rule and its parameters.
-    pub optimizer: OptimizerParams,
-    /// Hidden layer sizes (the input and output sizes come from the data).
-    pub hidden: Vec<usize>,
-    /// Samples per step.
-    pub batch: usize,
-    /// Half-width of the initial weights, times `1/√n_in`.
-    pub init_scale: f32,
-    /// Seed of the initialisation and the shuffling.
-    pub seed: u64,
-    /// Target test accuracy.
-    pub target: f64,
-    /// Budget in epochs.
-    pub max_epochs: f64,
-    /// Samples between evaluations.
-    pub eval_every: usize,
-}
-
-/// A field of a [`RunSpec`], for errors and mismatches.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum RunField {
-    /// [`RunSpec::optimizer`]'s rule.
-    Optimizer,
-    /// One of the rule's parameters.
-    Param(Param),
-    /// [`RunSpec::hidden`].
-    Hidden,
-    /// [`RunSpec::batch`].
-    Batch,
-    /// [`RunSpec::init_scale`].
-    InitScale,
-    /// [`RunSpec::seed`].
-    Seed,
-    /// [`RunSpec::target`].
-    Target,
-    /// [`RunSpec::max_epochs`].
-    MaxEpochs,
-}
-
-impl RunField {
-    /// The field's name, as the program's options and JSON keys spell it.
-    pub fn name(self) -> &'static str {
-        match self {
-            RunField::Optimizer => "optimizer",
-            RunField::Param(p) => p.name(),
-            RunField::Hidden => "hidden",
-            RunField::Batch => "batch",
-            RunField::InitScale => "init_scale",
-            RunField::Seed => "seed",
-            RunField::Target => "target",
-            RunField::MaxEpochs => "max_epochs",
-        }
-    }
-}
-
-/// Why a [`RunSpec`] cannot run, or cannot go on from a checkpoint.
-#[derive(Clone, Debug, PartialEq)]
-pub enum RunError {
-    /// A parameter of the rule is out of range.
-    Param(ParamError),
-    /// `field` cannot take its value: `what` says what it must be.
-    Invalid {
-        /// The field.
-        field: RunField,
-        /// What it must be, e.g. "positive sizes".
-        what: &'static str,
-    },
-    /// A checkpoint was written with another value of `field`.
-    Mismatch {
-        /// The field.
-        field: RunField,
-        /// This run's value.
-        ours: String,
-        /// The checkpoint's value.
-        theirs: String,
-    },
-}
-
-impl fmt::Display for RunError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            RunError::Param(e) => e.fmt(f),
-            RunError::Invalid { field, what } => write!(f, "{} must be {what}", field.name()),
-            RunError::Mismatch {
-                field,
-                ours,
-                theirs,
-            } => write!(
-                f,
-                "{} {ours} contradicts the checkpoint ({} {theirs})",
-                field.name(),
-                field.name()
-            ),
-        }
-    }
-}
-
-impl core::error::Error for RunError {}
-
-impl From<ParamError> for RunError {
-    fn from(e: ParamError) -> Self {
-        RunError::Param(e)
-    }
-}
-
-impl RunSpec {
-    /// The default run of `kind`: its tuned parameters, one hidden layer of
-    /// 100, online, seed 1, target 96 %, 10 epochs, an evaluation every
-    /// 1000 samples.
-    pub fn new(kind: OptimizerKind) -> Self {
-        Self {
-            optimizer: OptimizerParams::default_for(kind),
-            hidden: alloc::vec![100],
-            batch: 1,
-            init_scale: DEFAULT_INIT_SCALE,
-            seed: 1,
-            target: 0.96,
-            max_epochs: 10.0,
-            eval_every: 1000,
-        }
-    }
-
-    /// Checks every field; the first that cannot work is the error.
-    pub fn validate(&self) -> Result<(), RunError> {
-        self.optimizer.validate()?;
-        let invalid = |field, what| Err(RunError::Invalid { field, what });
-        if self.hidden.contains(&0) {
-            return invalid(RunField::Hidden, "positive sizes");
-        }
-        if self.batch == 0 {
-            return invalid(RunField::Batch, "at least 1");
-        }
-        if !(self.max_epochs.is_finite() && self.max_epochs > 0.0) {
-            return invalid(RunField::MaxEpochs, "a positive number");
-        }
-        if !(self.init_scale.is_finite() && self.init_scale >= 0.0) {
-            return invalid(RunField::InitScale, "finite and >= 0");
-        }
-        if !self.target.is_finite() {
-            return invalid(RunField::Target, "finite");
-        }
-        Ok(())
-    }
-
-    /// The layer sizes for `inputs` inputs and `classes` outputs.
-    pub fn layers(&self, inputs: usize, classes: usize) -> Vec<usize> {
-        let mut sizes = alloc::vec![inputs];
-        sizes.extend(&self.hidden);
-        sizes.push(classes);
-        sizes
-    }
-
-    /// The trainer's options, evaluating on `eval_threads` threads.
-    pub fn train_config(&self, eval_threads: usize) -> TrainConfig {
-        TrainConfig {
-            target: self.target,
-            max_epochs: self.max_epochs,
-            eval_every: self.eval_every,
-            batch: self.batch,
-            seed: self.seed,
-            eval_threads,
-        }
-    }
-
-    /// The network of this run for `inputs` inputs and `classes` outputs,
-    /// initialised from the seed.
-    pub fn network(&self, inputs: usize, classes: usize) -> Network {
-        Network::with_init_scale(&self.layers(inputs, classes), self.seed, self.init_scale)
-    }
-
-    /// The run from its start on `train_set`, with as many outputs as
-    /// `classes` (at least the classes of both sets).
-    pub fn trainer<'d>(
-        &self,
-        train_set: &'d Dataset,
-        test_set: &'d Dataset,
-        classes: usize,
-        eval_threads: usize,
-    ) -> Result<Trainer<'d>, RunError> {
-        self.validate()?;
-        let classes = classes.max(train_set.classes()).max(test_set.classes());
-        let net = self.network(train_set.pixels(), classes);
-        let opt = Optimizer::new(net.layers(), self.optimizer)?;
-        let mut trainer = Trainer::new(
-            net,
-            opt,
-            train_set,
-            test_set,
-            &self.train_config(eval_threads),
-        );
-        trainer.set_init_scale(self.init_scale);
-        Ok(trainer)
-    }
-
-    /// Checks that `checkpoint` was written by this run: every field that
-    /// changes the weights must be the same (the evaluation cadence and
-    /// threads may differ, as they never change them).
-    pub fn check_checkpoint(&self, checkpoint: &Checkpoint) -> Result<(), RunError> {
-        let mismatch = |field, ours: String, theirs: String| {
-            Err(RunError::Mismatch {
-                field,
-                ours,
-                theirs,
-            })
-        };
-        let theirs = checkpoint.opt.params();
-        if theirs.kind() != self.optimizer.kind() {
-            return mismatch(
-                RunField::Optimizer,
-                self.optimizer.kind().name().into(),
-                theirs.kind().name().into(),
-            );
-        }
-        for ((param, ours), (_, stored)) in self.optimizer.values().zip(theirs.values()) {
-            if ours.to_bits() != stored.to_bits() {
-                return mismatch(RunField::Param(param), ours.to_string(), stored.to_string());
-            }
-        }
-        let sizes = checkpoint.net.sizes();
-        let hidden = &sizes[1..sizes.len() - 1];
-        if hidden != self.hidden.as_slice() {
-            return mismatch(RunField::Hidden, join(&self.hidden), join(hidden));
-        }
-        let c = &checkpoint.config;
-        if c.seed != self.seed {
-            return mismatch(RunField::Seed, self.seed.to_string(), c.seed.to_string());
-        }
-        if c.batch != self.batch {
-            return mismatch(RunField::Batch, self.batch.to_string(), c.batch.to_string());
-        }
-        if checkpoint.init_scale.to_bits() != self.init_scale.to_bits() {
-            return mismatch(
-                RunField::InitScale,
-                self.init_scale.to_string(),
-                checkpoint.init_scale.to_string(),
-            );
-        }
-        if c.target.to_bits() != self.target.to_bits() {
-            return mismatch(
-                RunField::Target,
-                self.target.to_string(),
-                c.target.to_string(),
-            );
-        }
-        if c.max_epochs.to_bits() != self.max_epochs.to_bits() {
-            return mismatch(
-                RunField::MaxEpochs,
-                self.max_epochs.to_string(),
-                c.max_epochs.to_string(),
-            );
-        }
-        Ok(())
-    }
-}
-
-/// Sizes as `300,100`.
-fn join(sizes: &[usize]) -> String {
-    let mut text = String::new();
-    for (i, s) in sizes.iter().enumerate() {
-        if i > 0 {
-            text.push(',');
-        }
-        let _ = write!(text, "{s}");
-    }
-    text
 }

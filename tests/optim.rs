@@ -420,7 +420,11 @@ fn invalid_hyper_parameters_are_rejected_naming_the_parameter() {
         assert_eq!(params.kind(), kind);
         // Each rule reads exactly the parameters its kind lists.
         for p in Param::ALL {
-            assert_eq!(params.get(p).is_some(), kind.params().contains(&p), "{kind} {p}");
+            assert_eq!(
+                params.get(p).is_some(),
+                kind.params().contains(&p),
+                "{kind} {p}"
+            );
         }
     }
     // A parameter the rule does not have cannot be set.

@@ -21,10 +21,10 @@
 
 use std::time::Instant;
 
-use dlr::Dataset;
 use dlr::network::{Network, Workspace};
 use dlr::optim::{Optimizer, OptimizerKind};
 use dlr::rng::Rng;
+use dlr::Dataset;
 
 /// What to measure.
 #[derive(Clone, Debug)]

@@ -3,7 +3,7 @@
 //! `main.rs` parses the command line and calls into these modules; the
 //! numeric work is the [`dlr`] library's.
 //!
-//! - [`bench`]: `dlr bench`, the per-step cost table.
+//! - [`mod@bench`]: `dlr bench`, the per-step cost table.
 //! - [`fetch`]: `dlr fetch`, downloading and verifying MNIST.
 //! - [`sweep`]: `dlr sweep`, grids of trainings as JSON lines.
 //! - [`jobs`]: the thread pool of sweep and repro.

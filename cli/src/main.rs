@@ -642,7 +642,7 @@ fn run_train(args: &TrainArgs) -> Result<(), Failure> {
         Some(path) => {
             let ck =
                 dlr::checkpoint::read_file(path).map_err(|e| Failure::bad_input(e.to_string()))?;
-            spec.check_checkpoint(&ck).map_err(|e| {
+            ck.check_run(&spec).map_err(|e| {
                 let f = run_failure(e);
                 Failure::bad_input(format!("{}: {}", path.display(), f.message))
             })?;
@@ -662,8 +662,7 @@ fn run_train(args: &TrainArgs) -> Result<(), Failure> {
             trainer.set_eval(args.eval_every, args.eval_threads);
             trainer
         }
-        None => spec
-            .trainer(train_set, test_set, classes, args.eval_threads)
+        None => Trainer::for_run(&spec, train_set, test_set, classes, args.eval_threads)
             .map_err(run_failure)?,
     };
 

@@ -10,6 +10,10 @@ use dlr::train::{RunField, RunSpec, TrainReport};
 use serde_json::{json, Map, Value};
 
 /// The hidden sizes as text: `100` or `300,100`.
+///
+/// ```
+/// assert_eq!(dlr_cli::record::hidden_text(&[300, 100]), "300,100");
+/// ```
 pub fn hidden_text(hidden: &[usize]) -> String {
     hidden
         .iter()
@@ -35,6 +39,15 @@ pub fn peak_rss_mb() -> Option<f64> {
 }
 
 /// The command-line option that sets `field` (`--lr`, `--init-scale`, …).
+///
+/// ```
+/// use dlr::optim::Param;
+/// use dlr::train::RunField;
+/// use dlr_cli::record::flag;
+///
+/// assert_eq!(flag(RunField::Param(Param::Beta1)), "--beta1");
+/// assert_eq!(flag(RunField::InitScale), "--init-scale");
+/// ```
 pub fn flag(field: RunField) -> String {
     format!("--{}", field.name().replace('_', "-"))
 }

@@ -627,7 +627,7 @@ fn figure3(
             eval_every,
             ..RunSpec::new(OptimizerKind::Dlr)
         };
-        match spec.trainer(train_set, test_set, classes, 1) {
+        match Trainer::for_run(&spec, train_set, test_set, classes, 1) {
             Ok(trainer) => run_logged(trainer, target, mean_dlr_rates),
             Err(_) => Logged {
                 diverged: true,

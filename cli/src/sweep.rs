@@ -24,7 +24,7 @@
 //!
 //! Parameters an optimizer does not read (`alpha` for SGD, …) are rejected,
 //! as are unknown keys. An optimizer without `params` runs its defaults
-//! ([`OptimizerConfig::new`]). `grids = [{…}, {…}]` concatenates several
+//! ([`dlr::optim::OptimizerParams::default_for`]). `grids = [{…}, {…}]` concatenates several
 //! grids, each inheriting the top-level keys it does not set.
 //!
 //! **The output file** is JSON lines. Each line is written whole with one
@@ -47,11 +47,11 @@ use std::sync::Mutex;
 
 use serde_json::{json, Map, Value};
 
-use dlr::Dataset;
 use dlr::optim::{OptimizerKind, OptimizerParams, Param};
+use dlr::Dataset;
 
 pub use crate::record::RunRecord;
-use dlr::train::{RunSpec, TrainReport};
+use dlr::train::{RunSpec, TrainReport, Trainer};
 
 use crate::record::result_json;
 
@@ -316,9 +316,7 @@ fn expand(g: &Map<String, Value>, runs: &mut Vec<RunSpec>) -> Result<(), SweepEr
                 for c in &combos {
                     for &x in &values {
                         let mut probe = *c;
-                        probe
-                            .set(param, x as f32)
-                            .or_else(|e| err(e.to_string()))?;
+                        probe.set(param, x as f32).or_else(|e| err(e.to_string()))?;
                         next.push(probe);
                     }
                 }
@@ -675,8 +673,7 @@ pub fn train_one(
     test_set: &Dataset,
     eval_threads: usize,
 ) -> Result<(Vec<usize>, TrainReport), SweepError> {
-    let mut trainer = run
-        .trainer(train_set, test_set, 0, eval_threads)
+    let mut trainer = Trainer::for_run(run, train_set, test_set, 0, eval_threads)
         .or_else(|e| err(format!("{}: {e}", run.key())))?;
     trainer.run(|_| {});
     let (net, _, report) = trainer.into_parts();

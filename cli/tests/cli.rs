@@ -342,7 +342,14 @@ fn unwritable_save_and_checkpoint_fail_before_training() {
     // /sys refuses new files even to root.
     for flag in ["--save", "--checkpoint"] {
         let out = dlr()
-            .args(["train", "--max-epochs", "50", flag, "/sys/dlr-model.bin", "--data"])
+            .args([
+                "train",
+                "--max-epochs",
+                "50",
+                flag,
+                "/sys/dlr-model.bin",
+                "--data",
+            ])
             .arg(&dir)
             .output()
             .unwrap();
@@ -381,6 +388,19 @@ fn write_many_class_set(dir: &Path, classes: u8, rows: usize, cols: usize) {
     }
 }
 
+/// The JSON object on the last line of a successful run's stdout.
+#[track_caller]
+fn last_json_line(out: &Output) -> serde_json::Value {
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let last = stdout.lines().last().expect("a line on stdout");
+    serde_json::from_str(last).expect("a JSON line")
+}
+
 #[test]
 fn a_26_class_set_of_20x20_images_trains_and_evaluates() {
     let dir = std::env::temp_dir().join(format!("dlr-cli-26-{}", std::process::id()));
@@ -389,15 +409,25 @@ fn a_26_class_set_of_20x20_images_trains_and_evaluates() {
     write_many_class_set(&dir, 26, 20, 20);
     let model = dir.join("model.bin");
     let out = dlr()
-        .args(["train", "--hidden", "40", "--target", "0.9", "--max-epochs", "20", "--eval-every", "500", "--json", "--save"])
+        .args([
+            "train",
+            "--hidden",
+            "40",
+            "--target",
+            "0.9",
+            "--max-epochs",
+            "20",
+            "--eval-every",
+            "500",
+            "--json",
+            "--save",
+        ])
         .arg(&model)
         .arg("--data")
         .arg(&dir)
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let v: serde_json::Value = serde_json::from_str(stdout.lines().last().unwrap()).unwrap();
+    let v = last_json_line(&out);
     assert_eq!(v["layers"], serde_json::json!([400, 40, 26]));
     assert_eq!(v["reached"], true, "{v}");
     let net = dlr::Network::from_bytes(&std::fs::read(&model).unwrap()).unwrap();
@@ -410,19 +440,24 @@ fn a_26_class_set_of_20x20_images_trains_and_evaluates() {
         .arg(&dir)
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let e: serde_json::Value =
-        serde_json::from_str(String::from_utf8_lossy(&out.stdout).trim()).unwrap();
+    let e = last_json_line(&out);
     assert_eq!(e["test_accuracy"], v["test_accuracy"]);
     assert_eq!(e["test_images"], 520);
     // --classes: more outputs than labels is allowed, fewer is exit 2.
     let out = dlr()
-        .args(["train", "--max-epochs", "0.1", "--classes", "47", "--json", "--data"])
+        .args([
+            "train",
+            "--max-epochs",
+            "0.1",
+            "--classes",
+            "47",
+            "--json",
+            "--data",
+        ])
         .arg(&dir)
         .output()
         .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let v: serde_json::Value = serde_json::from_str(stdout.lines().last().unwrap()).unwrap();
+    let v = last_json_line(&out);
     assert_eq!(v["layers"], serde_json::json!([400, 100, 47]));
     let out = dlr()
         .args(["train", "--classes", "10", "--data"])

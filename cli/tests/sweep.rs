@@ -5,8 +5,8 @@
 
 mod common;
 
-use dlr_cli::record::RunRecord;
 use common::dlr;
+use dlr_cli::record::RunRecord;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -386,7 +386,12 @@ alpha = [0.3, 0.5]
     // Keys read back from the result line.
     for r in &a.runs {
         let v = Value::Object(r.to_json());
-        assert_eq!(<dlr::train::RunSpec as RunRecord>::from_json(&v).unwrap().key(), r.key());
+        assert_eq!(
+            <dlr::train::RunSpec as RunRecord>::from_json(&v)
+                .unwrap()
+                .key(),
+            r.key()
+        );
     }
 }
 

@@ -116,11 +116,26 @@ fn training_on_full_mnist_peaks_below_100_mb() {
 /// fuse multiply-adds the same way: `--simd avx2` and `--simd avx512`,
 /// which give the same bits.
 const DEFAULT_MODEL_SHA256: [(&str, &str); 5] = [
-    ("dlr", "385ce6d81946cb5786f8a0d019fff4d2eab5b9b9033001541421e0c526d3d584"),
-    ("dlr-post", "4dbd443f26f9e4975fe797389b41923a7d203bb25e91a0a274e7994b1b7e350d"),
-    ("sgd", "9ae1c580418d27129e177fe107942e23532158d5cb913e3cea1c48daeae73820"),
-    ("nesterov", "0d2331b1e6377f032e7b377fcd31467550467594417d096104f9be6235fa0e38"),
-    ("adam", "ca0005633af1453b96419f7bd7a4b238060c24908e64f07575e9220324c30ecf"),
+    (
+        "dlr",
+        "385ce6d81946cb5786f8a0d019fff4d2eab5b9b9033001541421e0c526d3d584",
+    ),
+    (
+        "dlr-post",
+        "4dbd443f26f9e4975fe797389b41923a7d203bb25e91a0a274e7994b1b7e350d",
+    ),
+    (
+        "sgd",
+        "9ae1c580418d27129e177fe107942e23532158d5cb913e3cea1c48daeae73820",
+    ),
+    (
+        "nesterov",
+        "0d2331b1e6377f032e7b377fcd31467550467594417d096104f9be6235fa0e38",
+    ),
+    (
+        "adam",
+        "ca0005633af1453b96419f7bd7a4b238060c24908e64f07575e9220324c30ecf",
+    ),
 ];
 
 /// The same models on the SSE2 path (multiply and add separate), as this

@@ -5,7 +5,7 @@
 use crate::kernels::reference;
 use crate::simd::{split_lens, Isa, Vector, Vector8, LANES};
 
-#[inline(always)]
+#[cfg_attr(target_arch = "x86_64", inline(always))]
 fn axpy_body<V: Vector>(y: &mut [f32], a: f32, x: &[f32]) {
     let av = V::splat(a);
     for (yc, xc) in y.chunks_exact_mut(V::LANES).zip(x.chunks_exact(V::LANES)) {
@@ -14,7 +14,7 @@ fn axpy_body<V: Vector>(y: &mut [f32], a: f32, x: &[f32]) {
 }
 
 /// `y ← y + a x`. Twin: [`reference::axpy`].
-#[inline(always)]
+#[cfg_attr(target_arch = "x86_64", inline(always))]
 pub(crate) fn axpy<P: Isa>(y: &mut [f32], a: f32, x: &[f32]) {
     debug_assert_eq!(y.len(), x.len());
     if P::SCALAR {
@@ -33,7 +33,7 @@ pub(crate) fn axpy<P: Isa>(y: &mut [f32], a: f32, x: &[f32]) {
     reference::axpy(yt, a, xt);
 }
 
-#[inline(always)]
+#[cfg_attr(target_arch = "x86_64", inline(always))]
 fn dot_body<V: Vector>(x: &[f32], y: &[f32]) -> f32 {
     let mut acc = V::ZERO;
     for (xc, yc) in x.chunks_exact(V::LANES).zip(y.chunks_exact(V::LANES)) {
@@ -47,7 +47,7 @@ fn dot_body<V: Vector>(x: &[f32], y: &[f32]) -> f32 {
 /// 8-lane vectors on every path, AVX-512's included: a 16-lane
 /// accumulator would sum in another order, and the sum of every path with
 /// fused multiply-adds is then the same number (`simd` module doc).
-#[inline(always)]
+#[cfg_attr(target_arch = "x86_64", inline(always))]
 pub(crate) fn dot<P: Isa>(x: &[f32], y: &[f32]) -> f32 {
     debug_assert_eq!(x.len(), y.len());
     if P::SCALAR {
@@ -62,7 +62,7 @@ pub(crate) fn dot<P: Isa>(x: &[f32], y: &[f32]) -> f32 {
 
 /// Logistic function in place, `z_i ← 1 / (1 + e^{−z_i})`. Twin:
 /// [`reference::sigmoid`].
-#[inline(always)]
+#[cfg_attr(target_arch = "x86_64", inline(always))]
 pub(crate) fn sigmoid<P: Isa>(z: &mut [f32]) {
     if P::SCALAR {
         return reference::sigmoid(z);
@@ -100,7 +100,7 @@ pub(crate) fn sigmoid<P: Isa>(z: &mut [f32]) {
     reference::sigmoid(zt);
 }
 
-#[inline(always)]
+#[cfg_attr(target_arch = "x86_64", inline(always))]
 fn sigmoid_vector<V: Vector>(z: V) -> V {
     // NaN stays NaN, so a diverged net stays visible.
     let x = z.clamp_keep_nan(-87.0, 87.0);
@@ -108,7 +108,7 @@ fn sigmoid_vector<V: Vector>(z: V) -> V {
     one.div(one + (-x).exp_bounded())
 }
 
-#[inline(always)]
+#[cfg_attr(target_arch = "x86_64", inline(always))]
 fn sigmoid_body<V: Vector>(z: &mut [f32]) {
     for c in z.chunks_exact_mut(V::LANES) {
         sigmoid_vector(V::load(c)).store(c);
@@ -117,7 +117,7 @@ fn sigmoid_body<V: Vector>(z: &mut [f32]) {
 
 /// Output delta `d_k ← (y_k − t_k) y_k (1 − y_k)`, subnormals flushed to
 /// zero; returns `C = ½ Σ (y_k − t_k)²`. Twin: [`reference::output_delta`].
-#[inline(always)]
+#[cfg_attr(target_arch = "x86_64", inline(always))]
 pub(crate) fn output_delta<P: Isa>(y: &[f32], label: usize, offset: usize, d: &mut [f32]) -> f32 {
     debug_assert_eq!(y.len(), d.len());
     if P::SCALAR {
@@ -144,7 +144,7 @@ pub(crate) fn output_delta<P: Isa>(y: &[f32], label: usize, offset: usize, d: &m
 
 /// Hidden delta `e_i ← h_i (1 − h_i) Σ_k w_ik d_k`, overwriting `e`,
 /// subnormals flushed to zero. Twin: [`reference::hidden_delta`].
-#[inline(always)]
+#[cfg_attr(target_arch = "x86_64", inline(always))]
 pub(crate) fn hidden_delta<P: Isa>(h: &[f32], w_next: &[f32], d_next: &[f32], e: &mut [f32]) {
     if P::SCALAR {
         return reference::hidden_delta(h, w_next, d_next, e);
@@ -159,7 +159,7 @@ pub(crate) fn hidden_delta<P: Isa>(h: &[f32], w_next: &[f32], d_next: &[f32], e:
     flush_subnormals::<P>(e);
 }
 
-#[inline(always)]
+#[cfg_attr(target_arch = "x86_64", inline(always))]
 fn flush_body<V: Vector>(x: &mut [f32]) {
     for c in x.chunks_exact_mut(V::LANES) {
         V::load(c).flush_subnormal().store(c);
@@ -167,7 +167,7 @@ fn flush_body<V: Vector>(x: &mut [f32]) {
 }
 
 /// Subnormal values of `x` set to `+0` ([`reference::flush_subnormal`]).
-#[inline(always)]
+#[cfg_attr(target_arch = "x86_64", inline(always))]
 fn flush_subnormals<P: Isa>(x: &mut [f32]) {
     let (w, eight, four) = split_lens::<P>(x.len());
     let (xw, rest) = x.split_at_mut(w);
@@ -182,7 +182,7 @@ fn flush_subnormals<P: Isa>(x: &mut [f32]) {
 }
 
 /// `BLOCKS` vectors of columns `c0..` summed over the selected rows.
-#[inline(always)]
+#[cfg_attr(target_arch = "x86_64", inline(always))]
 fn forward_block<V: Vector, const BLOCKS: usize, const OVERHANG: bool>(
     z: &mut [f32],
     w: &[f32],
@@ -216,7 +216,7 @@ fn forward_block<V: Vector, const BLOCKS: usize, const OVERHANG: bool>(
 }
 
 /// The first `out.len()` lanes of `v` (fewer than all) into `out`.
-#[inline(always)]
+#[cfg_attr(target_arch = "x86_64", inline(always))]
 fn store_first<V: Vector>(v: V, out: &mut [f32]) {
     let mut lanes = [0.0f32; 16];
     v.store(&mut lanes);
@@ -227,7 +227,7 @@ fn store_first<V: Vector>(v: V, out: &mut [f32]) {
 /// A vector of row `j`'s weights from column `c0` on, running into the
 /// next row (lanes the caller discards); the last row of `w` is
 /// zero-padded.
-#[inline(always)]
+#[cfg_attr(target_arch = "x86_64", inline(always))]
 fn overhang_row<V: Vector>(w: &[f32], j: usize, n_out: usize, c0: usize) -> V {
     let base = j * n_out + c0;
     if base + V::LANES <= w.len() {
@@ -251,7 +251,7 @@ fn overhang_row<V: Vector>(w: &[f32], j: usize, n_out: usize, c0: usize) -> V {
 /// four columns, or six 16-lane ones and four) takes a single pass over the
 /// rows. Every column is the same chain of fused multiply-adds on the 8-
 /// and the 16-lane path, so both give the same bits.
-#[inline(always)]
+#[cfg_attr(target_arch = "x86_64", inline(always))]
 pub(crate) fn forward_rows<P: Isa>(z: &mut [f32], w: &[f32], x: &[f32], rows: &[u32]) {
     if P::SCALAR {
         return reference::forward_rows(z, w, x, rows);
@@ -264,7 +264,7 @@ pub(crate) fn forward_rows<P: Isa>(z: &mut [f32], w: &[f32], x: &[f32], rows: &[
 }
 
 /// [`forward_rows`] with blocks of `V` vectors.
-#[inline(always)]
+#[cfg_attr(target_arch = "x86_64", inline(always))]
 fn forward_rows_in<P: Isa, V: Vector>(z: &mut [f32], w: &[f32], x: &[f32], rows: &[u32]) {
     let n_out = z.len();
     debug_assert!(rows
@@ -303,7 +303,7 @@ fn forward_rows_in<P: Isa, V: Vector>(z: &mut [f32], w: &[f32], x: &[f32], rows:
 /// lanes that are computed and thrown away. A scalar sum per column would
 /// chain every row on the latency of one addition. Only the final row of
 /// `w`, which has no next row, is read through a zero-padded copy.
-#[inline(always)]
+#[cfg_attr(target_arch = "x86_64", inline(always))]
 fn forward_overhang<V: Vector>(
     z: &mut [f32],
     w: &[f32],

@@ -27,7 +27,7 @@ use crate::simd::{split_lens, Isa, Vector, Vector8, LANES};
 /// than the window. Rows without one (100, 300) keep their whole vectors,
 /// where the window measured slower. BENCHMARKS.md ("SGD's scalar tails")
 /// has the figures.
-#[inline(always)]
+#[cfg_attr(target_arch = "x86_64", inline(always))]
 pub(crate) fn sgd_row<P: Isa>(w: &mut [f32], step: f32, delta: &[f32]) {
     debug_assert_eq!(w.len(), delta.len());
     if P::SCALAR {
@@ -62,12 +62,12 @@ pub(crate) fn sgd_row<P: Isa>(w: &mut [f32], step: f32, delta: &[f32]) {
 
 /// Whether [`sgd_row`] ends a row of `n` weights with an overlapping
 /// vector: rows of 8 or more that `axpy` would end with a scalar tail.
-#[inline(always)]
+#[cfg_attr(target_arch = "x86_64", inline(always))]
 fn sgd_row_has_window(n: usize) -> bool {
     n >= LANES && !n.is_multiple_of(4)
 }
 
-#[inline(always)]
+#[cfg_attr(target_arch = "x86_64", inline(always))]
 fn nesterov_body<V: Vector>(
     w: &mut [f32],
     v: &mut [f32],
@@ -92,7 +92,7 @@ fn nesterov_body<V: Vector>(
 
 /// Nesterov momentum: `v ← μ v + g`, `w ← w − η (g + μ v)`, `g = a δ`.
 /// Twin: [`reference::nesterov_row`].
-#[inline(always)]
+#[cfg_attr(target_arch = "x86_64", inline(always))]
 pub(crate) fn nesterov_row<P: Isa>(
     w: &mut [f32],
     v: &mut [f32],
@@ -131,7 +131,7 @@ pub(crate) struct AdamScalars {
     pub eps: f32,
 }
 
-#[inline(always)]
+#[cfg_attr(target_arch = "x86_64", inline(always))]
 fn adam_body<V: Vector>(
     w: &mut [f32],
     m: &mut [f32],
@@ -163,7 +163,7 @@ fn adam_body<V: Vector>(
 
 /// Adam with hoisted bias correction. Twin: [`reference::adam_row`], which
 /// states the maths.
-#[inline(always)]
+#[cfg_attr(target_arch = "x86_64", inline(always))]
 pub(crate) fn adam_row<P: Isa>(
     w: &mut [f32],
     m: &mut [f32],
@@ -223,7 +223,7 @@ pub(crate) fn adam_row<P: Isa>(
 /// and updated from the original values, so its overlapping lanes get the
 /// very values the main loop writes; they are masked out of the sum only.
 /// A row thus has no scalar tail.
-#[inline(always)]
+#[cfg_attr(target_arch = "x86_64", inline(always))]
 pub(crate) fn dlr_row_lanes<P: Isa>(
     w: &mut [f32],
     step: f32,
@@ -251,7 +251,7 @@ pub(crate) fn dlr_row_lanes<P: Isa>(
 /// On the 16-lane path a quad is two vectors, into two accumulators that
 /// hold the four partial sums side by side: the same operations lane for
 /// lane.
-#[inline(always)]
+#[cfg_attr(target_arch = "x86_64", inline(always))]
 fn long_row_lanes<P: Isa>(w: &mut [f32], step: f32, alpha: f32, delta: &[f32]) -> [f32; LANES] {
     if w.len() >= P::WIDE_FROM {
         long_row_lanes_in::<P, P::Wide>(w, step, alpha, delta, P::eights)
@@ -262,14 +262,14 @@ fn long_row_lanes<P: Isa>(w: &mut [f32], step: f32, alpha: f32, delta: &[f32]) -
 
 /// An 8-lane vector as [`Isa::eights`] gives a 16-lane one: itself, then
 /// zeros.
-#[inline(always)]
+#[cfg_attr(target_arch = "x86_64", inline(always))]
 fn eight_as_eights<V: Vector>(v: V) -> [V; 2] {
     [v, V::ZERO]
 }
 
 /// [`long_row_lanes`] with accumulators of `V`, turned into 8-lane partial
 /// sums by `eights`.
-#[inline(always)]
+#[cfg_attr(target_arch = "x86_64", inline(always))]
 fn long_row_lanes_in<P: Isa, V: Vector>(
     w: &mut [f32],
     step: f32,
@@ -334,7 +334,7 @@ fn long_row_lanes_in<P: Isa, V: Vector>(
 /// `w − step (|w| + α) δ = w + (−step |w| − step α) δ`, two fused
 /// multiply-adds and an `abs`, one operation fewer than forming `|w| + α`
 /// and `−step δ` separately.
-#[inline(always)]
+#[cfg_attr(target_arch = "x86_64", inline(always))]
 fn dlr_update_lanes<V: Vector>(neg_step: V, neg_step_alpha: V, wv: V, dv: V) -> V {
     wv.abs().mul_add(neg_step, neg_step_alpha).mul_add(dv, wv)
 }
@@ -350,7 +350,7 @@ struct DlrUpdate<V> {
 }
 
 impl<V: Vector> DlrUpdate<V> {
-    #[inline(always)]
+    #[cfg_attr(target_arch = "x86_64", inline(always))]
     fn new(step: f32, alpha: f32) -> Self {
         Self {
             neg_step: V::splat(-step),
@@ -358,7 +358,7 @@ impl<V: Vector> DlrUpdate<V> {
         }
     }
 
-    #[inline(always)]
+    #[cfg_attr(target_arch = "x86_64", inline(always))]
     fn apply(self, wv: V, dv: V) -> V {
         dlr_update_lanes(self.neg_step, self.neg_step_alpha, wv, dv)
     }
@@ -368,7 +368,7 @@ impl<V: Vector> DlrUpdate<V> {
 /// row's overlapping last vector `w[n−8..n]` hold weights that no whole
 /// vector covers (`first_fresh = full − (n − 8)`), the only ones its sum of
 /// squares may count.
-#[inline(always)]
+#[cfg_attr(target_arch = "x86_64", inline(always))]
 fn fresh_lanes<V: Vector8>(first_fresh: usize) -> V {
     let lane = V::from_array([0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0]);
     lane.simd_gt(V::splat(first_fresh as f32 - 0.5))
@@ -392,7 +392,7 @@ fn fresh_lanes<V: Vector8>(first_fresh: usize) -> V {
 /// vectors (`four_rows_of_ten`) rather than four rows of a vector and an
 /// overlapping window each. BENCHMARKS.md ("What the profiling found")
 /// measures all three choices.
-#[inline(always)]
+#[cfg_attr(target_arch = "x86_64", inline(always))]
 pub(crate) fn dlr_rows_lanes<P: Isa>(
     w: &mut [f32],
     rows: &[u32],
@@ -420,7 +420,7 @@ pub(crate) fn dlr_rows_lanes<P: Isa>(
 /// as a constant. Not inlined: [`dlr_row_lanes`] runs its short rows
 /// through it too, so each row length is compiled once per path (the
 /// embedded example's size). It inherits its caller's target features.
-#[inline(always)]
+#[cfg_attr(target_arch = "x86_64", inline(always))]
 fn short_rows_lanes<P: Isa>(
     w: &mut [f32],
     rows: &[u32],
@@ -441,7 +441,7 @@ fn short_rows_lanes<P: Isa>(
 /// [`dlr_row_lanes`]'s loop: there each whole vector's squares start a
 /// partial sum of their own and the window's the fourth, so the lanes are
 /// `(v₀² + v₁²) + (v₂² + c²)`, each square rounded once, absent terms 0.
-#[inline(always)]
+#[cfg_attr(target_arch = "x86_64", inline(always))]
 fn short_rows_lanes_of<P: Isa, const K: usize>(
     w: &mut [f32],
     rows: &[u32],
@@ -517,7 +517,7 @@ struct ShortRows<V, const K: usize> {
 
 impl<V: Vector8, const K: usize> ShortRows<V, K> {
     /// Row `j` with step `s`: its weights, and its lanes into `row_lanes`.
-    #[inline(always)]
+    #[cfg_attr(target_arch = "x86_64", inline(always))]
     fn row(&self, w: &mut [f32], row_lanes: &mut [f32], j: u32, s: f32) {
         let (n, window) = (self.n, self.window);
         let j = j as usize;
@@ -545,7 +545,7 @@ impl<V: Vector8, const K: usize> ShortRows<V, K> {
 }
 
 /// The first `K` whole vectors of `s`.
-#[inline(always)]
+#[cfg_attr(target_arch = "x86_64", inline(always))]
 fn load_vectors<V: Vector, const K: usize>(s: &[f32]) -> [V; K] {
     let mut v = [V::ZERO; K];
     for (k, x) in v.iter_mut().enumerate() {
@@ -562,7 +562,7 @@ fn load_vectors<V: Vector, const K: usize>(s: &[f32]) -> [V; K] {
 /// through the same two fused multiply-adds, and each row's squares are
 /// moved (`vpermps`) into the lanes the single-row kernel gives them,
 /// `w₀²…w₇²` with `w₈²` added to lane 6 and `w₉²` to lane 7.
-#[inline(always)]
+#[cfg_attr(target_arch = "x86_64", inline(always))]
 fn four_rows_of_ten<V: Vector8>(
     w: &mut [f32],
     step: &[f32],
@@ -611,7 +611,7 @@ fn four_rows_of_ten<V: Vector8>(
 }
 
 /// Lanes 6 and 7 of `x`, zeros elsewhere.
-#[inline(always)]
+#[cfg_attr(target_arch = "x86_64", inline(always))]
 fn last_two<V: Vector8>(x: V) -> V {
     V::ZERO.blend::<0b1100_0000>(x)
 }
@@ -625,7 +625,7 @@ fn last_two<V: Vector8>(x: V) -> V {
 /// Rows of 8–31 weights run with `δ` in registers and the vector count as
 /// a constant, as in [`dlr_rows_lanes`], rather than setting them up again
 /// at every row (BENCHMARKS.md measures the gain at H = 30).
-#[inline(always)]
+#[cfg_attr(target_arch = "x86_64", inline(always))]
 pub(crate) fn sgd_rows<P: Isa>(
     w: &mut [f32],
     rows: Option<&[u32]>,
@@ -660,7 +660,7 @@ pub(crate) fn sgd_rows<P: Isa>(
 /// with `a_j ≠ 0`. Callers loop over `k` themselves: the row kernel must
 /// stay in the caller's body, not in a closure, to get the path's target
 /// features (see `DlrUpdate`).
-#[inline(always)]
+#[cfg_attr(target_arch = "x86_64", inline(always))]
 fn nonzero_input(rows: Option<&[u32]>, a: &[f32], k: usize) -> (usize, f32) {
     let j = match rows {
         Some(r) => r[k] as usize,
@@ -671,7 +671,7 @@ fn nonzero_input(rows: Option<&[u32]>, a: &[f32], k: usize) -> (usize, f32) {
 
 /// [`sgd_rows`] for rows of `8 K + m` weights, `0 < m < 8`: [`sgd_row`]'s
 /// overlapping-window path with the row length a constant.
-#[inline(always)]
+#[cfg_attr(target_arch = "x86_64", inline(always))]
 fn sgd_short_rows<P: Isa, const K: usize>(
     w: &mut [f32],
     rows: Option<&[u32]>,
@@ -701,7 +701,7 @@ fn sgd_short_rows<P: Isa, const K: usize>(
     }
 }
 
-#[inline(always)]
+#[cfg_attr(target_arch = "x86_64", inline(always))]
 fn dlr_post_body<V: Vector>(
     w: &mut [f32],
     a: f32,
@@ -731,7 +731,7 @@ fn dlr_post_body<V: Vector>(
 
 /// DLR Eq. 3, single pass: `w_i ← w_i − a_j (|w_i| + α) scaled_delta_i` and
 /// `col_sum_sq_i += w_new² − w_old²`. Twin: [`reference::dlr_post_row`].
-#[inline(always)]
+#[cfg_attr(target_arch = "x86_64", inline(always))]
 pub(crate) fn dlr_post_row<P: Isa>(
     w: &mut [f32],
     a: f32,
@@ -770,7 +770,7 @@ pub(crate) fn dlr_post_row<P: Isa>(
 /// a division at each row, whose latency the row update would wait for
 /// (BENCHMARKS.md). The inputs are gathered with scalar loads, which
 /// measured faster than AVX2's gather instruction (BENCHMARKS.md).
-#[inline(always)]
+#[cfg_attr(target_arch = "x86_64", inline(always))]
 pub(crate) fn dlr_steps<P: Isa>(
     rows: &[u32],
     a: &[f32],
@@ -812,7 +812,7 @@ pub(crate) fn dlr_steps<P: Isa>(
 }
 
 /// `η₀ a / (‖w‖ + α)` of eight rows, their inputs `a` and lane sums.
-#[inline(always)]
+#[cfg_attr(target_arch = "x86_64", inline(always))]
 fn eight_steps<V: Vector8>(eta0: V, alpha: V, a: V, lanes: &[V; LANES]) -> V {
     (eta0 * a).div(V::lane_totals(lanes).sqrt() + alpha)
 }
@@ -821,7 +821,7 @@ fn eight_steps<V: Vector8>(eta0: V, alpha: V, a: V, lanes: &[V; LANES]) -> V {
 /// instead of gathers: the layers after the first, whose logistic inputs
 /// are all non-zero in practice, and dense (mini-batch) gradients with
 /// `a = 1`. Twin: [`reference::dlr_steps_every_row`], equal to the last bit.
-#[inline(always)]
+#[cfg_attr(target_arch = "x86_64", inline(always))]
 pub(crate) fn dlr_steps_every_row<P: Isa>(
     a: &[f32],
     row_lanes: &[f32],

@@ -1,74 +1,10 @@
-//! Helpers shared by the integration tests.
+//! Helpers shared by the program's integration tests: the library's test
+//! helpers (`tests/common/mod.rs` at the root) and the `dlr` program.
 #![allow(dead_code)]
 
-use dlr::rng::Rng;
-
-/// `n` values uniform in `[lo, hi)`.
-pub fn uniform_vec(rng: &mut Rng, n: usize, lo: f32, hi: f32) -> Vec<f32> {
-    (0..n).map(|_| lo + (hi - lo) * rng.uniform()).collect()
-}
-
-/// Asserts `|x_i − r_i| ≤ atol + rtol·|r_i|` elementwise; on failure prints
-/// the first five mismatches with their indices.
-#[track_caller]
-pub fn assert_close(what: &str, x: &[f32], reference: &[f32], atol: f32, rtol: f32) {
-    assert_eq!(x.len(), reference.len(), "{what}: lengths differ");
-    let bad: Vec<String> = x
-        .iter()
-        .zip(reference)
-        .enumerate()
-        // Written so that NaN on either side counts as a mismatch.
-        .filter(|(_, (a, r))| {
-            let within = (*a - *r).abs() <= atol + rtol * r.abs();
-            !within
-        })
-        .take(5)
-        .map(|(i, (a, r))| format!("[{i}] simd {a:e} vs twin {r:e}"))
-        .collect();
-    assert!(
-        bad.is_empty(),
-        "{what}: mismatches (len {}): {}",
-        x.len(),
-        bad.join(", ")
-    );
-}
-
-/// A synthetic `u8` image set: each class `c` lights a band of pixels, plus
-/// noise, so small networks can learn it. `pixels` per image.
-pub fn synthetic_dataset(n: usize, rows: usize, cols: usize, seed: u64) -> dlr::Dataset {
-    let mut rng = Rng::new(seed);
-    let pixels = rows * cols;
-    let mut images = vec![0u8; n * pixels];
-    let mut labels = vec![0u8; n];
-    for i in 0..n {
-        let c = rng.below(10) as usize;
-        labels[i] = c as u8;
-        for p in 0..pixels {
-            let on = p % 10 == c;
-            let noise = rng.uniform();
-            images[i * pixels + p] = if on && noise < 0.8 {
-                (128.0 + 127.0 * rng.uniform()) as u8
-            } else if noise < 0.05 {
-                (255.0 * rng.uniform()) as u8
-            } else {
-                0
-            };
-        }
-    }
-    dlr::Dataset::from_parts(images, labels, rows, cols).expect("synthetic data is well formed")
-}
-
-/// The MNIST directory of the tests: `$DLR_DATA`, which must be set.
-pub fn mnist_dir() -> std::path::PathBuf {
-    match std::env::var_os("DLR_DATA") {
-        Some(d) if !d.is_empty() => d.into(),
-        _ => panic!(
-            "this test needs MNIST: set DLR_DATA to a directory holding the four MNIST files \
-             (on the project's machines: DLR_DATA=../shared/data/mnist), or run `dlr fetch` and \
-             set DLR_DATA=data/mnist"
-        ),
-    }
-}
+#[path = "../../../tests/common/mod.rs"]
+mod library;
+pub use library::*;
 
 /// The built `dlr` program, through `$DLR_TEST_RUNNER` when it is set (an
 /// emulator and its arguments, such as `qemu-aarch64 -L /usr/aarch64-linux-gnu`
@@ -94,29 +30,4 @@ pub fn dlr() -> std::process::Command {
     // Never reach the real mirrors from a test.
     c.env("DLR_MNIST_MIRRORS", "http://127.0.0.1:9/");
     c
-}
-
-/// A `u8` IDX file.
-pub fn idx_u8(dims: &[usize], data: &[u8]) -> Vec<u8> {
-    dlr::idx::write(dlr::idx::IdxType::U8, dims, data)
-}
-
-/// Writes the four MNIST-named files of a small set of 8×8 images (300
-/// training, 50 test) into `dir`, which must exist.
-pub fn write_tiny_set(dir: &std::path::Path) {
-    let train = synthetic_dataset(300, 8, 8, 3);
-    let test = synthetic_dataset(50, 8, 8, 4);
-    for (prefix, set) in [("train", &train), ("t10k", &test)] {
-        let n = set.len();
-        std::fs::write(
-            dir.join(format!("{prefix}-images-idx3-ubyte")),
-            idx_u8(&[n, 8, 8], set.images()),
-        )
-        .expect("temp dir is writable");
-        std::fs::write(
-            dir.join(format!("{prefix}-labels-idx1-ubyte")),
-            idx_u8(&[n], set.labels()),
-        )
-        .expect("temp dir is writable");
-    }
 }

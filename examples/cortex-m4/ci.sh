@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# CI step for the Cortex-M4F firmware (called by .ci/run): installs its
+# needs, builds, checks the flash and RAM budgets, runs the kernel tests on
+# the device target, a short training that must pass 85 %, and checks that
+# Adam at H = 32 is refused in one line with a non-zero exit.
+# MNIST comes from $DLR_DATA (plain or .gz). A few minutes in all.
+set -euo pipefail
+cd "$(dirname "$0")"
+export DLR_DATA=${DLR_DATA:-$(pwd)/../../../shared/data/mnist}
+
+echo "== needs: thumbv7em-none-eabihf, qemu-system-arm, llvm-tools"
+rustup target add thumbv7em-none-eabihf >/dev/null
+rustup component add llvm-tools >/dev/null 2>&1 || true
+if ! command -v qemu-system-arm >/dev/null; then
+    apt-get update >/dev/null && apt-get install -y --no-install-recommends qemu-system-arm >/dev/null
+fi
+
+echo "== fmt, clippy, build"
+cargo fmt --check
+cargo clippy --release -- -D warnings
+cargo build --release
+
+echo "== budgets: flash <= 64 KiB, RAM region <= 128 KiB"
+grep -Eq 'FLASH : ORIGIN = 0x00000000, LENGTH = 64K' memory.x
+grep -Eq 'RAM   : ORIGIN = 0x20000000, LENGTH = 128K' memory.x
+size_tool=$(ls "$(rustc --print sysroot)"/lib/rustlib/*/bin/llvm-size 2>/dev/null | head -1)
+for bin in dlr-cortex-m4 kernels; do
+    elf=target/thumbv7em-none-eabihf/release/$bin
+    # text = vector table + .text + .rodata; data = .data; bss = .bss.
+    read -r text data bss _ < <("${size_tool:-size}" "$elf" | tail -1)
+    echo "$bin: flash $((text + data)) B, static RAM $((data + bss)) B"
+    [ $((text + data)) -le 65536 ] || { echo "$bin: flash over 64 KiB"; exit 1; }
+    [ $((data + bss)) -le 131072 ] || { echo "$bin: statics over 128 KiB"; exit 1; }
+done
+
+echo "== kernel tests on the device target"
+cargo run --release --bin kernels
+
+echo "== short training: 784-32-10, DLR, 0.25 epoch, must pass 85 %"
+out=$(cargo run --release -- --hidden 32 --max-epochs 0.25 --model "${TMPDIR:-/tmp}/ci-cortex-m4.dlrmodel")
+echo "$out"
+acc=$(grep -o '"test_accuracy":[0-9.]*' <<<"$out" | cut -d: -f2)
+awk -v a="$acc" 'BEGIN { exit !(a >= 0.85) }' || { echo "accuracy $acc below 0.85"; exit 1; }
+# The desktop program reads the model the device wrote and finds the same
+# accuracy on the 10,000 test images (DLR_CLI: a built `dlr`, when given).
+if [ -n "${DLR_CLI:-}" ]; then
+    desktop=$("$DLR_CLI" eval --json --model "${TMPDIR:-/tmp}/ci-cortex-m4.dlrmodel" --data "$DLR_DATA")
+    echo "dlr eval: $desktop"
+    dacc=$(grep -o '"test_accuracy":[0-9.]*' <<<"$desktop" | cut -d: -f2)
+    awk -v a="$acc" -v d="$dacc" 'BEGIN { exit !(a - d < 0.00005 && d - a < 0.00005) }' \
+        || { echo "dlr eval found $dacc, the device $acc"; exit 1; }
+fi
+rm -f "${TMPDIR:-/tmp}/ci-cortex-m4.dlrmodel"
+ram=$(grep -o '= [0-9]* B of 131072 B' <<<"$out" | grep -o '[0-9]*' | head -1)
+[ "$ram" -le 131072 ] || { echo "RAM used $ram B over 128 KiB"; exit 1; }
+grep -q 'flash: [0-9]* B of 65536 B' <<<"$out"
+
+echo "== Adam at H = 32: one-line refusal, non-zero exit"
+set +e
+refusal=$(cargo run --release -q -- --optimizer adam --hidden 32 2>&1 >/dev/null)
+status=$?
+set -e
+echo "$refusal (exit $status)"
+[ "$status" -ne 0 ] || { echo "Adam at H = 32 was not refused"; exit 1; }
+[ "$(wc -l <<<"$refusal")" -eq 1 ] || { echo "the refusal is not one line"; exit 1; }
+grep -q '^adam at 784-32-10 needs [0-9]* bytes of RAM' <<<"$refusal"
+echo "cortex-m4 firmware: ok"
