@@ -86,8 +86,8 @@
 //! ## Features
 //! `std` (default) adds files (the `mnist` module, checkpoint files), gzip, threads
 //! (evaluating the test set) and clocks; nothing of a command line, which
-//! is the `dlr-cli` crate's. `avx2` and `avx512` (default) add those x86-64
-//! paths beside SSE2. Without it (`default-features = false`) the
+//! is the `dlr-cli` crate's. `avx2` and `avx512` (default) compile the
+//! x86-64 SIMD paths beside SSE2. Without `std` the
 //! crate is `no_std` + `alloc` and depends only on `wide` (and its
 //! `bytemuck`), `matrixmultiply`, `rand_core`, `rand_pcg` and `libm`: the
 //! kernels, the network, every optimizer, the trainer, IDX parsing from

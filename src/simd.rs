@@ -674,13 +674,7 @@ impl SimdPath {
     pub fn is_available(self) -> bool {
         let best = best_path();
         match self {
-            // Not on firmware (see `dispatched!`).
-            SimdPath::Scalar => cfg!(any(
-                target_arch = "x86_64",
-                feature = "std",
-                target_feature = "simd128",
-                target_feature = "neon"
-            )),
+            SimdPath::Scalar => SCALAR_BUILT,
             #[cfg(target_arch = "x86_64")]
             SimdPath::Sse2 => true,
             #[cfg(target_arch = "x86_64")]
@@ -735,6 +729,14 @@ fn detect() -> SimdPath {
         SimdPath::Sse2
     }
 }
+
+/// Whether this build has the scalar path: everywhere but where `wide`
+/// compiles to plain arrays (`portable`), which are the only path there.
+const SCALAR_BUILT: bool = cfg!(any(
+    target_arch = "x86_64",
+    all(target_arch = "aarch64", target_feature = "neon"),
+    all(target_arch = "wasm32", target_feature = "simd128")
+));
 
 /// Whether this build has the AVX-512 path.
 #[cfg(target_arch = "x86_64")]
@@ -871,11 +873,16 @@ macro_rules! dispatched {
         $vis fn $name($($arg: $ty),*) $(-> $ret)? {
             #[cfg(target_arch = "x86_64")]
             {
+                // SAFETY (for callers): the CPU must have AVX-512F, AVX2
+                // and FMA; the match below reaches it only after `detect`
+                // saw them.
                 #[cfg(any(feature = "avx512", target_feature = "avx512f"))]
                 #[target_feature(enable = "avx512f,avx2,fma")]
                 unsafe fn avx512($($arg: $ty),*) $(-> $ret)? {
                     $($generic)::+::<$crate::simd::x86::Avx512>($($arg),*)
                 }
+                // SAFETY (for callers): the CPU must have AVX2 and FMA; the
+                // match below reaches it only after `detect` saw them.
                 #[cfg(any(feature = "avx2", all(target_feature = "avx2", target_feature = "fma")))]
                 #[target_feature(enable = "avx2,fma")]
                 unsafe fn avx2($($arg: $ty),*) $(-> $ret)? {
@@ -900,15 +907,18 @@ macro_rules! dispatched {
                 }
             }
             #[cfg(not(target_arch = "x86_64"))]
-            {
-                // On a core without a vector unit `wide` knows, and without
-                // `std` (firmware), the twins are no path to choose: one copy
-                // of each kernel, as flash budgets need.
-                #[cfg(any(feature = "std", target_feature = "simd128", target_feature = "neon"))]
-                if $crate::simd::active_path() == $crate::simd::SimdPath::Scalar {
-                    return $($generic)::+::<$crate::simd::Scalar>($($arg),*);
+            match $crate::simd::active_path() {
+                // Where `wide` has no vector unit (`portable`), its arrays
+                // are the only path: a second, scalar, copy of every
+                // kernel would not fit a microcontroller's flash.
+                #[cfg(any(
+                    all(target_arch = "aarch64", target_feature = "neon"),
+                    all(target_arch = "wasm32", target_feature = "simd128")
+                ))]
+                $crate::simd::SimdPath::Scalar => {
+                    $($generic)::+::<$crate::simd::Scalar>($($arg),*)
                 }
-                $($generic)::+::<$crate::simd::Compiled>($($arg),*)
+                _ => $($generic)::+::<$crate::simd::Compiled>($($arg),*),
             }
         }
     };

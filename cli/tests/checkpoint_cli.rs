@@ -317,8 +317,9 @@ fn a_failed_write_leaves_the_good_checkpoint() {
 
     // A file size limit below the checkpoint's size: the write is cut
     // short (EFBIG, the signal ignored), and the old checkpoint stays.
+    // (`$DLR_TEST_RUNNER`, when set, runs the program: see `common`.)
     let cmd = format!(
-        "trap '' XFSZ; ulimit -f 4; exec \"$0\" train {} --resume \"$1\" --checkpoint \"$1\" --data \"$2\"",
+        "trap '' XFSZ; ulimit -f 4; exec $DLR_TEST_RUNNER \"$0\" train {} --resume \"$1\" --checkpoint \"$1\" --data \"$2\"",
         options(&[], &[]).join(" ")
     );
     let out = std::process::Command::new("sh")

@@ -2,8 +2,6 @@
 
 mod common;
 
-use std::process::Command;
-
 use dlr::network::Network;
 use dlr::optim::{Optimizer, OptimizerKind};
 use dlr::train::{train, TrainConfig};
@@ -52,7 +50,7 @@ fn same_seed_twice_gives_byte_identical_saved_models() {
     std::fs::create_dir_all(&out_dir).unwrap();
     let run = |name: &str, seed: &str| {
         let path = out_dir.join(name);
-        let out = Command::new(env!("CARGO_BIN_EXE_dlr"))
+        let out = common::dlr_program()
             .args([
                 "train",
                 "--max-epochs",
@@ -86,7 +84,7 @@ fn same_seed_twice_gives_byte_identical_saved_models() {
 
 #[test]
 fn training_on_full_mnist_peaks_below_100_mb() {
-    let out = Command::new(env!("CARGO_BIN_EXE_dlr"))
+    let out = common::dlr_program()
         .args([
             "train",
             "--json",
@@ -187,7 +185,7 @@ fn default_models_are_byte_identical_to_the_pinned_ones() {
         exercised += 1;
         for (name, pinned) in pinned_models {
             let path = out_dir.join(format!("{name}-{simd}.bin"));
-            let out = Command::new(env!("CARGO_BIN_EXE_dlr"))
+            let out = common::dlr_program()
                 .args([
                     "train",
                     "--optimizer",

@@ -75,6 +75,10 @@ pub(crate) fn features() -> Features {
     }
 }
 
+/// XCR0, the register state the OS saves.
+///
+/// # Safety
+/// Only where CPUID leaf 1 reports OSXSAVE (the OS enabled `xgetbv`).
 #[cfg(not(feature = "std"))]
 #[target_feature(enable = "xsave")]
 unsafe fn read_xcr0() -> u64 {

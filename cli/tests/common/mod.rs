@@ -6,9 +6,26 @@
 mod library;
 pub use library::*;
 
+/// The built `dlr` program, through `$DLR_TEST_RUNNER` when it is set (an
+/// emulator and its arguments, such as `qemu-aarch64 -L /usr/aarch64-linux-gnu`
+/// for tests of a cross-compiled build: the kernel may not know how to run
+/// the binary itself, binfmt_misc being unmounted; tools/ci/cross.sh).
+pub fn dlr_program() -> std::process::Command {
+    let runner = std::env::var("DLR_TEST_RUNNER").unwrap_or_default();
+    let mut words = runner.split_whitespace();
+    match words.next() {
+        Some(emulator) => {
+            let mut c = std::process::Command::new(emulator);
+            c.args(words).arg(env!("CARGO_BIN_EXE_dlr"));
+            c
+        }
+        None => std::process::Command::new(env!("CARGO_BIN_EXE_dlr")),
+    }
+}
+
 /// The `dlr` program, kept away from `$DLR_DATA` and the real mirrors.
 pub fn dlr() -> std::process::Command {
-    let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_dlr"));
+    let mut c = dlr_program();
     c.env_remove("DLR_DATA");
     // Never reach the real mirrors from a test.
     c.env("DLR_MNIST_MIRRORS", "http://127.0.0.1:9/");
