@@ -3,6 +3,7 @@
 //! Images stay `u8` in memory (47 MB for MNIST's training set rather than
 //! 188 MB as `f32`); kernels convert a row to `f32` when they read it.
 
+use alloc::vec;
 use alloc::vec::Vec;
 
 use crate::idx::{self, IdxError, IdxType};
@@ -245,8 +246,165 @@ impl Dataset {
     }
 }
 
+/// Writes the indices of `image`'s non-zero pixels, ascending, to the
+/// start of `out` and returns how many there are.
+///
+/// Eight pixels at a time and branch-free: an 8-bit mask of the word's
+/// non-zero bytes picks a row of `BYTE_POSITIONS`, all eight entries are
+/// written, and the count advances by the mask's popcount. (A bit-by-bit
+/// loop mispredicts its exit on almost every lit word.) The count is at
+/// most `8c` before word `c`, so the eight writes stay inside `out`.
+///
+/// # Panics
+/// If `out` is shorter than `image`.
+#[inline]
+pub(crate) fn lit_indices(image: &[u8], out: &mut [u32]) -> usize {
+    let out = &mut out[..image.len()];
+    let mut n = 0;
+    let (words, tail) = image.as_chunks::<8>();
+    for (c, word) in words.iter().enumerate() {
+        let mask = nonzero_byte_mask(u64::from_le_bytes(*word));
+        let base = (c * 8) as u32;
+        let slots = &mut out[n..n + 8];
+        for (o, &p) in slots.iter_mut().zip(&BYTE_POSITIONS[mask as usize]) {
+            *o = base + u32::from(p);
+        }
+        n += mask.count_ones() as usize;
+    }
+    let done = words.len() * 8;
+    for (k, &p) in tail.iter().enumerate() {
+        out[n] = (done + k) as u32;
+        n += usize::from(p != 0);
+    }
+    n
+}
+
+/// Bit `k` set where byte `k` (little-endian) of `x` is non-zero.
+#[cfg_attr(target_arch = "x86_64", inline(always))]
+fn nonzero_byte_mask(x: u64) -> u8 {
+    const LOW7: u64 = 0x7F7F_7F7F_7F7F_7F7F;
+    // (b & 0x7F) + 0x7F carries into bit 7 iff the low seven bits are not
+    // all zero; or-ing b itself catches b = 0x80. No carry crosses a byte.
+    let high_bits = (((x & LOW7) + LOW7) | x) & !LOW7;
+    // Bit 0 of byte k, times the magic, lands on bit 56 + k alone: the
+    // partial products of distinct bytes never meet in bits 56..63.
+    ((high_bits >> 7).wrapping_mul(0x0102_0408_1020_4080) >> 56) as u8
+}
+
+/// Row `m`: the positions of the set bits of `m`, ascending, then zeros.
+static BYTE_POSITIONS: [[u8; 8]; 256] = {
+    let mut table = [[0u8; 8]; 256];
+    let mut m = 0;
+    while m < 256 {
+        let (mut bit, mut n) = (0, 0);
+        while bit < 8 {
+            if m & (1 << bit) != 0 {
+                table[m][n] = bit as u8;
+                n += 1;
+            }
+            bit += 1;
+        }
+        m += 1;
+    }
+    table
+};
+
+/// An image set as the evaluation reads it: each image's lit (non-zero)
+/// pixels, their indices and values, listed once, so that the 48
+/// evaluations of a training convert no pixel again. About 5 bytes per lit
+/// pixel (4.5 MB for MNIST's test set).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LitImages {
+    // Image i's lit pixels are starts[i]..starts[i + 1] of rows and pixels.
+    starts: Vec<usize>,
+    rows: Vec<u32>,
+    pixels: Vec<u8>,
+    labels: Vec<u8>,
+    n_pixels: usize,
+}
+
+impl LitImages {
+    /// The lit pixels of every image of `data`.
+    pub fn new(data: &Dataset) -> Self {
+        let mut starts = Vec::with_capacity(data.len() + 1);
+        let mut rows = Vec::new();
+        let mut pixels = Vec::new();
+        let mut lit = vec![0; data.pixels()];
+        starts.push(0);
+        for i in 0..data.len() {
+            let image = data.image(i);
+            let n = lit_indices(image, &mut lit);
+            rows.extend_from_slice(&lit[..n]);
+            pixels.extend(lit[..n].iter().map(|&j| image[j as usize]));
+            starts.push(rows.len());
+        }
+        Self {
+            starts,
+            rows,
+            pixels,
+            labels: data.labels().to_vec(),
+            n_pixels: data.pixels(),
+        }
+    }
+
+    /// Number of images.
+    pub fn len(&self) -> usize {
+        self.labels.len()
+    }
+
+    /// True when there are no images.
+    pub fn is_empty(&self) -> bool {
+        self.labels.is_empty()
+    }
+
+    /// Pixels per image, lit or not.
+    pub fn pixels(&self) -> usize {
+        self.n_pixels
+    }
+
+    /// Image `i`'s lit pixels: their indices (ascending) and values.
+    pub fn lit(&self, i: usize) -> (&[u32], &[u8]) {
+        let r = self.starts[i]..self.starts[i + 1];
+        (&self.rows[r.clone()], &self.pixels[r])
+    }
+
+    /// Label of image `i`.
+    pub fn label(&self, i: usize) -> u8 {
+        self.labels[i]
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn nonzero_byte_mask_matches_a_byte_by_byte_test() {
+        let mut rng = crate::rng::Rng::new(3);
+        let specials = [
+            0u64,
+            u64::MAX,
+            0x80,
+            0x8000_0000_0000_0000,
+            0x0101_0101_0101_0101,
+            0x7F00,
+        ];
+        for i in 0..20_000 {
+            // Sparse words like MNIST's, dense ones, and every byte value.
+            let x = if i < specials.len() {
+                specials[i]
+            } else {
+                let mut x = 0u64;
+                for k in 0..8 {
+                    if rng.uniform() < 0.3 {
+                        x |= u64::from(rng.below(256) as u8 | (i % 2) as u8) << (8 * k);
+                    }
+                }
+                x
+            };
+            let expected = (0..8).fold(0u8, |m, k| m | (u8::from((x >> (8 * k)) & 0xFF != 0) << k));
+            assert_eq!(super::nonzero_byte_mask(x), expected, "x = {x:#018x}");
+        }
+    }
+
     use super::*;
 
     #[test]

@@ -7,7 +7,7 @@
 use alloc::vec;
 use alloc::vec::Vec;
 
-use crate::dataset::Dataset;
+use crate::dataset::{lit_indices, Dataset, LitImages};
 use crate::gemm::{gemm, MatRef};
 use crate::kernels;
 use crate::kernels::dense;
@@ -200,9 +200,46 @@ impl Network {
 
     /// Number of images of `data` classified correctly.
     pub fn count_correct(&self, ws: &mut Workspace, data: &Dataset) -> usize {
-        (0..data.len())
+        self.count_correct_in(ws, data, 0..data.len())
+    }
+
+    /// Number of the images `range` of `data` classified correctly.
+    ///
+    /// # Panics
+    /// If `range` reaches past the end of `data`.
+    pub fn count_correct_in(
+        &self,
+        ws: &mut Workspace,
+        data: &Dataset,
+        range: core::ops::Range<usize>,
+    ) -> usize {
+        range
             .filter(|&i| self.predict(ws, data.image(i)) == data.label(i) as usize)
             .count()
+    }
+
+    /// Number of the images `range` of `images` classified correctly: the
+    /// count [`Network::count_correct_in`] gives on the images' [`Dataset`],
+    /// without converting each image's pixels again.
+    ///
+    /// # Panics
+    /// If `range` reaches past the end of `images`, or their pixels are not
+    /// this network's inputs.
+    pub fn count_correct_lit(
+        &self,
+        ws: &mut Workspace,
+        images: &LitImages,
+        range: core::ops::Range<usize>,
+    ) -> usize {
+        assert!(
+            images.pixels() == self.n_inputs(),
+            "images have {} pixels, the network {} inputs",
+            images.pixels(),
+            self.n_inputs()
+        );
+        assert!(ws.fits(self), "workspace is for another network shape");
+        assert!(range.end <= images.len(), "images out of range");
+        count_correct_lit_dispatched(self, ws, images, range)
     }
 
     /// Fraction of `data` classified correctly (0 for an empty set).
@@ -374,26 +411,59 @@ dispatched! {
 #[cfg_attr(target_arch = "x86_64", inline(always))]
 fn forward_on<P: Isa>(net: &Network, ws: &mut Workspace, image: &[u8]) {
     ws.load_input(image);
-    for (l, layer) in net.layers.iter().enumerate() {
+    // z ← Σ_j a_j w_j· over the non-zero inputs only.
+    dense::forward_rows::<P>(&mut ws.acts[0], &net.layers[0].w, &ws.x, &ws.active);
+    forward_from_first::<P>(net, ws);
+}
+
+/// The forward pass after the first layer's sums are in `ws.acts[0]`.
+#[cfg_attr(target_arch = "x86_64", inline(always))]
+fn forward_from_first<P: Isa>(net: &Network, ws: &mut Workspace) {
+    dense::sigmoid::<P>(&mut ws.acts[0]);
+    for (l, layer) in net.layers.iter().enumerate().skip(1) {
         let (before, rest) = ws.acts.split_at_mut(l);
         let z = &mut rest[0];
-        // z ← Σ_j a_j w_j· over the non-zero inputs only.
-        if l == 0 {
-            dense::forward_rows::<P>(z, &layer.w, &ws.x, &ws.active);
-        } else {
-            let a = &before[l - 1];
-            // Logistic outputs are rarely exactly 0; list the others
-            // branch-free (write every index, advance past non-zeros).
-            ws.rows.resize(a.len(), 0);
-            let mut n = 0;
-            for (j, &aj) in a.iter().enumerate() {
-                ws.rows[n] = j as u32;
-                n += (aj != 0.0) as usize;
-            }
-            dense::forward_rows::<P>(z, &layer.w, a, &ws.rows[..n]);
+        let a = &before[l - 1];
+        // Logistic outputs are rarely exactly 0; list the others
+        // branch-free (write every index, advance past non-zeros).
+        ws.rows.resize(a.len(), 0);
+        let mut n = 0;
+        for (j, &aj) in a.iter().enumerate() {
+            ws.rows[n] = j as u32;
+            n += (aj != 0.0) as usize;
         }
+        dense::forward_rows::<P>(z, &layer.w, a, &ws.rows[..n]);
         dense::sigmoid::<P>(z);
     }
+}
+
+dispatched! {
+    /// [`Network::count_correct_lit`] on the active SIMD path, chosen once
+    /// per call.
+    fn count_correct_lit_dispatched(
+        net: &Network,
+        ws: &mut Workspace,
+        images: &LitImages,
+        range: core::ops::Range<usize>,
+    ) -> usize => count_correct_lit_on
+}
+
+/// [`Network::count_correct_lit`]'s work (shapes checked by the caller).
+#[cfg_attr(target_arch = "x86_64", inline(always))]
+fn count_correct_lit_on<P: Isa>(
+    net: &Network,
+    ws: &mut Workspace,
+    images: &LitImages,
+    range: core::ops::Range<usize>,
+) -> usize {
+    let mut correct = 0;
+    for i in range {
+        let (rows, pixels) = images.lit(i);
+        dense::forward_lit::<P>(&mut ws.acts[0], &net.layers[0].w, rows, pixels);
+        forward_from_first::<P>(net, ws);
+        correct += usize::from(argmax(ws.output()) == images.label(i) as usize);
+    }
+    correct
 }
 
 dispatched! {
@@ -412,36 +482,6 @@ fn backward_on<P: Isa>(net: &Network, ws: &mut Workspace, label: usize) -> f32 {
     }
     loss
 }
-
-/// Bit `k` set where byte `k` (little-endian) of `x` is non-zero.
-#[cfg_attr(target_arch = "x86_64", inline(always))]
-fn nonzero_byte_mask(x: u64) -> u8 {
-    const LOW7: u64 = 0x7F7F_7F7F_7F7F_7F7F;
-    // (b & 0x7F) + 0x7F carries into bit 7 iff the low seven bits are not
-    // all zero; or-ing b itself catches b = 0x80. No carry crosses a byte.
-    let high_bits = (((x & LOW7) + LOW7) | x) & !LOW7;
-    // Bit 0 of byte k, times the magic, lands on bit 56 + k alone: the
-    // partial products of distinct bytes never meet in bits 56..63.
-    ((high_bits >> 7).wrapping_mul(0x0102_0408_1020_4080) >> 56) as u8
-}
-
-/// Row `m`: the positions of the set bits of `m`, ascending, then zeros.
-static BYTE_POSITIONS: [[u8; 8]; 256] = {
-    let mut table = [[0u8; 8]; 256];
-    let mut m = 0;
-    while m < 256 {
-        let (mut bit, mut n) = (0, 0);
-        while bit < 8 {
-            if m & (1 << bit) != 0 {
-                table[m][n] = bit as u8;
-                n += 1;
-            }
-            bit += 1;
-        }
-        m += 1;
-    }
-    table
-};
 
 /// Index of the largest value (the first on ties, NaN never wins).
 pub fn argmax(xs: &[f32]) -> usize {
@@ -496,31 +536,10 @@ impl Workspace {
     fn load_input(&mut self, image: &[u8]) {
         // A plain loop the compiler vectorizes.
         for (xj, &p) in self.x.iter_mut().zip(image) {
-            *xj = p as f32 * (1.0 / 255.0);
+            *xj = kernels::reference::pixel_value(p);
         }
-        // Indices of the non-zero pixels, eight at a time and branch-free:
-        // an 8-bit mask of the word's non-zero bytes picks a row of
-        // `BYTE_POSITIONS`, all eight entries are written, and `n` advances
-        // by the mask's popcount. (A bit-by-bit loop mispredicts its exit on
-        // almost every lit word.) `n ≤ 8c` before word `c`, so the eight
-        // writes stay inside a buffer of one index per pixel.
         self.active.resize(image.len(), 0);
-        let mut n = 0;
-        let (words, tail) = image.as_chunks::<8>();
-        for (c, word) in words.iter().enumerate() {
-            let mask = nonzero_byte_mask(u64::from_le_bytes(*word));
-            let base = (c * 8) as u32;
-            let out = &mut self.active[n..n + 8];
-            for (o, &p) in out.iter_mut().zip(&BYTE_POSITIONS[mask as usize]) {
-                *o = base + u32::from(p);
-            }
-            n += mask.count_ones() as usize;
-        }
-        let done = words.len() * 8;
-        for (k, &p) in tail.iter().enumerate() {
-            self.active[n] = (done + k) as u32;
-            n += usize::from(p != 0);
-        }
+        let n = lit_indices(image, &mut self.active);
         self.active.truncate(n);
     }
 
@@ -585,35 +604,6 @@ impl BatchWorkspace {
 mod tests {
     use super::*;
     use crate::rng::Rng;
-
-    #[test]
-    fn nonzero_byte_mask_matches_a_byte_by_byte_test() {
-        let mut rng = Rng::new(3);
-        let specials = [
-            0u64,
-            u64::MAX,
-            0x80,
-            0x8000_0000_0000_0000,
-            0x0101_0101_0101_0101,
-            0x7F00,
-        ];
-        for i in 0..20_000 {
-            // Sparse words like MNIST's, dense ones, and every byte value.
-            let x = if i < specials.len() {
-                specials[i]
-            } else {
-                let mut x = 0u64;
-                for k in 0..8 {
-                    if rng.uniform() < 0.3 {
-                        x |= u64::from(rng.below(256) as u8 | (i % 2) as u8) << (8 * k);
-                    }
-                }
-                x
-            };
-            let expected = (0..8).fold(0u8, |m, k| m | (u8::from((x >> (8 * k)) & 0xFF != 0) << k));
-            assert_eq!(nonzero_byte_mask(x), expected, "x = {x:#018x}");
-        }
-    }
 
     #[test]
     fn active_pixels_are_exactly_the_non_zero_ones() {

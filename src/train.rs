@@ -11,11 +11,14 @@ use alloc::vec::Vec;
 use crate::checkpoint::{
     next_eval_after, Checkpoint, CheckpointError, DataFingerprint, Progress, MAX_COUNT,
 };
-use crate::dataset::Dataset;
+use crate::dataset::{Dataset, LitImages};
 use crate::network::{BatchWorkspace, Network, Workspace, DEFAULT_INIT_SCALE};
 use crate::optim::{LayerUpdate, Optimizer, Sgd};
 use crate::rng::Rng;
 pub use crate::run::{RunError, RunField, RunSpec, TrainConfig};
+
+#[cfg(feature = "std")]
+mod overlap;
 
 /// What happened, for progress display and logs.
 #[derive(Clone, Copy, Debug)]
@@ -143,6 +146,8 @@ pub struct Trainer<'d, O = Optimizer> {
     total: u64,
     ws: Workspace,
     bws: Option<BatchWorkspace>,
+    // The test set's lit pixels, listed at the first evaluation.
+    test_lit: Option<LitImages>,
     rng: Rng,
     // (n,) this epoch's order; `pos` the next sample's place in it.
     order: Vec<u32>,
@@ -236,6 +241,7 @@ impl<'d, O: LayerUpdate> Trainer<'d, O> {
             total,
             ws,
             bws,
+            test_lit: None,
             rng,
             order,
             pos,
@@ -320,9 +326,39 @@ impl<'d, O: LayerUpdate> Trainer<'d, O> {
     /// One training step (and the evaluation, when one falls due). Returns
     /// whether training goes on.
     pub fn step(&mut self, mut on_event: impl FnMut(&Event)) -> bool {
+        match self.train_one() {
+            Stepped::Stopped => return false,
+            Stepped::Going => {}
+            Stepped::EvalDue => {
+                self.report.train_seconds += self.clock.lap();
+                let test_set = self.test_set;
+                let lit = self
+                    .test_lit
+                    .get_or_insert_with(|| LitImages::new(test_set));
+                let accuracy = evaluate(&self.net, &mut self.ws, lit, self.config.eval_threads);
+                self.report.eval_seconds += self.clock.lap();
+                let finite = self.net.is_finite();
+                let stop =
+                    self.record_eval(self.samples, self.steps, accuracy, finite, &mut on_event);
+                if stop {
+                    return false;
+                }
+            }
+        }
+        if self.samples >= self.total {
+            self.done = true;
+        }
+        !self.done
+    }
+
+    /// The training half of [`Trainer::step`]: one step on the next
+    /// sample or batch, the divergence check of its loss, and whether a
+    /// test-set evaluation falls due after it (`next_eval` then already
+    /// points at the following one).
+    fn train_one(&mut self) -> Stepped {
         if self.done || self.samples >= self.total {
             self.done = true;
-            return false;
+            return Stepped::Stopped;
         }
         let n = self.train_set.len();
         if self.pos >= n {
@@ -362,45 +398,68 @@ impl<'d, O: LayerUpdate> Trainer<'d, O> {
         if !loss.is_finite() {
             self.report.diverged_at = Some(self.steps);
             self.done = true;
-            return false;
+            return Stepped::Stopped;
         }
         if self.samples >= self.next_eval || self.samples == self.total {
-            self.report.train_seconds += self.clock.lap();
-            let accuracy = evaluate(
-                &self.net,
-                &mut self.ws,
-                self.test_set,
-                self.config.eval_threads,
-            );
-            self.report.eval_seconds += self.clock.lap();
-            self.report.test_accuracy = accuracy;
-            self.report.history.push((self.samples, accuracy));
-            on_event(&Event::Eval {
-                samples: self.samples,
-                accuracy,
-            });
             self.next_eval = next_eval_after(self.samples, self.config.eval_every as u64);
-            if !self.net.is_finite() {
-                self.report.diverged_at = Some(self.steps);
-                self.done = true;
-                return false;
-            }
-            if accuracy >= self.config.target {
-                self.report.reached = true;
-                self.done = true;
-                return false;
-            }
+            return Stepped::EvalDue;
         }
-        if self.samples >= self.total {
-            self.done = true;
-        }
-        !self.done
+        Stepped::Going
     }
 
+    /// Records the evaluation of the weights after `samples` samples
+    /// (`steps` steps): the report, the event, and the stop when those
+    /// weights were not finite or reached the target. Returns whether
+    /// training stops there.
+    fn record_eval(
+        &mut self,
+        samples: u64,
+        steps: u64,
+        accuracy: f64,
+        finite: bool,
+        on_event: &mut impl FnMut(&Event),
+    ) -> bool {
+        self.report.test_accuracy = accuracy;
+        self.report.history.push((samples, accuracy));
+        on_event(&Event::Eval { samples, accuracy });
+        if !finite {
+            self.report.diverged_at = Some(steps);
+            self.done = true;
+            return true;
+        }
+        if accuracy >= self.config.target {
+            self.report.reached = true;
+            self.done = true;
+            return true;
+        }
+        false
+    }
+}
+
+impl<'d, O: LayerUpdate + Clone + Send> Trainer<'d, O> {
     /// Steps until `samples` samples are trained or training stops; returns
-    /// whether training goes on. The time spent counts as training time.
+    /// whether training goes on.
+    ///
+    /// With `std` and more than one evaluation thread (`eval_threads` 0 on
+    /// a machine with several cores, or 2 and more), each evaluation runs
+    /// on a copy of the weights while training goes on, on the other
+    /// threads (`src/train/overlap.rs`); the calling thread helps finish it before the
+    /// next one starts. When an evaluation stops the run, the trainer goes
+    /// back to the state it had then: the weights, the optimizer, the
+    /// report and the counters are those of [`Trainer::step`] taken one at
+    /// a time, bit for bit. The evaluation's time on the critical path (the
+    /// share the calling thread waits for or does) counts as evaluation
+    /// time, the rest as training time.
     pub fn run_until(&mut self, samples: u64, mut on_event: impl FnMut(&Event)) -> bool {
         self.clock = Clock::start();
+        #[cfg(feature = "std")]
+        {
+            let threads = eval_thread_count(self.config.eval_threads);
+            if threads > 1 && !self.test_set.is_empty() {
+                overlap::run_until(self, samples, threads, &mut on_event);
+                return !self.done;
+            }
+        }
         while self.samples < samples && self.step(&mut on_event) {}
         self.report.train_seconds += self.clock.lap();
         !self.done
@@ -410,6 +469,16 @@ impl<'d, O: LayerUpdate> Trainer<'d, O> {
     pub fn run(&mut self, on_event: impl FnMut(&Event)) {
         self.run_until(u64::MAX, on_event);
     }
+}
+
+/// What [`Trainer::train_one`] left to do.
+enum Stepped {
+    /// Nothing: take the next step.
+    Going,
+    /// Evaluate the test set on the weights as they are now.
+    EvalDue,
+    /// Training stopped (budget spent or the loss diverged).
+    Stopped,
 }
 
 impl<'d> Trainer<'d, Optimizer> {
@@ -589,23 +658,48 @@ struct Counters {
     next_eval: u64,
 }
 
-/// Test accuracy of `net` on `data`, on `threads` threads (0: one per core).
-fn evaluate(net: &Network, ws: &mut Workspace, data: &Dataset, threads: usize) -> f64 {
-    if data.is_empty() {
+/// The number of threads `eval_threads` asks for (0: one per core).
+#[cfg(feature = "std")]
+fn eval_thread_count(eval_threads: usize) -> usize {
+    match eval_threads {
+        0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
+        t => t,
+    }
+}
+
+/// Test accuracy of `net` on `images`, on `threads` threads (0: one per
+/// core), each counting a contiguous share.
+fn evaluate(net: &Network, ws: &mut Workspace, images: &LitImages, threads: usize) -> f64 {
+    let n = images.len();
+    if n == 0 {
         return 0.0;
     }
     #[cfg(feature = "std")]
     {
-        let threads = match threads {
-            0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
-            t => t,
-        };
+        let threads = eval_thread_count(threads).clamp(1, n);
         if threads > 1 {
-            return net.count_correct_threaded(data, threads) as f64 / data.len() as f64;
+            let share = n.div_ceil(threads);
+            let correct: usize = std::thread::scope(|scope| {
+                let workers: Vec<_> = (1..threads)
+                    .map(|t| {
+                        let range = (t * share).min(n)..((t + 1) * share).min(n);
+                        scope.spawn(move || {
+                            net.count_correct_lit(&mut Workspace::new(net), images, range)
+                        })
+                    })
+                    .collect();
+                let mine = net.count_correct_lit(ws, images, 0..share.min(n));
+                // A worker only panics on a broken invariant; re-raise it.
+                mine + workers
+                    .into_iter()
+                    .map(|w| w.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+                    .sum::<usize>()
+            });
+            return correct as f64 / n as f64;
         }
     }
     let _ = threads;
-    net.accuracy(ws, data)
+    net.count_correct_lit(ws, images, 0..n) as f64 / n as f64
 }
 
 /// Wall-clock laps with `std`; zeros without.

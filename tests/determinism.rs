@@ -61,3 +61,36 @@ fn batched_sgemm_evaluation_agrees_with_the_sparse_path() {
         );
     }
 }
+
+#[test]
+fn lit_pixel_evaluation_counts_what_the_image_path_counts() {
+    use dlr::dataset::LitImages;
+    use dlr::network::Workspace;
+    let data = synthetic_dataset(333, 6, 6, 9);
+    let lit = LitImages::new(&data);
+    assert_eq!((lit.len(), lit.pixels()), (data.len(), data.pixels()));
+    for i in 0..data.len() {
+        let (rows, pixels) = lit.lit(i);
+        let expected: Vec<(u32, u8)> = (0..data.pixels() as u32)
+            .map(|j| (j, data.image(i)[j as usize]))
+            .filter(|&(_, p)| p != 0)
+            .collect();
+        let got: Vec<(u32, u8)> = rows.iter().copied().zip(pixels.iter().copied()).collect();
+        assert_eq!(got, expected, "image {i}");
+        assert_eq!(lit.label(i), data.label(i));
+    }
+    for seed in 0..3 {
+        let net = Network::with_init_scale(&[36, 20, 7, 10], seed, 3.0);
+        let mut ws = Workspace::new(&net);
+        for range in [0..data.len(), 17..18, 100..250, 5..5] {
+            let by_image = net.count_correct_in(&mut ws, &data, range.clone());
+            let by_lit = net.count_correct_lit(&mut ws, &lit, range.clone());
+            assert_eq!(by_lit, by_image, "seed {seed}, images {range:?}");
+        }
+        let all = net.count_correct(&mut ws, &data);
+        assert!(
+            all > 0 && all < data.len(),
+            "a random net is neither always right nor wrong"
+        );
+    }
+}

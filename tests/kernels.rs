@@ -406,6 +406,64 @@ fn forward_rows_matches_twin() {
 }
 
 #[test]
+fn forward_lit_matches_twin_and_forward_rows() {
+    let mut rng = Rng::new(21);
+    for n_out in lengths() {
+        let n_in = 41;
+        // Misaligned: the weights start one float into their buffer.
+        let buffer = uniform_vec(&mut rng, n_in * n_out + 1, -1.0, 1.0);
+        let w = &buffer[1..];
+        let image: Vec<u8> = (0..n_in)
+            .map(|_| {
+                if rng.uniform() < 0.4 {
+                    (1.0 + 254.0 * rng.uniform()) as u8
+                } else {
+                    0
+                }
+            })
+            .collect();
+        let rows: Vec<u32> = (0..n_in as u32)
+            .filter(|&j| image[j as usize] != 0)
+            .collect();
+        let pixels: Vec<u8> = rows.iter().map(|&j| image[j as usize]).collect();
+        let x: Vec<f32> = image.iter().map(|&p| reference::pixel_value(p)).collect();
+        let (mut z, mut z_ref, mut z_rows) = (
+            vec![f32::NAN; n_out],
+            vec![f32::NAN; n_out],
+            vec![f32::NAN; n_out],
+        );
+        kernels::forward_lit(&mut z, w, &rows, &pixels);
+        reference::forward_lit(&mut z_ref, w, &rows, &pixels);
+        kernels::forward_rows(&mut z_rows, w, &x, &rows);
+        assert_close(
+            "forward_lit",
+            &z,
+            &z_ref,
+            rows.len() as f32 * 2.0 * EPS,
+            0.0,
+        );
+        assert!(
+            z.iter()
+                .zip(&z_rows)
+                .all(|(a, b)| a.to_bits() == b.to_bits()),
+            "n_out {n_out}: forward_lit is not forward_rows bit for bit"
+        );
+    }
+    // Extreme weights: a NaN or infinite weight on a lit row shows in the
+    // sum, as in the twin.
+    let mut w = vec![1.0f32; 3 * 20];
+    w[20 + 5] = f32::NAN;
+    w[20 + 6] = f32::INFINITY;
+    w[7] = f32::MAX;
+    let (mut z, mut z_ref) = (vec![0.0; 20], vec![0.0; 20]);
+    kernels::forward_lit(&mut z, &w, &[0, 1], &[255, 255]);
+    reference::forward_lit(&mut z_ref, &w, &[0, 1], &[255, 255]);
+    assert!(z[5].is_nan() && z_ref[5].is_nan());
+    assert_eq!((z[6], z[7]), (z_ref[6], z_ref[7]));
+    assert_eq!(z[6], f32::INFINITY);
+}
+
+#[test]
 fn dlr_steps_matches_twin_bit_for_bit() {
     let mut rng = Rng::new(13);
     for n_rows in [1, 9, 37, 784] {

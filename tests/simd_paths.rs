@@ -335,6 +335,29 @@ fn layer_battery(path: SimdPath, rng: &mut Rng, bits: &mut Vec<u32>) {
             32.0 * EPS,
             bits,
         );
+        // The same sum from an image's lit pixels: the bits of forward_rows
+        // on the pixels scaled to [0, 1].
+        let pixels: Vec<u8> = rows.iter().map(|&j| (j * 19 + 1) as u8).collect();
+        let mut dense_x = vec![0.0; n_in];
+        for (&j, &p) in rows.iter().zip(&pixels) {
+            dense_x[j as usize] = reference::pixel_value(p);
+        }
+        let (mut lit, mut lit_ref) = (vec![f32::NAN; n_out], vec![f32::NAN; n_out]);
+        kernels::forward_lit(&mut lit, &w0, &rows, &pixels);
+        reference::forward_lit(&mut lit_ref, &w0, &rows, &pixels);
+        kernels::forward_rows(&mut z, &w0, &dense_x, &rows);
+        check(
+            &format!("forward_lit {tag}"),
+            &lit,
+            &lit_ref,
+            1e-6,
+            32.0 * EPS,
+            bits,
+        );
+        assert!(
+            lit.iter().zip(&z).all(|(a, b)| a.to_bits() == b.to_bits()),
+            "forward_lit {tag}: not forward_rows' bits"
+        );
 
         let h = uniform_vec(rng, n_in, 0.0, 1.0);
         let d = uniform_vec(rng, n_out, -0.25, 0.25);

@@ -175,7 +175,8 @@ struct TrainArgs {
     /// Seed of the initialisation and the shuffling.
     #[arg(long, default_value_t = 1)]
     seed: u64,
-    /// Threads that evaluate the test set (0: one per core); results do not depend on it.
+    /// Threads that evaluate the test set (0: one per core); with 2 or more, evaluations overlap
+    /// training, on a copy of the weights. Results do not depend on it.
     #[arg(long, default_value_t = 0)]
     eval_threads: usize,
     /// Half-width of the uniform initial weights, times 1/sqrt(n_in).

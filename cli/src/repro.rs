@@ -532,7 +532,7 @@ pub struct Logged {
 /// Runs `trainer` to its end one evaluation period at a time, logging DLR's
 /// mean rate per layer after each (from `rates`, which sees the network and
 /// the optimizer), and the first evaluation at or above `target`.
-fn run_logged<O: LayerUpdate>(
+fn run_logged<O: LayerUpdate + Clone + Send>(
     mut trainer: Trainer<'_, O>,
     target: f64,
     rates: impl Fn(&Network, &O) -> Option<Vec<f64>>,

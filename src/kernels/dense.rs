@@ -186,8 +186,7 @@ fn flush_subnormals<P: Isa>(x: &mut [f32]) {
 fn forward_block<V: Vector, const BLOCKS: usize, const OVERHANG: bool>(
     z: &mut [f32],
     w: &[f32],
-    x: &[f32],
-    rows: &[u32],
+    inputs: impl Inputs,
     n_out: usize,
     c0: usize,
 ) {
@@ -196,9 +195,8 @@ fn forward_block<V: Vector, const BLOCKS: usize, const OVERHANG: bool>(
     let end = c0 + BLOCKS * V::LANES;
     let mut acc = [V::ZERO; BLOCKS];
     let mut tail = V::ZERO;
-    for &j in rows {
-        let j = j as usize;
-        let xj = V::splat(x[j]);
+    for (j, xj) in inputs.pairs() {
+        let xj = V::splat(xj);
         let row = &w[j * n_out + c0..j * n_out + end];
         for (k, a) in acc.iter_mut().enumerate() {
             *a = V::load(&row[k * V::LANES..]).mul_add(xj, *a);
@@ -256,20 +254,75 @@ pub(crate) fn forward_rows<P: Isa>(z: &mut [f32], w: &[f32], x: &[f32], rows: &[
     if P::SCALAR {
         return reference::forward_rows(z, w, x, rows);
     }
+    debug_assert!(rows.iter().all(|&j| (j as usize) < x.len()));
+    forward_inputs::<P>(z, w, Selected { rows, x });
+}
+
+/// Forward pass of a pre-major layer over an image's lit pixels,
+/// overwriting `z`: `z_i ← Σ_k (p_k / 255) w_{r_k i}` for `r_k = rows[k]`,
+/// `p_k = pixels[k]`. The sum [`forward_rows`] makes for the image's
+/// pixels scaled to `[0, 1]`, bit for bit. Twin: [`reference::forward_lit`].
+#[cfg_attr(target_arch = "x86_64", inline(always))]
+pub(crate) fn forward_lit<P: Isa>(z: &mut [f32], w: &[f32], rows: &[u32], pixels: &[u8]) {
+    if P::SCALAR {
+        return reference::forward_lit(z, w, rows, pixels);
+    }
+    debug_assert_eq!(rows.len(), pixels.len());
+    forward_inputs::<P>(z, w, LitPixels { rows, pixels });
+}
+
+/// The inputs a forward pass sums: `(row, value)` pairs, rows ascending.
+trait Inputs: Copy {
+    fn pairs(self) -> impl Iterator<Item = (usize, f32)>;
+}
+
+/// The rows `rows` of a dense input vector `x`.
+#[derive(Clone, Copy)]
+struct Selected<'a> {
+    rows: &'a [u32],
+    x: &'a [f32],
+}
+
+impl Inputs for Selected<'_> {
+    #[cfg_attr(target_arch = "x86_64", inline(always))]
+    fn pairs(self) -> impl Iterator<Item = (usize, f32)> {
+        let x = self.x;
+        self.rows.iter().map(move |&j| (j as usize, x[j as usize]))
+    }
+}
+
+/// An image's lit pixels: `rows[k]` has the value `pixels[k] / 255`.
+#[derive(Clone, Copy)]
+struct LitPixels<'a> {
+    rows: &'a [u32],
+    pixels: &'a [u8],
+}
+
+impl Inputs for LitPixels<'_> {
+    #[cfg_attr(target_arch = "x86_64", inline(always))]
+    fn pairs(self) -> impl Iterator<Item = (usize, f32)> {
+        self.rows
+            .iter()
+            .zip(self.pixels)
+            .map(|(&j, &p)| (j as usize, reference::pixel_value(p)))
+    }
+}
+
+/// [`forward_rows`] and [`forward_lit`] on any [`Inputs`].
+#[cfg_attr(target_arch = "x86_64", inline(always))]
+fn forward_inputs<P: Isa>(z: &mut [f32], w: &[f32], inputs: impl Inputs) {
     if z.len() >= P::WIDE_FROM {
-        forward_rows_in::<P, P::Wide>(z, w, x, rows);
+        forward_rows_in::<P, P::Wide>(z, w, inputs);
     } else {
-        forward_rows_in::<P, P::Eight>(z, w, x, rows);
+        forward_rows_in::<P, P::Eight>(z, w, inputs);
     }
 }
 
 /// [`forward_rows`] with blocks of `V` vectors.
 #[cfg_attr(target_arch = "x86_64", inline(always))]
-fn forward_rows_in<P: Isa, V: Vector>(z: &mut [f32], w: &[f32], x: &[f32], rows: &[u32]) {
+fn forward_rows_in<P: Isa, V: Vector>(z: &mut [f32], w: &[f32], inputs: impl Inputs) {
     let n_out = z.len();
-    debug_assert!(rows
-        .iter()
-        .all(|&j| (j as usize + 1) * n_out <= w.len() && (j as usize) < x.len()));
+    debug_assert!(inputs.pairs().all(|(j, _)| (j + 1) * n_out <= w.len()));
     let lanes = V::LANES;
     let mut c0 = 0;
     loop {
@@ -281,8 +334,8 @@ fn forward_rows_in<P: Isa, V: Vector>(z: &mut [f32], w: &[f32], x: &[f32], rows:
             ($($k:literal)*) => {
                 match (vectors, overhang) {
                     (0, _) => break,
-                    $(($k, false) => forward_block::<V, $k, false>(z, w, x, rows, n_out, c0),
-                      ($k, true) => forward_block::<V, $k, true>(z, w, x, rows, n_out, c0),)*
+                    $(($k, false) => forward_block::<V, $k, false>(z, w, inputs, n_out, c0),
+                      ($k, true) => forward_block::<V, $k, true>(z, w, inputs, n_out, c0),)*
                     _ => unreachable!("at most 12 vectors per block"),
                 }
             };
@@ -294,7 +347,7 @@ fn forward_rows_in<P: Isa, V: Vector>(z: &mut [f32], w: &[f32], x: &[f32], rows:
         }
     }
     if c0 < n_out {
-        forward_overhang::<V>(z, w, x, rows, n_out, c0);
+        forward_overhang::<V>(z, w, inputs, n_out, c0);
     }
 }
 
@@ -307,15 +360,13 @@ fn forward_rows_in<P: Isa, V: Vector>(z: &mut [f32], w: &[f32], x: &[f32], rows:
 fn forward_overhang<V: Vector>(
     z: &mut [f32],
     w: &[f32],
-    x: &[f32],
-    rows: &[u32],
+    inputs: impl Inputs,
     n_out: usize,
     c0: usize,
 ) {
     let mut acc = V::ZERO;
-    for &j in rows {
-        let j = j as usize;
-        acc = overhang_row::<V>(w, j, n_out, c0).mul_add(V::splat(x[j]), acc);
+    for (j, xj) in inputs.pairs() {
+        acc = overhang_row::<V>(w, j, n_out, c0).mul_add(V::splat(xj), acc);
     }
     store_first(acc, &mut z[c0..]);
 }

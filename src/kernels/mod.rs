@@ -89,6 +89,18 @@ dispatched! {
 }
 
 dispatched! {
+    /// Forward pass of a pre-major layer over an image's lit pixels,
+    /// overwriting `z`: `z_i ← Σ_k (p_k / 255) w_{r_k i}`, the sum
+    /// [`forward_rows`] makes for the pixels scaled to `[0, 1]`, bit for
+    /// bit. Twin: [`reference::forward_lit`].
+    ///
+    /// + `z`: `(n_out,)`; `w`: `(n_in, n_out)` pre-major
+    /// + `rows`, `pixels`: the lit pixels' indices (ascending) and values,
+    ///   of the same length
+    pub fn forward_lit(z: &mut [f32], w: &[f32], rows: &[u32], pixels: &[u8]) => dense::forward_lit
+}
+
+dispatched! {
     /// SGD: `w_i ← w_i − step δ_i`, `step = η a_j`. Twin: [`reference::sgd_row`].
     pub fn sgd_row(w: &mut [f32], step: f32, delta: &[f32]) => update::sgd_row
 }

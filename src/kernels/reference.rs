@@ -278,6 +278,27 @@ pub fn forward_rows(z: &mut [f32], w: &[f32], x: &[f32], rows: &[u32]) {
     }
 }
 
+/// A pixel's input value, `p / 255` (as `p · (1/255)` in `f32`).
+#[inline]
+pub fn pixel_value(p: u8) -> f32 {
+    p as f32 * (1.0 / 255.0)
+}
+
+/// Forward pass of a pre-major layer over an image's lit pixels,
+/// overwriting `z`: `z_i ← Σ_k x_k w_{r_k i}` with `r_k = rows[k]` and
+/// `x_k = pixel_value(pixels[k])`; [`forward_rows`] of the image's pixels.
+///
+/// + `z`: `(n_out,)`; `w`: `(n_in, n_out)` pre-major
+/// + `rows`, `pixels`: the lit pixels' indices (ascending) and values
+pub fn forward_lit(z: &mut [f32], w: &[f32], rows: &[u32], pixels: &[u8]) {
+    let n_out = z.len();
+    z.fill(0.0);
+    for (&j, &p) in rows.iter().zip(pixels) {
+        let j = j as usize;
+        axpy(z, pixel_value(p), &w[j * n_out..(j + 1) * n_out]);
+    }
+}
+
 /// DLR Eq. 1 step factors of the rows `rows`:
 /// `step_k ← η₀ a_r / (‖w_·r‖ + α)` for `r = rows[k]`, the `step` of
 /// [`dlr_row`].

@@ -1,0 +1,226 @@
+//! Evaluation off the critical path: the test set is evaluated on a copy of
+//! the weights while training goes on.
+//!
+//! At each evaluation point the trainer keeps a [`Rewind`], everything it
+//! needs to be back at that point, and hands the copied weights to the
+//! evaluation threads as an [`EvalJob`]. Training goes on for the next
+//! interval; at the next evaluation point (or at the end) the training
+//! thread helps finish the job, takes its result, and records it exactly as
+//! [`Trainer::step`] would have. When that evaluation stops the run (target
+//! reached, or weights not finite), the trainer returns to the rewind point:
+//! the steps taken since are thrown away, and the run ends with the bits a
+//! step-by-step run ends with.
+//!
+//! At most one job is in flight, so at most one interval of training is
+//! ever thrown away, and memory holds one extra copy of the state. A job is
+//! cut into blocks of images that any thread takes from a shared counter;
+//! the count of correct images is a sum of integers, the same whoever
+//! counted which block.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::mpsc::{channel, Receiver, Sender};
+use std::sync::{Arc, Condvar, Mutex};
+use std::vec::Vec;
+
+use super::{Event, Stepped, Trainer};
+use crate::dataset::LitImages;
+use crate::network::{Network, Workspace};
+use crate::optim::LayerUpdate;
+use crate::rng::Rng;
+
+/// Blocks an evaluation is cut into, so that two threads can share one.
+const BLOCKS_PER_JOB: usize = 64;
+
+/// One evaluation of the test set, shared by the threads that work on it.
+pub(super) struct EvalJob {
+    net: Arc<Network>,
+    // The next block to take.
+    next: AtomicUsize,
+    // Correct images so far and blocks finished.
+    tally: Mutex<(usize, usize)>,
+    finished: Condvar,
+    blocks: usize,
+    block_len: usize,
+}
+
+impl EvalJob {
+    fn new(net: Arc<Network>, images: usize) -> Self {
+        let block_len = images.div_ceil(BLOCKS_PER_JOB).max(1);
+        Self {
+            net,
+            next: AtomicUsize::new(0),
+            tally: Mutex::new((0, 0)),
+            finished: Condvar::new(),
+            blocks: images.div_ceil(block_len),
+            block_len,
+        }
+    }
+
+    /// Takes blocks until none is left; `ws` must fit the network.
+    fn work(&self, ws: &mut Workspace, images: &LitImages) {
+        loop {
+            let block = self.next.fetch_add(1, Ordering::Relaxed);
+            if block >= self.blocks {
+                return;
+            }
+            let start = block * self.block_len;
+            let end = (start + self.block_len).min(images.len());
+            let correct = self.net.count_correct_lit(ws, images, start..end);
+            let mut tally = lock(&self.tally);
+            tally.0 += correct;
+            tally.1 += 1;
+            if tally.1 == self.blocks {
+                self.finished.notify_all();
+            }
+        }
+    }
+
+    /// Helps with the blocks left, waits for the others', and returns the
+    /// number of correct images.
+    fn finish(&self, ws: &mut Workspace, images: &LitImages) -> usize {
+        self.work(ws, images);
+        let mut tally = lock(&self.tally);
+        while tally.1 < self.blocks {
+            tally = self
+                .finished
+                .wait(tally)
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
+        }
+        tally.0
+    }
+}
+
+/// A worker that panicked leaves the tally consistent (it is updated in
+/// one place, after the count), so a poisoned lock is still good to read.
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// Everything a trainer needs to be back at an evaluation point. (The
+/// report is not here: nothing after the point changes it before the
+/// point's result is recorded.)
+struct Rewind<O> {
+    net: Arc<Network>,
+    opt: O,
+    rng: Rng,
+    order: Vec<u32>,
+    pos: usize,
+    samples: u64,
+    steps: u64,
+    next_eval: u64,
+    finite: bool,
+}
+
+/// The body of [`Trainer::run_until`] with evaluations overlapped on
+/// `threads` threads in all (the caller's and `threads − 1` workers).
+pub(super) fn run_until<O: LayerUpdate + Clone + Send>(
+    trainer: &mut Trainer<'_, O>,
+    until: u64,
+    threads: usize,
+    on_event: &mut impl FnMut(&Event),
+) {
+    let test_set = trainer.test_set;
+    // Out of the trainer for the scope, so the threads can share it.
+    let owned = trainer
+        .test_lit
+        .take()
+        .unwrap_or_else(|| LitImages::new(test_set));
+    let lit = &owned;
+    std::thread::scope(|scope| {
+        let mut workers: Vec<Sender<Arc<EvalJob>>> = Vec::new();
+        for _ in 1..threads {
+            let (tx, rx): (_, Receiver<Arc<EvalJob>>) = channel();
+            scope.spawn(move || {
+                let mut ws: Option<Workspace> = None;
+                for job in rx {
+                    let ws = ws.get_or_insert_with(|| Workspace::new(&job.net));
+                    job.work(ws, lit);
+                }
+            });
+            workers.push(tx);
+        }
+        let mut eval_ws = Workspace::new(&trainer.net);
+        let mut pending: Option<(Arc<EvalJob>, Rewind<O>)> = None;
+        while trainer.samples < until {
+            match trainer.train_one() {
+                Stepped::Going => {}
+                Stepped::Stopped => break,
+                Stepped::EvalDue => {
+                    let rewind = Rewind {
+                        net: Arc::new(trainer.net.clone()),
+                        opt: trainer.opt.clone(),
+                        rng: trainer.rng.clone(),
+                        order: trainer.order.clone(),
+                        pos: trainer.pos,
+                        samples: trainer.samples,
+                        steps: trainer.steps,
+                        next_eval: trainer.next_eval,
+                        finite: trainer.net.is_finite(),
+                    };
+                    if let Some(done) = pending.take() {
+                        if resolve(trainer, done, lit, &mut eval_ws, on_event) {
+                            break;
+                        }
+                    }
+                    let job = Arc::new(EvalJob::new(rewind.net.clone(), test_set.len()));
+                    for worker in &workers {
+                        // A worker that is gone (it panicked) leaves the
+                        // job to the others and to this thread.
+                        let _ = worker.send(job.clone());
+                    }
+                    pending = Some((job, rewind));
+                }
+            }
+        }
+        if let Some(done) = pending.take() {
+            resolve(trainer, done, lit, &mut eval_ws, on_event);
+        }
+        if trainer.samples >= trainer.total {
+            trainer.done = true;
+        }
+        // Closing the channels ends the workers; the scope joins them.
+        drop(workers);
+    });
+    trainer.report.train_seconds += trainer.clock.lap();
+    trainer.test_lit = Some(owned);
+}
+
+/// Finishes `job`, records its result as [`Trainer::step`] would have at
+/// its point, and goes back there when it stops the run. Returns whether
+/// the run stops.
+fn resolve<O: LayerUpdate + Clone>(
+    trainer: &mut Trainer<'_, O>,
+    (job, rewind): (Arc<EvalJob>, Rewind<O>),
+    lit: &LitImages,
+    ws: &mut Workspace,
+    on_event: &mut impl FnMut(&Event),
+) -> bool {
+    trainer.report.train_seconds += trainer.clock.lap();
+    let correct = job.finish(ws, lit);
+    trainer.report.eval_seconds += trainer.clock.lap();
+    drop(job);
+    let accuracy = correct as f64 / lit.len() as f64;
+    // A loss that diverged after this point never happened if this
+    // evaluation stops the run first; `record_eval` sets what applies.
+    let diverged_later = trainer.report.diverged_at.take();
+    let stop = trainer.record_eval(
+        rewind.samples,
+        rewind.steps,
+        accuracy,
+        rewind.finite,
+        on_event,
+    );
+    if stop {
+        trainer.net = Arc::unwrap_or_clone(rewind.net);
+        trainer.opt = rewind.opt;
+        trainer.rng = rewind.rng;
+        trainer.order = rewind.order;
+        trainer.pos = rewind.pos;
+        trainer.samples = rewind.samples;
+        trainer.steps = rewind.steps;
+        trainer.next_eval = rewind.next_eval;
+    } else {
+        trainer.report.diverged_at = diverged_later;
+    }
+    stop
+}
