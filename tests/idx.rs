@@ -694,6 +694,38 @@ fn missing_file_and_dir_are_named() {
 }
 
 #[test]
+fn several_faults_are_reported_in_the_order_of_a_sequential_load() {
+    // load_dir reads the four files at once; the error it reports is still
+    // the first a file-by-file load meets: the training pair before the test
+    // pair, and within a pair a missing file before an unreadable one.
+    let dir = temp_dir("order");
+    write_set(&dir, [true; 4], 3, 3, 2, 2);
+    let gz = |name: &str| dir.join(format!("{name}.gz"));
+    fs::write(gz(mnist::TRAIN_IMAGES), b"\x1f\x8bnot deflate").expect("write");
+    fs::remove_file(gz(mnist::TEST_LABELS)).expect("remove");
+    let err = mnist::load_dir(&dir).expect_err("bad training images");
+    assert!(
+        matches!(&err, DataError::Io { path, .. } if *path == gz(mnist::TRAIN_IMAGES)),
+        "{err}"
+    );
+    fs::remove_file(gz(mnist::TRAIN_LABELS)).expect("remove");
+    let err = mnist::load_dir(&dir).expect_err("training labels missing");
+    assert!(
+        matches!(&err, DataError::Missing { path } if *path == dir.join(mnist::TRAIN_LABELS)),
+        "{err}"
+    );
+    write_set(&dir, [true; 4], 3, 3, 2, 2);
+    fs::write(gz(mnist::TEST_IMAGES), b"\x1f\x8bnot deflate").expect("write");
+    fs::write(gz(mnist::TRAIN_LABELS), gzip(&labels_idx(2))).expect("write");
+    let err = mnist::load_dir(&dir).expect_err("2 training labels for 3 images");
+    assert!(
+        matches!(&err, DataError::Idx { path, err: IdxError::CountMismatch { .. } } if *path == gz(mnist::TRAIN_LABELS)),
+        "{err}"
+    );
+    let _ = fs::remove_dir_all(&dir);
+}
+
+#[test]
 fn the_data_flag_comes_first() {
     let dir = Path::new("/some/where");
     assert_eq!(
