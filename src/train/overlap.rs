@@ -120,11 +120,14 @@ pub(super) fn run_until<O: LayerUpdate + Clone + Send>(
     on_event: &mut impl FnMut(&Event),
 ) {
     let test_set = trainer.test_set;
-    // Out of the trainer for the scope, so the threads can share it.
+    // Out of the trainer for the scope, so the threads can share it;
+    // listing the lit pixels counts as evaluation time.
+    trainer.report.train_seconds += trainer.clock.lap();
     let owned = trainer
         .test_lit
         .take()
         .unwrap_or_else(|| LitImages::new(test_set));
+    trainer.report.eval_seconds += trainer.clock.lap();
     let lit = &owned;
     std::thread::scope(|scope| {
         let mut workers: Vec<Sender<Arc<EvalJob>>> = Vec::new();
