@@ -253,6 +253,17 @@ pub fn load(flag: Option<&Path>) -> Result<Mnist, DataError> {
 /// training pair before the test pair, a missing file before an unreadable
 /// one. Where no thread can be started, all four are read here.
 pub fn load_dir(dir: &Path) -> Result<Mnist, DataError> {
+    load_dir_with(dir, &read_idx_file)
+}
+
+/// [`load_dir`] with `read` in place of [`read_idx_file`] for each of the
+/// four files (found by [`locate`]): a caller can keep decoded copies, as
+/// the `dlr` program's cache does. `read` must give what `read_idx_file`
+/// gives, or its error.
+pub fn load_dir_with(
+    dir: &Path,
+    read: &(dyn Fn(&Path) -> Result<Vec<u8>, DataError> + Sync),
+) -> Result<Mnist, DataError> {
     if !dir.is_dir() {
         return Err(DataError::MissingDir {
             path: dir.to_path_buf(),
@@ -262,13 +273,14 @@ pub fn load_dir(dir: &Path) -> Result<Mnist, DataError> {
     let (train_images, [train_labels, test_images, test_labels]) = std::thread::scope(|scope| {
         let worker = std::thread::Builder::new()
             .name("dlr-load".into())
-            .spawn_scoped(scope, || find_and_read(dir, TRAIN_IMAGES));
-        let rest = [TRAIN_LABELS, TEST_IMAGES, TEST_LABELS].map(|name| find_and_read(dir, name));
+            .spawn_scoped(scope, || find_and_read(dir, TRAIN_IMAGES, read));
+        let rest =
+            [TRAIN_LABELS, TEST_IMAGES, TEST_LABELS].map(|name| find_and_read(dir, name, read));
         let train_images = match worker {
             Ok(handle) => handle
                 .join()
                 .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
-            Err(_) => find_and_read(dir, TRAIN_IMAGES),
+            Err(_) => find_and_read(dir, TRAIN_IMAGES, read),
         };
         (train_images, rest)
     });
@@ -293,10 +305,14 @@ pub fn load_dir(dir: &Path) -> Result<Mnist, DataError> {
 /// there, else its path and what reading it gave.
 type Found = Option<(PathBuf, Result<Vec<u8>, DataError>)>;
 
-/// [`locate`]s `name` in `dir` and reads it with [`read_idx_file`].
-fn find_and_read(dir: &Path, name: &str) -> Found {
+/// [`locate`]s `name` in `dir` and reads it with `read`.
+fn find_and_read(
+    dir: &Path,
+    name: &str,
+    read: &(dyn Fn(&Path) -> Result<Vec<u8>, DataError> + Sync),
+) -> Found {
     locate(dir, name).map(|path| {
-        let bytes = read_idx_file(&path);
+        let bytes = read(&path);
         (path, bytes)
     })
 }

@@ -22,10 +22,10 @@
 
 use std::time::Instant;
 
+use dlr::dataset::LitImages;
 use dlr::network::{Network, Workspace};
 use dlr::optim::{Optimizer, OptimizerKind};
 use dlr::rng::Rng;
-use dlr::dataset::LitImages;
 use dlr::Dataset;
 
 /// What to measure.

@@ -14,6 +14,8 @@ use dlr::mnist::{
 
 use sha2::{Digest, Sha256};
 
+use crate::cache::IdxCache;
+
 /// SHA-256 of MNIST's four files, uncompressed: `(file name, lowercase hex)`.
 ///
 /// The canonical checksums (they are those of `../shared/data/mnist/SHA256SUMS`).
@@ -73,7 +75,8 @@ pub fn mirrors() -> Vec<String> {
 /// A directory named by `--data` or `$DLR_DATA` must exist and hold the
 /// files. The default `data/mnist` is filled by [`fetch`] (from [`mirrors`])
 /// when a file is missing there; `progress` then prints a line per download
-/// to stderr.
+/// to stderr. Gzip files are read through the cache of decoded files
+/// ([`IdxCache::from_env`]).
 pub fn load(flag: Option<&Path>, progress: bool) -> Result<Mnist, DataError> {
     let (dir, origin) = resolve_data_dir(flag);
     match origin {
@@ -94,7 +97,16 @@ pub fn load(flag: Option<&Path>, progress: bool) -> Result<Mnist, DataError> {
             }
         }
     }
-    dlr::mnist::load(flag)
+    if !dir.is_dir() {
+        return Err(DataError::MissingDir {
+            path: dir,
+            origin: Some(origin),
+        });
+    }
+    match IdxCache::from_env() {
+        Some(cache) => dlr::mnist::load_dir_with(&dir, &|path: &Path| cache.read(path)),
+        None => dlr::mnist::load_dir(&dir),
+    }
 }
 
 /// SHA-256 of `bytes`, lowercase hex.

@@ -5,6 +5,7 @@
 //!
 //! - [`mod@bench`]: `dlr bench`, the per-step cost table.
 //! - [`fetch`]: `dlr fetch`, downloading and verifying MNIST.
+//! - [`cache`]: the checked cache of decompressed MNIST files.
 //! - [`sweep`]: `dlr sweep`, grids of trainings as JSON lines.
 //! - [`jobs`]: the thread pool of sweep and repro.
 //! - [`record`]: the JSON of a run, one writer for train and sweep.
@@ -13,6 +14,7 @@
 #![warn(missing_docs)]
 
 pub mod bench;
+pub mod cache;
 pub mod fetch;
 pub mod jobs;
 pub mod record;
