@@ -309,23 +309,41 @@ impl Network {
     /// contiguous share of `data` (the count does not depend on `threads`).
     #[cfg(feature = "std")]
     pub fn count_correct_threaded(&self, data: &Dataset, threads: usize) -> usize {
-        let threads = threads.clamp(1, data.len().max(1));
+        self.count_in_shares(data.len(), threads, |ws, range| {
+            self.count_correct_in(ws, data, range)
+        })
+    }
+
+    /// [`Network::count_correct_lit`] of all of `images` on `threads`
+    /// threads, each taking a contiguous share (the count does not depend
+    /// on `threads`).
+    #[cfg(feature = "std")]
+    pub fn count_correct_lit_threaded(&self, images: &LitImages, threads: usize) -> usize {
+        self.count_in_shares(images.len(), threads, |ws, range| {
+            self.count_correct_lit(ws, images, range)
+        })
+    }
+
+    /// `count` of `0..n` cut into `threads` contiguous shares, each counted
+    /// on its own thread with its own workspace, summed.
+    #[cfg(feature = "std")]
+    fn count_in_shares(
+        &self,
+        n: usize,
+        threads: usize,
+        count: impl Fn(&mut Workspace, core::ops::Range<usize>) -> usize + Sync,
+    ) -> usize {
+        let threads = threads.clamp(1, n.max(1));
         if threads == 1 {
-            return self.count_correct(&mut Workspace::new(self), data);
+            return count(&mut Workspace::new(self), 0..n);
         }
-        let share = data.len().div_ceil(threads);
+        let share = n.div_ceil(threads);
+        let count = &count;
         std::thread::scope(|scope| {
             let workers: Vec<_> = (0..threads)
                 .map(|t| {
-                    let range = (t * share).min(data.len())..((t + 1) * share).min(data.len());
-                    scope.spawn(move || {
-                        let mut ws = Workspace::new(self);
-                        range
-                            .filter(|&i| {
-                                self.predict(&mut ws, data.image(i)) == data.label(i) as usize
-                            })
-                            .count()
-                    })
+                    let range = (t * share).min(n)..((t + 1) * share).min(n);
+                    scope.spawn(move || count(&mut Workspace::new(self), range))
                 })
                 .collect();
             // A worker only panics on a broken invariant; re-raise it here.

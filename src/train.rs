@@ -668,7 +668,7 @@ fn eval_thread_count(eval_threads: usize) -> usize {
 }
 
 /// Test accuracy of `net` on `images`, on `threads` threads (0: one per
-/// core), each counting a contiguous share.
+/// core).
 fn evaluate(net: &Network, ws: &mut Workspace, images: &LitImages, threads: usize) -> f64 {
     let n = images.len();
     if n == 0 {
@@ -676,26 +676,9 @@ fn evaluate(net: &Network, ws: &mut Workspace, images: &LitImages, threads: usiz
     }
     #[cfg(feature = "std")]
     {
-        let threads = eval_thread_count(threads).clamp(1, n);
+        let threads = eval_thread_count(threads);
         if threads > 1 {
-            let share = n.div_ceil(threads);
-            let correct: usize = std::thread::scope(|scope| {
-                let workers: Vec<_> = (1..threads)
-                    .map(|t| {
-                        let range = (t * share).min(n)..((t + 1) * share).min(n);
-                        scope.spawn(move || {
-                            net.count_correct_lit(&mut Workspace::new(net), images, range)
-                        })
-                    })
-                    .collect();
-                let mine = net.count_correct_lit(ws, images, 0..share.min(n));
-                // A worker only panics on a broken invariant; re-raise it.
-                mine + workers
-                    .into_iter()
-                    .map(|w| w.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
-                    .sum::<usize>()
-            });
-            return correct as f64 / n as f64;
+            return net.count_correct_lit_threaded(images, threads) as f64 / n as f64;
         }
     }
     let _ = threads;

@@ -88,6 +88,18 @@ fn lit_pixel_evaluation_counts_what_the_image_path_counts() {
             assert_eq!(by_lit, by_image, "seed {seed}, images {range:?}");
         }
         let all = net.count_correct(&mut ws, &data);
+        for threads in [1, 2, 3, 400] {
+            assert_eq!(
+                net.count_correct_threaded(&data, threads),
+                all,
+                "{threads} threads"
+            );
+            assert_eq!(
+                net.count_correct_lit_threaded(&lit, threads),
+                all,
+                "{threads} threads, lit"
+            );
+        }
         assert!(
             all > 0 && all < data.len(),
             "a random net is neither always right nor wrong"

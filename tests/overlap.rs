@@ -99,16 +99,10 @@ fn assert_overlap_matches(
             checkpoint_every,
             data,
         );
-        let (s, o) = (&sequential.report, &overlapped.report);
-        assert_eq!(
-            o.samples, s.samples,
-            "{what}, {threads} threads: stop sample"
-        );
-        assert_eq!(o.history, s.history, "{what}, {threads} threads: history");
-        assert_eq!(o.reached, s.reached, "{what}, {threads} threads: reached");
-        assert_eq!(
-            o.diverged_at, s.diverged_at,
-            "{what}, {threads} threads: divergence"
+        assert_same_end(
+            &format!("{what}, {threads} threads"),
+            &overlapped.report,
+            &sequential.report,
         );
         assert_eq!(
             overlapped.events, sequential.events,
@@ -124,6 +118,17 @@ fn assert_overlap_matches(
         );
     }
     sequential.report
+}
+
+/// Asserts that `overlapped` ended where `sequential` did: the same stop
+/// sample, evaluations, and reason to stop.
+#[track_caller]
+fn assert_same_end(what: &str, overlapped: &TrainReport, sequential: &TrainReport) {
+    let (o, s) = (overlapped, sequential);
+    assert_eq!(o.samples, s.samples, "{what}: stop sample");
+    assert_eq!(o.history, s.history, "{what}: history");
+    assert_eq!(o.reached, s.reached, "{what}: reached");
+    assert_eq!(o.diverged_at, s.diverged_at, "{what}: divergence");
 }
 
 fn config(target: f64, max_epochs: f64, eval_every: usize) -> TrainConfig {
@@ -236,7 +241,6 @@ impl dlr::optim::LayerUpdate for PoisonedAt {
 
 #[test]
 fn a_loss_diverging_between_evaluations_stops_the_run_there() {
-    use dlr::optim::LayerUpdate as _;
     let train_set = synthetic_dataset(600, 6, 6, 1);
     let test_set = synthetic_dataset(211, 6, 6, 2);
     // Poisoned just before, at and just after an evaluation point (100),
@@ -254,14 +258,9 @@ fn a_loss_diverging_between_evaluations_stops_the_run_there() {
             trainer.run(|_| {});
             let bytes = trainer.network().to_bytes();
             let steps = trainer.steps();
-            (
-                trainer.report(),
-                bytes,
-                steps,
-                trainer.optimizer().learning_rate(),
-            )
+            (trainer.report(), bytes, steps)
         };
-        let (s, s_bytes, s_steps, _) = run(1);
+        let (s, s_bytes, s_steps) = run(1);
         if target > 1.0 {
             assert!(s.diverged_at.is_some(), "poisoned at {at}: {s:?}");
         } else {
@@ -271,18 +270,9 @@ fn a_loss_diverging_between_evaluations_stops_the_run_there() {
             );
         }
         for threads in [2, 3] {
-            let (o, o_bytes, o_steps, _) = run(threads);
-            assert_eq!(
-                o.diverged_at, s.diverged_at,
-                "poisoned at {at}, {threads} threads"
-            );
-            assert_eq!(o.reached, s.reached, "poisoned at {at}, {threads} threads");
-            assert_eq!(o.history, s.history, "poisoned at {at}, {threads} threads");
-            assert_eq!(
-                (o.samples, o_steps),
-                (s.samples, s_steps),
-                "poisoned at {at}, {threads} threads"
-            );
+            let (o, o_bytes, o_steps) = run(threads);
+            assert_same_end(&format!("poisoned at {at}, {threads} threads"), &o, &s);
+            assert_eq!(o_steps, s_steps, "poisoned at {at}, {threads} threads");
             assert!(
                 o_bytes == s_bytes,
                 "poisoned at {at}, {threads} threads: weights"

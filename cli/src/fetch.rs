@@ -97,12 +97,7 @@ pub fn load(flag: Option<&Path>, progress: bool) -> Result<Mnist, DataError> {
             }
         }
     }
-    if !dir.is_dir() {
-        return Err(DataError::MissingDir {
-            path: dir,
-            origin: Some(origin),
-        });
-    }
+    // The directory exists here: checked above, or just filled by `fetch`.
     match IdxCache::from_env() {
         Some(cache) => dlr::mnist::load_dir_with(&dir, &|path: &Path| cache.read(path)),
         None => dlr::mnist::load_dir(&dir),
