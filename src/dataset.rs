@@ -249,29 +249,41 @@ impl Dataset {
 /// Writes the indices of `image`'s non-zero pixels, ascending, to the
 /// start of `out` and returns how many there are.
 ///
-/// Eight pixels at a time and branch-free: an 8-bit mask of the word's
-/// non-zero bytes picks a row of `BYTE_POSITIONS`, all eight entries are
-/// written, and the count advances by the mask's popcount. (A bit-by-bit
-/// loop mispredicts its exit on almost every lit word.) The count is at
-/// most `8c` before word `c`, so the eight writes stay inside `out`.
+/// Sixteen pixels at a time: a block with none lit is skipped with one test;
+/// in the others each word of eight pixels is handled branch-free: an 8-bit
+/// mask of its non-zero bytes picks a row of `BYTE_POSITIONS`, all eight
+/// entries are written, and the count advances by the mask's popcount. (A
+/// bit-by-bit loop mispredicts its exit on almost every lit word.) The count
+/// is at most `8c` before word `c`, so the eight writes stay inside `out`.
 ///
 /// # Panics
 /// If `out` is shorter than `image`.
-#[inline]
+#[cfg_attr(target_arch = "x86_64", inline(always))]
+#[cfg_attr(not(target_arch = "x86_64"), inline)]
 pub(crate) fn lit_indices(image: &[u8], out: &mut [u32]) -> usize {
     let out = &mut out[..image.len()];
     let mut n = 0;
-    let (words, tail) = image.as_chunks::<8>();
-    for (c, word) in words.iter().enumerate() {
-        let mask = nonzero_byte_mask(u64::from_le_bytes(*word));
-        let base = (c * 8) as u32;
-        let slots = &mut out[n..n + 8];
-        for (o, &p) in slots.iter_mut().zip(&BYTE_POSITIONS[mask as usize]) {
-            *o = base + u32::from(p);
+    let (pairs, tail) = image.as_chunks::<16>();
+    for (c, pair) in pairs.iter().enumerate() {
+        // Most of an MNIST image is background: sixteen dark pixels are
+        // passed over with one test.
+        if u128::from_le_bytes(*pair) == 0 {
+            continue;
         }
-        n += mask.count_ones() as usize;
+        for (h, word) in pair.as_chunks::<8>().0.iter().enumerate() {
+            let mask = nonzero_byte_mask(u64::from_le_bytes(*word));
+            let base = (c * 16 + h * 8) as u32;
+            let positions = &BYTE_POSITIONS[mask as usize];
+            // A fixed eight-slot window, so the widening and the stores
+            // compile to vector instructions.
+            let slots: &mut [u32; 8] = (&mut out[n..n + 8]).try_into().unwrap();
+            for (o, &p) in slots.iter_mut().zip(positions) {
+                *o = base + u32::from(p);
+            }
+            n += mask.count_ones() as usize;
+        }
     }
-    let done = words.len() * 8;
+    let done = pairs.len() * 16;
     for (k, &p) in tail.iter().enumerate() {
         out[n] = (done + k) as u32;
         n += usize::from(p != 0);

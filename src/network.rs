@@ -551,6 +551,10 @@ impl Workspace {
     }
 
     /// Converts the pixels to `[0, 1]` and lists the non-zero ones.
+    ///
+    /// Inlined into the dispatched forward pass, so that it is compiled for
+    /// the path's instructions rather than the SSE2 baseline.
+    #[cfg_attr(target_arch = "x86_64", inline(always))]
     fn load_input(&mut self, image: &[u8]) {
         // A plain loop the compiler vectorizes.
         for (xj, &p) in self.x.iter_mut().zip(image) {
