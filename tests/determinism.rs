@@ -79,10 +79,13 @@ fn lit_pixel_evaluation_counts_what_the_image_path_counts() {
         assert_eq!(got, expected, "image {i}");
         assert_eq!(lit.label(i), data.label(i));
     }
-    for seed in 0..3 {
-        let net = Network::with_init_scale(&[36, 20, 7, 10], seed, 3.0);
+    // Two layers with ten outputs: the evaluation runs groups of images in
+    // lockstep (kernels::forward_group), and single images after the last
+    // whole group; deeper networks run image by image.
+    for (seed, shape) in (0..3).flat_map(|s| [(s, &[36, 20, 10][..]), (s, &[36, 20, 7, 10][..])]) {
+        let net = Network::with_init_scale(shape, seed, 3.0);
         let mut ws = Workspace::new(&net);
-        for range in [0..data.len(), 17..18, 100..250, 5..5] {
+        for range in [0..data.len(), 17..18, 100..250, 5..5, 3..10, 8..12] {
             let by_image = net.count_correct_in(&mut ws, &data, range.clone());
             let by_lit = net.count_correct_lit(&mut ws, &lit, range.clone());
             assert_eq!(by_lit, by_image, "seed {seed}, images {range:?}");

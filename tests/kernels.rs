@@ -463,6 +463,94 @@ fn forward_lit_matches_twin_and_forward_rows() {
     assert_eq!(z[6], f32::INFINITY);
 }
 
+/// `GROUP` mutable outputs of `n_out` each, from one buffer.
+fn group_outputs(buffer: &mut [f32], n_out: usize) -> [&mut [f32]; kernels::GROUP] {
+    let mut chunks = buffer.chunks_exact_mut(n_out);
+    std::array::from_fn(|_| chunks.next().unwrap())
+}
+
+#[test]
+fn forward_group_matches_twin_and_forward_rows() {
+    use kernels::GROUP;
+    let mut rng = Rng::new(23);
+    let n_in = 37;
+    let all_rows: Vec<u32> = (0..n_in as u32).collect();
+    for n_out in 8..24 {
+        // Misaligned: the weights start one float into their buffer.
+        let buffer = uniform_vec(&mut rng, n_in * n_out + 1, -1.0, 1.0);
+        let w = &buffer[1..];
+        let mut inputs: Vec<Vec<f32>> = (0..GROUP)
+            .map(|_| uniform_vec(&mut rng, n_in, 0.0, 1.0))
+            .collect();
+        // A zero input is summed like any other over every row.
+        inputs[1][3] = 0.0;
+        let a: [&[f32]; GROUP] = std::array::from_fn(|g| inputs[g].as_slice());
+        let (mut z, mut z_ref) = (vec![f32::NAN; GROUP * n_out], vec![f32::NAN; GROUP * n_out]);
+        kernels::forward_group(group_outputs(&mut z, n_out), w, a);
+        reference::forward_group(group_outputs(&mut z_ref, n_out), w, a);
+        for g in 0..GROUP {
+            let zg = &z[g * n_out..(g + 1) * n_out];
+            assert_close(
+                "forward_group",
+                zg,
+                &z_ref[g * n_out..(g + 1) * n_out],
+                n_in as f32 * 2.0 * EPS,
+                0.0,
+            );
+            let mut z_rows = vec![f32::NAN; n_out];
+            kernels::forward_rows(&mut z_rows, w, &inputs[g], &all_rows);
+            assert!(
+                zg.iter()
+                    .zip(&z_rows)
+                    .all(|(x, y)| x.to_bits() == y.to_bits()),
+                "n_out {n_out}, input {g}: forward_group is not forward_rows bit for bit"
+            );
+        }
+    }
+    // Extremes: NaN and infinite weights and inputs reach the sums of the
+    // inputs they meet, and no other.
+    let (n_in, n_out) = (3, 10);
+    let mut w = vec![1.0f32; n_in * n_out];
+    w[n_out + 2] = f32::NAN;
+    w[9] = f32::INFINITY;
+    w[2 * n_out + 4] = f32::MAX;
+    let inputs = [
+        [1.0, 1.0, 1.0],
+        [1.0, 0.0, 1.0],
+        [f32::NAN, 1.0, 1.0],
+        [1.0, 1.0, f32::MAX],
+    ];
+    let a: [&[f32]; GROUP] = std::array::from_fn(|g| inputs[g].as_slice());
+    let (mut z, mut z_ref) = (vec![0.0; GROUP * n_out], vec![0.0; GROUP * n_out]);
+    kernels::forward_group(group_outputs(&mut z, n_out), &w, a);
+    reference::forward_group(group_outputs(&mut z_ref, n_out), &w, a);
+    for (i, (x, r)) in z.iter().zip(&z_ref).enumerate() {
+        assert!(
+            x.to_bits() == r.to_bits() || (x.is_nan() && r.is_nan()),
+            "[{i}] simd {x:e} vs twin {r:e}"
+        );
+    }
+    assert!(
+        z[2].is_nan() && z[12].is_nan(),
+        "NaN weight, non-zero input"
+    );
+    assert_eq!((z[9], z[4]), (f32::INFINITY, f32::MAX));
+    assert!(z[20..30].iter().all(|v| v.is_nan()), "NaN input");
+    assert_eq!(z[34], f32::INFINITY, "MAX · MAX overflows");
+}
+
+#[test]
+#[should_panic(expected = "forward_group takes 8 to 23 outputs, not 24")]
+fn forward_group_refuses_a_wide_layer() {
+    let a = [[0.5f32; 2]; kernels::GROUP];
+    let mut z = vec![0.0; kernels::GROUP * 24];
+    kernels::forward_group(
+        group_outputs(&mut z, 24),
+        &[1.0; 48],
+        std::array::from_fn(|g| a[g].as_slice()),
+    );
+}
+
 #[test]
 fn dlr_steps_matches_twin_bit_for_bit() {
     let mut rng = Rng::new(13);

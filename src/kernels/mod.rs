@@ -100,6 +100,43 @@ dispatched! {
     pub fn forward_lit(z: &mut [f32], w: &[f32], rows: &[u32], pixels: &[u8]) => dense::forward_lit
 }
 
+/// How many input vectors [`forward_group`] takes at once.
+pub const GROUP: usize = 4;
+
+/// [`forward_rows`] over every row of a small layer for [`GROUP`] input
+/// vectors in lockstep, overwriting `z`: `z[g]_i ← Σ_j a[g]_j w_ji`. Each
+/// `z[g]` is, bit for bit, what `forward_rows(z[g], w, a[g], 0..n_in)`
+/// gives; the interleaved sums hide the latency a single chain of
+/// multiply-adds waits on. The evaluation runs a two-layer network's
+/// output layer through it. Twin: [`reference::forward_group`].
+///
+/// + `z[g]`: `(n_out,)`, `8 ≤ n_out < 24`; `w`: `(n_in, n_out)` pre-major;
+///   `a[g]`: `(n_in,)`
+///
+/// # Panics
+/// If `n_out` is outside `8..24`, or the lengths disagree.
+pub fn forward_group(z: [&mut [f32]; GROUP], w: &[f32], a: [&[f32]; GROUP]) {
+    let n_out = z[0].len();
+    assert!(
+        dense::group_fits(n_out),
+        "forward_group takes 8 to 23 outputs, not {n_out}"
+    );
+    let n_in = a[0].len();
+    assert!(
+        z.iter().all(|zg| zg.len() == n_out)
+            && a.iter().all(|ag| ag.len() == n_in)
+            && w.len() == n_in * n_out,
+        "forward_group: z, a or w of another shape"
+    );
+    forward_group_dispatched(z, w, a);
+}
+
+dispatched! {
+    /// [`forward_group`] on the active path.
+    fn forward_group_dispatched(z: [&mut [f32]; GROUP], w: &[f32], a: [&[f32]; GROUP])
+        => dense::forward_group
+}
+
 dispatched! {
     /// SGD: `w_i ← w_i − step δ_i`, `step = η a_j`. Twin: [`reference::sgd_row`].
     pub fn sgd_row(w: &mut [f32], step: f32, delta: &[f32]) => update::sgd_row

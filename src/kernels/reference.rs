@@ -6,6 +6,7 @@
 //! They use `a * b + c` rather than `f32::mul_add`, which without FMA enabled
 //! is a slow library call.
 
+use crate::kernels::GROUP;
 use crate::simd::exact_sqrt as sqrt;
 use crate::simd::lane_total;
 
@@ -275,6 +276,20 @@ pub fn forward_rows(z: &mut [f32], w: &[f32], x: &[f32], rows: &[u32]) {
     for &j in rows {
         let j = j as usize;
         axpy(z, x[j], &w[j * n_out..(j + 1) * n_out]);
+    }
+}
+
+/// [`forward_rows`] over every row for [`GROUP`] input vectors:
+/// `z[g]_i ← Σ_j a[g]_j w_ji`, each on its own.
+///
+/// + `z[g]`: `(n_out,)`; `w`: `(n_in, n_out)` pre-major; `a[g]`: `(n_in,)`
+pub fn forward_group(z: [&mut [f32]; GROUP], w: &[f32], a: [&[f32]; GROUP]) {
+    for (zg, ag) in z.into_iter().zip(a) {
+        let n_out = zg.len();
+        zg.fill(0.0);
+        for (j, &aj) in ag.iter().enumerate() {
+            axpy(zg, aj, &w[j * n_out..(j + 1) * n_out]);
+        }
     }
 }
 
