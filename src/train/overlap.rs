@@ -19,7 +19,7 @@
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::{channel, Receiver, Sender};
-use std::sync::{Arc, Condvar, Mutex};
+use std::sync::{Arc, Condvar, Mutex, OnceLock};
 use std::vec::Vec;
 
 use super::{Event, Stepped, Trainer};
@@ -120,20 +120,21 @@ pub(super) fn run_until<O: LayerUpdate + Clone + Send>(
     on_event: &mut impl FnMut(&Event),
 ) {
     let test_set = trainer.test_set;
-    // Out of the trainer for the scope, so the threads can share it;
-    // listing the lit pixels counts as evaluation time.
-    trainer.report.train_seconds += trainer.clock.lap();
-    let owned = trainer
-        .test_lit
-        .take()
-        .unwrap_or_else(|| LitImages::new(test_set));
-    trainer.report.eval_seconds += trainer.clock.lap();
-    let lit = &owned;
+    // Out of the trainer for the scope, so the threads can share it. The
+    // first worker lists the lit pixels while training starts; whoever
+    // needs them first waits for that.
+    let owned = OnceLock::new();
+    if let Some(built) = trainer.test_lit.take() {
+        let _ = owned.set(built);
+    }
+    let cell = &owned;
+    let lit = || cell.get_or_init(|| LitImages::new(test_set));
     std::thread::scope(|scope| {
         let mut workers: Vec<Sender<Arc<EvalJob>>> = Vec::new();
         for _ in 1..threads {
             let (tx, rx): (_, Receiver<Arc<EvalJob>>) = channel();
             scope.spawn(move || {
+                let lit = lit();
                 let mut ws: Option<Workspace> = None;
                 for job in rx {
                     let ws = ws.get_or_insert_with(|| Workspace::new(&job.net));
@@ -161,7 +162,7 @@ pub(super) fn run_until<O: LayerUpdate + Clone + Send>(
                         finite: trainer.net.is_finite(),
                     };
                     if let Some(done) = pending.take() {
-                        if resolve(trainer, done, lit, &mut eval_ws, on_event) {
+                        if resolve(trainer, done, lit(), &mut eval_ws, on_event) {
                             break;
                         }
                     }
@@ -176,7 +177,7 @@ pub(super) fn run_until<O: LayerUpdate + Clone + Send>(
             }
         }
         if let Some(done) = pending.take() {
-            resolve(trainer, done, lit, &mut eval_ws, on_event);
+            resolve(trainer, done, lit(), &mut eval_ws, on_event);
         }
         if trainer.samples >= trainer.total {
             trainer.done = true;
@@ -185,7 +186,7 @@ pub(super) fn run_until<O: LayerUpdate + Clone + Send>(
         drop(workers);
     });
     trainer.report.train_seconds += trainer.clock.lap();
-    trainer.test_lit = Some(owned);
+    trainer.test_lit = owned.into_inner();
 }
 
 /// Finishes `job`, records its result as [`Trainer::step`] would have at
