@@ -41,7 +41,7 @@
 //! The kernels are written once over [`simd::Vector`] and compiled for
 //! several instruction sets. On x86-64 the path is chosen **at run time**:
 //! on first use the crate asks the CPU (cpuid, xgetbv; with or without
-//! `std`) and runs AVX-512F (16 lanes), AVX2 + FMA (8 lanes) or the SSE2
+//! `std`) and runs AVX-512F + VL (16 lanes), AVX2 + FMA (8 lanes) or the SSE2
 //! baseline, so a plain `cargo build`, `cargo install` or a dependent
 //! crate runs on every x86-64 and uses the best path it has, without
 //! `RUSTFLAGS`. Elsewhere [`wide`] picks the path at compile time (NEON on

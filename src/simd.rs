@@ -5,7 +5,7 @@
 //! Paths are chosen where they can be:
 //! - **x86-64, at run time.** On first use the crate asks the CPU (cpuid and
 //!   xgetbv) what it has and runs every layer-level kernel through the best
-//!   of AVX-512F (16 lanes), AVX2 + FMA (8 lanes) and SSE2 (the x86-64
+//!   of AVX-512F + VL (16 lanes), AVX2 + FMA (8 lanes) and SSE2 (the x86-64
 //!   baseline, two 4-lane halves, multiply-adds not fused). Each is a set
 //!   of `core::arch` vector types (`x86` module) behind [`Vector`]; a kernel
 //!   is one `#[inline(always)]` body generic over [`Isa`], compiled once per
@@ -629,7 +629,7 @@ pub enum SimdPath {
     Sse2,
     /// x86-64 with AVX2 and FMA: 8 lanes, fused multiply-add.
     Avx2,
-    /// x86-64 with AVX-512F: 16 lanes (and AVX2 + FMA for 8 and 4).
+    /// x86-64 with AVX-512F and AVX-512VL: 16 lanes (and AVX2 + FMA for 8 and 4).
     Avx512,
     /// aarch64's NEON through `wide` (compiled in).
     Neon,
@@ -721,7 +721,7 @@ pub fn best_path() -> SimdPath {
 #[cfg(target_arch = "x86_64")]
 fn detect() -> SimdPath {
     let f = x86::features();
-    if AVX512_BUILT && f.avx512f && f.avx2 && f.fma {
+    if AVX512_BUILT && f.avx512f && f.avx512vl && f.avx2 && f.fma {
         SimdPath::Avx512
     } else if AVX2_BUILT && f.avx2 && f.fma {
         SimdPath::Avx2
@@ -873,11 +873,11 @@ macro_rules! dispatched {
         $vis fn $name($($arg: $ty),*) $(-> $ret)? {
             #[cfg(target_arch = "x86_64")]
             {
-                // SAFETY (for callers): the CPU must have AVX-512F, AVX2
-                // and FMA; the match below reaches it only after `detect`
-                // saw them.
+                // SAFETY (for callers): the CPU must have AVX-512F and VL,
+                // AVX2 and FMA; the match below reaches it only after
+                // `detect` saw them.
                 #[cfg(any(feature = "avx512", target_feature = "avx512f"))]
-                #[target_feature(enable = "avx512f,avx2,fma")]
+                #[target_feature(enable = "avx512f,avx512vl,avx2,fma")]
                 unsafe fn avx512($($arg: $ty),*) $(-> $ret)? {
                     $($generic)::+::<$crate::simd::x86::Avx512>($($arg),*)
                 }
@@ -894,7 +894,7 @@ macro_rules! dispatched {
                 }
                 match $crate::simd::active_path() {
                     // SAFETY: `active_path` is `Avx512` only after `detect`
-                    // saw AVX-512F, AVX2 and FMA on this CPU, with the OS
+                    // saw AVX-512F and VL, AVX2 and FMA on this CPU, with the OS
                     // saving the zmm and ymm registers (`simd::x86::features`).
                     #[cfg(any(feature = "avx512", target_feature = "avx512f"))]
                     $crate::simd::SimdPath::Avx512 => unsafe { avx512($($arg),*) },

@@ -32,6 +32,10 @@ pub(crate) struct Features {
     pub avx2: bool,
     pub fma: bool,
     pub avx512f: bool,
+    /// AVX-512's masks and EVEX encodings on 8- and 4-lane vectors: without
+    /// it, the compiler widens the AVX-512 path's 8-lane kernels' compares
+    /// and selects to 16 lanes.
+    pub avx512vl: bool,
 }
 
 /// The CPU's features, with the OS's consent: AVX registers count only
@@ -42,6 +46,7 @@ pub(crate) fn features() -> Features {
         avx2: std::is_x86_feature_detected!("avx2"),
         fma: std::is_x86_feature_detected!("fma"),
         avx512f: std::is_x86_feature_detected!("avx512f"),
+        avx512vl: std::is_x86_feature_detected!("avx512vl"),
     }
 }
 
@@ -72,6 +77,7 @@ pub(crate) fn features() -> Features {
         avx2: os_ymm && avx && leaf7_ebx & (1 << 5) != 0,
         fma: os_ymm && avx && leaf1.ecx & (1 << 12) != 0,
         avx512f: os_zmm && leaf7_ebx & (1 << 16) != 0,
+        avx512vl: os_zmm && leaf7_ebx & (1 << 31) != 0,
     }
 }
 
@@ -85,7 +91,8 @@ unsafe fn read_xcr0() -> u64 {
     _xgetbv(0)
 }
 
-/// The AVX-512F path: 16 lanes, fused multiply-add.
+/// The AVX-512 path (F and VL): 16 lanes, fused multiply-add; VL lets the
+/// 8- and 4-lane bodies use its masks instead of widening to 16 lanes.
 #[derive(Clone, Copy, Debug)]
 pub struct Avx512;
 

@@ -53,7 +53,7 @@ flags=$(grep -m1 '^flags' /proc/cpuinfo || true)
 has() { grep -qw "$1" <<<"$flags"; }
 paths=(scalar sse2)
 has avx2 && has fma && paths+=(avx2)
-has avx512f && has avx2 && has fma && paths+=(avx512)
+has avx512f && has avx512vl && has avx2 && has fma && paths+=(avx512)
 for p in scalar sse2 avx2 avx512; do
     if [[ " ${paths[*]} " != *" $p "* ]]; then
         echo "$p: not exercised (this machine lacks it)"
