@@ -715,12 +715,17 @@ pub fn best_path() -> SimdPath {
     }
 }
 
+/// The best path for this CPU.
+#[cfg(target_arch = "x86_64")]
+fn detect() -> SimdPath {
+    best_x86_path(&x86::features())
+}
+
 /// The decision table: the best path from what the CPU and the OS support,
 /// among the paths this build compiled (cargo features `avx512`, `avx2`,
 /// or the same target features enabled at build time).
 #[cfg(target_arch = "x86_64")]
-fn detect() -> SimdPath {
-    let f = x86::features();
+fn best_x86_path(f: &x86::Features) -> SimdPath {
     if AVX512_BUILT && f.avx512f && f.avx512vl && f.avx2 && f.fma {
         SimdPath::Avx512
     } else if AVX2_BUILT && f.avx2 && f.fma {
@@ -924,3 +929,46 @@ macro_rules! dispatched {
     };
 }
 pub(crate) use dispatched;
+
+#[cfg(all(test, target_arch = "x86_64"))]
+mod decision_table_tests {
+    use super::x86::Features;
+    use super::*;
+
+    fn cpu(avx2: bool, fma: bool, avx512f: bool, avx512vl: bool) -> Features {
+        Features {
+            avx2,
+            fma,
+            avx512f,
+            avx512vl,
+        }
+    }
+
+    #[test]
+    fn each_path_needs_all_of_its_features() {
+        let avx512 = if AVX512_BUILT {
+            SimdPath::Avx512
+        } else {
+            SimdPath::Avx2
+        };
+        let avx2 = if AVX2_BUILT {
+            SimdPath::Avx2
+        } else {
+            SimdPath::Sse2
+        };
+        assert_eq!(best_x86_path(&cpu(true, true, true, true)), avx512);
+        // AVX-512F without VL (the Xeon Phi): the AVX-512 path's 8-lane
+        // bodies need VL, so AVX2.
+        assert_eq!(best_x86_path(&cpu(true, true, true, false)), avx2);
+        assert_eq!(best_x86_path(&cpu(true, true, false, false)), avx2);
+        assert_eq!(best_x86_path(&cpu(true, false, true, true)), SimdPath::Sse2);
+        assert_eq!(
+            best_x86_path(&cpu(false, true, false, false)),
+            SimdPath::Sse2
+        );
+        assert_eq!(
+            best_x86_path(&cpu(false, false, false, false)),
+            SimdPath::Sse2
+        );
+    }
+}
