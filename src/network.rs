@@ -529,13 +529,7 @@ fn count_correct_group<P: Isa>(
             forward_hidden_input::<P>(zg, &last.w, hg, &mut ws.rows);
         }
     } else {
-        let mut zs = outputs.chunks_exact_mut(n_out);
-        let mut hs = hidden.chunks_exact(h);
-        dense::forward_group::<P>(
-            core::array::from_fn(|_| zs.next().expect("GROUP outputs")),
-            &last.w,
-            core::array::from_fn(|_| hs.next().expect("GROUP inputs")),
-        );
+        dense::forward_group::<P>(outputs, &last.w, hidden);
         for zg in outputs.chunks_exact_mut(n_out) {
             dense::sigmoid::<P>(zg);
         }

@@ -463,12 +463,6 @@ fn forward_lit_matches_twin_and_forward_rows() {
     assert_eq!(z[6], f32::INFINITY);
 }
 
-/// `GROUP` mutable outputs of `n_out` each, from one buffer.
-fn group_outputs(buffer: &mut [f32], n_out: usize) -> [&mut [f32]; kernels::GROUP] {
-    let mut chunks = buffer.chunks_exact_mut(n_out);
-    std::array::from_fn(|_| chunks.next().unwrap())
-}
-
 #[test]
 fn forward_group_matches_twin_and_forward_rows() {
     use kernels::GROUP;
@@ -479,15 +473,13 @@ fn forward_group_matches_twin_and_forward_rows() {
         // Misaligned: the weights start one float into their buffer.
         let buffer = uniform_vec(&mut rng, n_in * n_out + 1, -1.0, 1.0);
         let w = &buffer[1..];
-        let mut inputs: Vec<Vec<f32>> = (0..GROUP)
-            .map(|_| uniform_vec(&mut rng, n_in, 0.0, 1.0))
-            .collect();
+        // GROUP inputs of n_in, one after the other.
+        let mut a = uniform_vec(&mut rng, GROUP * n_in, 0.0, 1.0);
         // A zero input is summed like any other over every row.
-        inputs[1][3] = 0.0;
-        let a: [&[f32]; GROUP] = std::array::from_fn(|g| inputs[g].as_slice());
+        a[n_in + 3] = 0.0;
         let (mut z, mut z_ref) = (vec![f32::NAN; GROUP * n_out], vec![f32::NAN; GROUP * n_out]);
-        kernels::forward_group(group_outputs(&mut z, n_out), w, a);
-        reference::forward_group(group_outputs(&mut z_ref, n_out), w, a);
+        kernels::forward_group(&mut z, w, &a);
+        reference::forward_group(&mut z_ref, w, &a);
         for g in 0..GROUP {
             let zg = &z[g * n_out..(g + 1) * n_out];
             assert_close(
@@ -498,7 +490,7 @@ fn forward_group_matches_twin_and_forward_rows() {
                 0.0,
             );
             let mut z_rows = vec![f32::NAN; n_out];
-            kernels::forward_rows(&mut z_rows, w, &inputs[g], &all_rows);
+            kernels::forward_rows(&mut z_rows, w, &a[g * n_in..(g + 1) * n_in], &all_rows);
             assert!(
                 zg.iter()
                     .zip(&z_rows)
@@ -514,16 +506,16 @@ fn forward_group_matches_twin_and_forward_rows() {
     w[n_out + 2] = f32::NAN;
     w[9] = f32::INFINITY;
     w[2 * n_out + 4] = f32::MAX;
-    let inputs = [
-        [1.0, 1.0, 1.0],
-        [1.0, 0.0, 1.0],
-        [f32::NAN, 1.0, 1.0],
-        [1.0, 1.0, f32::MAX],
+    #[rustfmt::skip]
+    let a = [
+        1.0, 1.0, 1.0,
+        1.0, 0.0, 1.0,
+        f32::NAN, 1.0, 1.0,
+        1.0, 1.0, f32::MAX,
     ];
-    let a: [&[f32]; GROUP] = std::array::from_fn(|g| inputs[g].as_slice());
     let (mut z, mut z_ref) = (vec![0.0; GROUP * n_out], vec![0.0; GROUP * n_out]);
-    kernels::forward_group(group_outputs(&mut z, n_out), &w, a);
-    reference::forward_group(group_outputs(&mut z_ref, n_out), &w, a);
+    kernels::forward_group(&mut z, &w, &a);
+    reference::forward_group(&mut z_ref, &w, &a);
     for (i, (x, r)) in z.iter().zip(&z_ref).enumerate() {
         assert!(
             x.to_bits() == r.to_bits() || (x.is_nan() && r.is_nan()),
@@ -540,15 +532,11 @@ fn forward_group_matches_twin_and_forward_rows() {
 }
 
 #[test]
-#[should_panic(expected = "forward_group takes 8 to 23 outputs, not 24")]
+#[should_panic(expected = "forward_group takes 4 × 8 to 23 outputs, not 96")]
 fn forward_group_refuses_a_wide_layer() {
-    let a = [[0.5f32; 2]; kernels::GROUP];
+    let a = [0.5f32; 2 * kernels::GROUP];
     let mut z = vec![0.0; kernels::GROUP * 24];
-    kernels::forward_group(
-        group_outputs(&mut z, 24),
-        &[1.0; 48],
-        std::array::from_fn(|g| a[g].as_slice()),
-    );
+    kernels::forward_group(&mut z, &[1.0; 48], &a);
 }
 
 #[test]

@@ -387,15 +387,15 @@ pub(crate) fn group_fits(n_out: usize) -> bool {
 /// its latency at every row; [`GROUP`] images' chains interleave and each
 /// row's weights are loaded once for all of them.
 ///
-/// + `z[g]`: `(n_out,)` with [`group_fits`]`(n_out)`; `a[g]`: `(n_in,)`;
+/// + `z`: `(GROUP, n_out)` with [`group_fits`]`(n_out)`; `a`: `(GROUP, n_in)`;
 ///   `w`: `(n_in, n_out)` pre-major.
 #[cfg_attr(target_arch = "x86_64", inline(always))]
-pub(crate) fn forward_group<P: Isa>(z: [&mut [f32]; GROUP], w: &[f32], a: [&[f32]; GROUP]) {
-    let n_out = z[0].len();
-    debug_assert!(group_fits(n_out) && z.iter().all(|zg| zg.len() == n_out));
+pub(crate) fn forward_group<P: Isa>(z: &mut [f32], w: &[f32], a: &[f32]) {
+    let (n_out, n_in) = (z.len() / GROUP, a.len() / GROUP);
+    debug_assert!(group_fits(n_out) && z.len() == GROUP * n_out);
+    debug_assert!(a.len() == GROUP * n_in && w.len() == n_in * n_out);
     // `forward_rows` runs such a layer in 8-lane vectors on every path.
     debug_assert!(P::Wide::LANES == LANES || n_out < P::WIDE_FROM);
-    debug_assert!(a.iter().all(|ag| ag.len() * n_out == w.len()));
     if P::SCALAR {
         return reference::forward_group(z, w, a);
     }
@@ -414,15 +414,15 @@ pub(crate) fn forward_group<P: Isa>(z: [&mut [f32]; GROUP], w: &[f32], a: [&[f32
 /// [`forward_block`] for [`GROUP`] inputs in lockstep over every row.
 #[cfg_attr(target_arch = "x86_64", inline(always))]
 fn group_block<V: Vector, const BLOCKS: usize, const OVERHANG: bool>(
-    z: [&mut [f32]; GROUP],
+    z: &mut [f32],
     w: &[f32],
-    a: [&[f32]; GROUP],
+    a: &[f32],
 ) {
-    let n_out = z[0].len();
+    let (n_out, n_in) = (z.len() / GROUP, a.len() / GROUP);
     let end = BLOCKS * V::LANES;
     let mut acc = [[V::ZERO; BLOCKS]; GROUP];
     let mut tail = [V::ZERO; GROUP];
-    for j in 0..a[0].len() {
+    for j in 0..n_in {
         let row = &w[j * n_out..j * n_out + end];
         let mut vs = [V::ZERO; BLOCKS];
         for (k, v) in vs.iter_mut().enumerate() {
@@ -434,7 +434,7 @@ fn group_block<V: Vector, const BLOCKS: usize, const OVERHANG: bool>(
             V::ZERO
         };
         for g in 0..GROUP {
-            let xj = V::splat(a[g][j]);
+            let xj = V::splat(a[g * n_in + j]);
             for k in 0..BLOCKS {
                 acc[g][k] = vs[k].mul_add(xj, acc[g][k]);
             }
@@ -443,7 +443,7 @@ fn group_block<V: Vector, const BLOCKS: usize, const OVERHANG: bool>(
             }
         }
     }
-    for (g, zg) in z.into_iter().enumerate() {
+    for (g, zg) in z.chunks_exact_mut(n_out).enumerate() {
         for (k, acc_k) in acc[g].iter().enumerate() {
             acc_k.store(&mut zg[k * V::LANES..]);
         }

@@ -110,31 +110,28 @@ pub const GROUP: usize = 4;
 /// multiply-adds waits on. The evaluation runs a two-layer network's
 /// output layer through it. Twin: [`reference::forward_group`].
 ///
-/// + `z[g]`: `(n_out,)`, `8 ≤ n_out < 24`; `w`: `(n_in, n_out)` pre-major;
-///   `a[g]`: `(n_in,)`
+/// + `z`: `(GROUP, n_out)` row-major, `8 ≤ n_out < 24`; `w`: `(n_in, n_out)`
+///   pre-major; `a`: `(GROUP, n_in)` row-major
 ///
 /// # Panics
 /// If `n_out` is outside `8..24`, or the lengths disagree.
-pub fn forward_group(z: [&mut [f32]; GROUP], w: &[f32], a: [&[f32]; GROUP]) {
-    let n_out = z[0].len();
+pub fn forward_group(z: &mut [f32], w: &[f32], a: &[f32]) {
+    let (n_out, n_in) = (z.len() / GROUP, a.len() / GROUP);
     assert!(
-        dense::group_fits(n_out),
-        "forward_group takes 8 to 23 outputs, not {n_out}"
+        z.len() == GROUP * n_out && dense::group_fits(n_out),
+        "forward_group takes {GROUP} × 8 to 23 outputs, not {}",
+        z.len()
     );
-    let n_in = a[0].len();
     assert!(
-        z.iter().all(|zg| zg.len() == n_out)
-            && a.iter().all(|ag| ag.len() == n_in)
-            && w.len() == n_in * n_out,
-        "forward_group: z, a or w of another shape"
+        a.len() == GROUP * n_in && w.len() == n_in * n_out,
+        "forward_group: a or w of another shape"
     );
     forward_group_dispatched(z, w, a);
 }
 
 dispatched! {
     /// [`forward_group`] on the active path.
-    fn forward_group_dispatched(z: [&mut [f32]; GROUP], w: &[f32], a: [&[f32]; GROUP])
-        => dense::forward_group
+    fn forward_group_dispatched(z: &mut [f32], w: &[f32], a: &[f32]) => dense::forward_group
 }
 
 dispatched! {

@@ -282,10 +282,10 @@ pub fn forward_rows(z: &mut [f32], w: &[f32], x: &[f32], rows: &[u32]) {
 /// [`forward_rows`] over every row for [`GROUP`] input vectors:
 /// `z[g]_i ← Σ_j a[g]_j w_ji`, each on its own.
 ///
-/// + `z[g]`: `(n_out,)`; `w`: `(n_in, n_out)` pre-major; `a[g]`: `(n_in,)`
-pub fn forward_group(z: [&mut [f32]; GROUP], w: &[f32], a: [&[f32]; GROUP]) {
-    for (zg, ag) in z.into_iter().zip(a) {
-        let n_out = zg.len();
+/// + `z`: `(GROUP, n_out)`; `w`: `(n_in, n_out)` pre-major; `a`: `(GROUP, n_in)`
+pub fn forward_group(z: &mut [f32], w: &[f32], a: &[f32]) {
+    let (n_out, n_in) = (z.len() / GROUP, a.len() / GROUP);
+    for (zg, ag) in z.chunks_exact_mut(n_out).zip(a.chunks_exact(n_in)) {
         zg.fill(0.0);
         for (j, &aj) in ag.iter().enumerate() {
             axpy(zg, aj, &w[j * n_out..(j + 1) * n_out]);
