@@ -273,13 +273,10 @@ pub(crate) fn lit_indices(image: &[u8], out: &mut [u32]) -> usize {
         for (h, word) in pair.as_chunks::<8>().0.iter().enumerate() {
             let mask = nonzero_byte_mask(u64::from_le_bytes(*word));
             let base = (c * 16 + h * 8) as u32;
-            let positions = &BYTE_POSITIONS[mask as usize];
-            // A fixed eight-slot window, so the widening and the stores
+            // All eight as one array, so the widening and the stores
             // compile to vector instructions.
-            let slots: &mut [u32; 8] = (&mut out[n..n + 8]).try_into().unwrap();
-            for (o, &p) in slots.iter_mut().zip(positions) {
-                *o = base + u32::from(p);
-            }
+            let indices = BYTE_POSITIONS[mask as usize].map(|p| base + u32::from(p));
+            out[n..n + 8].copy_from_slice(&indices);
             n += mask.count_ones() as usize;
         }
     }
