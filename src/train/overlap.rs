@@ -123,10 +123,10 @@ pub(super) fn run_until<O: LayerUpdate + Clone + Send>(
     // Out of the trainer for the scope, so the threads can share it. The
     // first worker lists the lit pixels while training starts; whoever
     // needs them first waits for that.
-    let owned = OnceLock::new();
-    if let Some(built) = trainer.test_lit.take() {
-        let _ = owned.set(built);
-    }
+    let owned = trainer
+        .test_lit
+        .take()
+        .map_or_else(OnceLock::new, OnceLock::from);
     let cell = &owned;
     let lit = || cell.get_or_init(|| LitImages::new(test_set));
     std::thread::scope(|scope| {
