@@ -320,8 +320,9 @@ static BYTE_POSITIONS: [[u8; 8]; 256] = {
 
 /// An image set as the evaluation reads it: each image's lit (non-zero)
 /// pixels, their indices and values, listed once, so that the 48
-/// evaluations of a training convert no pixel again. About 5 bytes per lit
-/// pixel (4.5 MB for MNIST's test set).
+/// evaluations of a training convert no pixel again. 5 bytes per lit pixel
+/// (a `u32` index and a `u8` value) and a `usize` per image: 7.6 MB for
+/// MNIST's test set, whose 10,000 images light 1,511,219 pixels.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct LitImages {
     // Image i's lit pixels are starts[i]..starts[i + 1] of rows and pixels.

@@ -26,7 +26,10 @@
 //! ## Where the maths lives
 //! | formula | SIMD kernel | scalar twin |
 //! |---|---|---|
-//! | `z += a_j w_j·` (forward, row sum) | [`kernels::axpy`] | [`kernels::reference::axpy`] |
+//! | `z = Σ_j a_j w_j·` over the non-zero `a_j` (forward pass of a training step) | [`kernels::forward_rows`] | [`kernels::reference::forward_rows`] |
+//! | the same over an image's lit pixels, `a_j = p_j / 255` (evaluation) | [`kernels::forward_lit`] | [`kernels::reference::forward_lit`] |
+//! | the same over every row for four inputs at once (evaluation's output layer) | [`kernels::forward_group`] | [`kernels::reference::forward_group`] |
+//! | `y += a x` (SGD's row update, in `sgd_row`) | [`kernels::axpy`] | [`kernels::reference::axpy`] |
 //! | `σ(z) = 1/(1+e^{−z})` | [`kernels::sigmoid`] | [`kernels::reference::sigmoid`] |
 //! | `d_k = (y_k − t_k) y_k (1 − y_k)` | [`kernels::output_delta`] | [`kernels::reference::output_delta`] |
 //! | `e_i = h_i (1 − h_i) Σ_k w_ik d_k` | [`kernels::hidden_delta`] | [`kernels::reference::hidden_delta`] |

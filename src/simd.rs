@@ -26,7 +26,8 @@
 //!
 //! Kernels run the head of a slice in the widest vectors, then at most one
 //! 8-lane and one 4-lane step, then hand the last 0–3 elements to their
-//! scalar twin (H = 100 is 6·16 + 4 or 12·8 + 4: no scalar work at all).
+//! scalar twin. AVX-512's 16 lanes start at [`Isa::WIDE_FROM`] (512)
+//! elements, so H = 100 is 12·8 + 4 on every x86 path: no scalar work at all.
 
 use core::ops::{Add, Mul, Neg, Sub};
 use core::sync::atomic::{AtomicU8, Ordering};
@@ -154,8 +155,9 @@ pub trait Vector8: Vector {
 
 /// One SIMD path: the vector types a kernel body is instantiated with.
 ///
-/// A kernel written over `P: Isa` runs its head in `P::Wide`, then one
-/// `P::Eight` step where `Wide` has 16 lanes, then one `P::Four` step, and
+/// A kernel written over `P: Isa` runs its head in `P::Wide` (slices of
+/// [`Isa::WIDE_FROM`] elements or more), then in `P::Eight` where `Wide`
+/// has 16 lanes (one step after a `Wide` head, all of a shorter slice), then one `P::Four` step, and
 /// the scalar twin on the rest; on the scalar path (`SCALAR`) it runs the
 /// twin alone.
 pub trait Isa: Copy + 'static {

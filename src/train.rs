@@ -47,7 +47,9 @@ pub struct TrainReport {
     pub train_seconds: f64,
     /// Seconds spent evaluating (0 without `std`).
     pub eval_seconds: f64,
-    /// `Some(step)` when the loss became NaN or infinite at that step (1-based).
+    /// `Some(step)` when training diverged at that step (1-based): the loss
+    /// became NaN or infinite, or the weights were found not finite at an
+    /// evaluation or a checkpoint.
     pub diverged_at: Option<u64>,
     /// Every evaluation, as `(samples, accuracy)`.
     pub history: Vec<(u64, f64)>,

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Grid scan of one optimizer's hyper-parameters at a given hidden size.
 # Prints one line per configuration: median epochs to the target over the
-# seeds (runs that miss count as the budget), then the flags.
+# seeds (runs that miss the target count as infinite), then the flags.
 #   tools/scan.sh "--optimizer dlr --hidden 100" "--lr 0.5 --alpha 0.5" "--lr 1 --alpha 0.5" ...
 # Seeds: $SEEDS (default "1 2 3"); budget: $MAX_EPOCHS (default 3); parallel jobs: $JOBS (default 2).
 set -euo pipefail

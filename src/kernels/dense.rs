@@ -246,9 +246,10 @@ fn overhang_row<V: Vector>(w: &[f32], j: usize, n_out: usize, c0: usize) -> V {
 /// selected row streams through them, so `z` is written once instead of once
 /// per row. The last block carries the final columns that fill no vector
 /// along in one more accumulator, so H = 100 (twelve 8-lane vectors and
-/// four columns, or six 16-lane ones and four) takes a single pass over the
-/// rows. Every column is the same chain of fused multiply-adds on the 8-
-/// and the 16-lane path, so both give the same bits.
+/// four columns) takes a single pass over the rows. Layers of
+/// [`Isa::WIDE_FROM`] columns or more run in 16-lane vectors on AVX-512;
+/// every column is the same chain of fused multiply-adds on the 8- and the
+/// 16-lane path, so both give the same bits.
 #[cfg_attr(target_arch = "x86_64", inline(always))]
 pub(crate) fn forward_rows<P: Isa>(z: &mut [f32], w: &[f32], x: &[f32], rows: &[u32]) {
     if P::SCALAR {

@@ -8,8 +8,9 @@
 //! path ([`crate::simd::Isa`]) that runs the head of its slices in the
 //! path's widest vectors, what is left in 8 and 4 lanes, and hands the last
 //! 0–3 elements to the twin, so tails cannot drift from the spec
-//! (`sgd_row` and `dlr_row` instead end with an overlapping 8-lane vector;
-//! see `update`).
+//! (`dlr_row` instead ends a row of 8 or more whose length is not a
+//! multiple of 8 with an overlapping 8-lane vector, and `sgd_row` does so
+//! where the length is not a multiple of 4; see `update`).
 //!
 //! Each function here reads the active path ([`crate::simd::active_path`])
 //! once and runs the body compiled for it. The layer-level callers

@@ -417,9 +417,10 @@ pub(crate) fn dlr_rows_lanes<P: Isa>(
 }
 
 /// [`dlr_rows_lanes`] for rows of 8–31 weights: `n_out / 8` whole vectors
-/// as a constant. Not inlined: [`dlr_row_lanes`] runs its short rows
-/// through it too, so each row length is compiled once per path (the
-/// embedded example's size). It inherits its caller's target features.
+/// as a constant. [`dlr_row_lanes`] runs its short rows through it too.
+/// Inlined on x86-64, where it must be compiled inside its caller's
+/// `#[target_feature]` function; elsewhere it is not, so each row length is
+/// compiled once (the embedded example's size).
 #[cfg_attr(target_arch = "x86_64", inline(always))]
 fn short_rows_lanes<P: Isa>(
     w: &mut [f32],
