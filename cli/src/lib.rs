@@ -21,3 +21,48 @@ pub mod record;
 pub mod report;
 pub mod repro;
 pub mod sweep;
+
+/// The most weights a network the program builds may have: 2³⁰, 4 GiB of
+/// `f32` for the weights alone before any optimizer state. Larger requests
+/// are refused with one line and exit 2 before anything is allocated,
+/// instead of the allocator aborting the process.
+pub const MAX_WEIGHTS: usize = 1 << 30;
+
+/// Whether layers of `sizes` (inputs, hidden layers, outputs) make a network
+/// of at most [`MAX_WEIGHTS`] weights; the error says how many it would have.
+pub fn check_network_size(sizes: &[usize]) -> Result<(), String> {
+    let weights = sizes
+        .windows(2)
+        .try_fold(0usize, |n, w| n.checked_add(w[0].checked_mul(w[1])?));
+    match weights {
+        Some(n) if n <= MAX_WEIGHTS => Ok(()),
+        Some(n) => Err(format!(
+            "a {} network has {n} weights, more than the {MAX_WEIGHTS} this program builds",
+            sizes_text(sizes)
+        )),
+        None => Err(format!(
+            "a {} network has more weights than a usize counts",
+            sizes_text(sizes)
+        )),
+    }
+}
+
+fn sizes_text(sizes: &[usize]) -> String {
+    sizes.iter().map(usize::to_string).collect::<Vec<_>>().join("-")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn network_size_is_refused_past_the_limit_and_on_overflow() {
+        assert!(check_network_size(&[784, 100, 10]).is_ok());
+        // 2^30 weights exactly is the limit.
+        assert!(check_network_size(&[1 << 15, 1 << 15]).is_ok());
+        let err = check_network_size(&[784, 100_000_000, 10]).unwrap_err();
+        assert!(err.contains("79400000000 weights"), "{err}");
+        let err = check_network_size(&[784, usize::MAX, 10]).unwrap_err();
+        assert!(err.contains("more weights than a usize counts"), "{err}");
+    }
+}
