@@ -94,7 +94,16 @@ pub struct SizeCost {
     pub dlr_epoch_seconds: Option<f64>,
 }
 
+/// The layers `dlr bench` builds at hidden size `h`: the images' pixels,
+/// `h`, and one output per class of either set (10 on MNIST).
+pub fn layer_sizes(train: &Dataset, test: &Dataset, h: usize) -> [usize; 3] {
+    [train.pixels(), h, train.classes().max(test.classes())]
+}
+
 /// Runs the benchmark; `progress` is told what is being measured.
+///
+/// # Panics
+/// If `train` has no images (the `dlr` program refuses such data first).
 pub fn run(
     train: &Dataset,
     test: &Dataset,
@@ -109,7 +118,7 @@ pub fn run(
     let mut test_lit: Option<LitImages> = None;
     for &h in &config.hidden {
         progress(&format!("H={h}: steps"));
-        let sizes = [train.pixels(), h, 10];
+        let sizes = layer_sizes(train, test, h);
         // Per optimizer: each layout's median round, and every round.
         let mut layout_medians = vec![Vec::new(); config.optimizers.len()];
         let mut all_rounds = vec![Vec::new(); config.optimizers.len()];

@@ -107,6 +107,11 @@ impl IdxCache {
 /// The content of a good entry, or `None` (missing, unreadable, too large,
 /// or failing its length or CRC check).
 fn read_entry(entry: &Path) -> Option<Vec<u8>> {
+    // Opening a FIFO blocks until something writes to it, and a device
+    // may never end: only a regular file is an entry.
+    if !std::fs::metadata(entry).ok()?.is_file() {
+        return None;
+    }
     let mut file = File::open(entry).ok()?;
     let mut header = [0u8; HEADER_LEN];
     file.read_exact(&mut header).ok()?;
@@ -296,5 +301,28 @@ mod tests {
         let _ = fs::remove_dir_all(&dir);
         fs::create_dir_all(&dir).unwrap();
         dir
+    }
+
+    /// An entry that is a FIFO (or any file that is not regular) is no
+    /// entry: reading it must not wait for a writer that never comes.
+    #[test]
+    fn a_fifo_in_place_of_an_entry_is_skipped_without_blocking() {
+        let dir = std::env::temp_dir().join(format!("dlr-cache-fifo-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        fs::create_dir_all(&dir).unwrap();
+        let fifo = dir.join("entry.idx");
+        let made = std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .expect("mkfifo (coreutils) runs");
+        assert!(made.success(), "mkfifo {}", fifo.display());
+        let (tx, rx) = std::sync::mpsc::channel();
+        let path = fifo.clone();
+        std::thread::spawn(move || tx.send(read_entry(&path)));
+        let read = rx
+            .recv_timeout(std::time::Duration::from_secs(20))
+            .expect("read_entry of a FIFO returned instead of blocking");
+        assert_eq!(read, None);
+        let _ = fs::remove_dir_all(&dir);
     }
 }

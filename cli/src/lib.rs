@@ -48,7 +48,11 @@ pub fn check_network_size(sizes: &[usize]) -> Result<(), String> {
 }
 
 fn sizes_text(sizes: &[usize]) -> String {
-    sizes.iter().map(usize::to_string).collect::<Vec<_>>().join("-")
+    sizes
+        .iter()
+        .map(usize::to_string)
+        .collect::<Vec<_>>()
+        .join("-")
 }
 
 #[cfg(test)]

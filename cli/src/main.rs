@@ -269,6 +269,37 @@ impl Failure {
             message: message.into(),
         }
     }
+
+    /// The end of a command whose standard output was closed by its reader
+    /// (`dlr sweep --list | head -1`): nothing to say, and nothing failed.
+    fn output_closed() -> Self {
+        Self {
+            code: 0,
+            message: String::new(),
+        }
+    }
+}
+
+/// Writes `text` to standard output, flushed. A reader that has gone (a
+/// closed pipe) ends the command quietly with exit 0; any other failure (a
+/// full disk) is one line and exit 2. `println!` would panic on either.
+fn emit(text: &str) -> Result<(), Failure> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Err(Failure::output_closed()),
+        Err(e) => Err(Failure::bad_input(format!(
+            "cannot write to standard output: {}",
+            one_line(&e.to_string())
+        ))),
+    }
+}
+
+/// `println!` through [`emit`], returning its failure from the function.
+macro_rules! outln {
+    ($($arg:tt)*) => {
+        emit(&format!("{}\n", format_args!($($arg)*)))?
+    };
 }
 
 fn main() -> ExitCode {
@@ -288,18 +319,29 @@ fn main() -> ExitCode {
             return ExitCode::from(EXIT_BAD_INPUT);
         }
     };
-    // A bad DLR_SIMD is one line and exit 2 for every command, before the
-    // library would panic on it at the first kernel call.
-    if let Err(e) = dlr::simd::requested_path() {
-        eprintln!("dlr: DLR_SIMD: {e}");
-        return ExitCode::from(EXIT_BAD_INPUT);
+    // A bad DLR_SIMD is one line and exit 2 for a command that runs the
+    // kernels on it, before the library would panic on it at the first
+    // kernel call. `--simd` overrides it, and `fetch` and `report` run no
+    // kernel.
+    let reads_dlr_simd = match &cli.command {
+        Command::Train(args) => args.simd.is_none(),
+        Command::Bench(args) => args.simd.is_empty(),
+        Command::Sweep(args) => args.simd.is_none(),
+        Command::Repro(_) | Command::Eval(_) => true,
+        Command::Fetch { .. } | Command::Report(_) => false,
+    };
+    if reads_dlr_simd {
+        if let Err(e) = dlr::simd::requested_path() {
+            eprintln!("dlr: DLR_SIMD: {e}");
+            return ExitCode::from(EXIT_BAD_INPUT);
+        }
     }
     let result = match cli.command {
         Command::Train(args) => run_train(&args),
         Command::Bench(args) => run_bench(&args),
         Command::Fetch { dir } => dlr_cli::fetch::fetch(&dir, &dlr_cli::fetch::mirrors())
-            .map(|()| println!("MNIST is in {}", dir.display()))
-            .map_err(|e| Failure::bad_input(e.to_string())),
+            .map_err(|e| Failure::bad_input(e.to_string()))
+            .and_then(|()| emit(&format!("MNIST is in {}\n", dir.display()))),
         Command::Sweep(args) => run_sweep(&args),
         Command::Report(args) => run_report(&args),
         Command::Repro(args) => run_repro(&args),
@@ -308,7 +350,9 @@ fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(f) => {
-            eprintln!("dlr: {}", f.message);
+            if !f.message.is_empty() {
+                eprintln!("dlr: {}", f.message);
+            }
             ExitCode::from(f.code)
         }
     }
@@ -331,13 +375,27 @@ fn bench_paths(names: &[String]) -> Result<Vec<dlr::simd::SimdPath>, Failure> {
     if names.is_empty() {
         return Ok(vec![dlr::simd::active_path()]);
     }
+    // Every name but `all` is checked, with it or not: `all,neon` on a
+    // machine without NEON fails as `neon` alone does.
+    let named: Vec<dlr::simd::SimdPath> = names
+        .iter()
+        .filter(|n| *n != "all")
+        .map(|n| {
+            let path =
+                dlr::simd::parse_path(n).map_err(|e| Failure::bad_input(format!("--simd: {e}")))?;
+            if !path.is_available() {
+                return Err(Failure::bad_input(format!(
+                    "--simd: {}",
+                    dlr::simd::PathError::Unavailable(path)
+                )));
+            }
+            Ok(path)
+        })
+        .collect::<Result<_, _>>()?;
     if names.iter().any(|n| n == "all") {
         return Ok(dlr::simd::available_paths());
     }
-    names
-        .iter()
-        .map(|n| dlr::simd::parse_path(n).map_err(|e| Failure::bad_input(format!("--simd: {e}"))))
-        .collect()
+    Ok(named)
 }
 
 fn run_bench(args: &BenchArgs) -> Result<(), Failure> {
@@ -354,8 +412,11 @@ fn run_bench(args: &BenchArgs) -> Result<(), Failure> {
         ));
     }
     let interactive = std::io::stderr().is_terminal();
-    let mnist = dlr_cli::fetch::load(args.data.as_deref(), interactive)
-        .map_err(|e| Failure::bad_input(e.to_string()))?;
+    let mnist = load_nonempty(args.data.as_deref(), interactive)?;
+    for &h in &args.hidden {
+        dlr_cli::check_network_size(&dlr_cli::bench::layer_sizes(&mnist.train, &mnist.test, h))
+            .map_err(Failure::bad_input)?;
+    }
     let config = dlr_cli::bench::BenchConfig {
         hidden: args.hidden.clone(),
         optimizers: args.optimizers.clone(),
@@ -395,21 +456,24 @@ fn run_bench(args: &BenchArgs) -> Result<(), Failure> {
                     "dlr_epoch_seconds": size.and_then(|z| z.dlr_epoch_seconds),
                     "simd": simd,
                 });
-                println!("{line}");
+                outln!("{line}");
             }
             continue;
         }
-        println!(
+        outln!(
             "per-step cost, batch 1: median over {} heap layouts of the median of {} rounds, seed {} (SIMD path: {simd})",
             args.layouts, args.repeats, args.seed
         );
-        print!("{:>6}", "H");
+        let mut header = format!("{:>6}", "H");
         for k in &args.optimizers {
-            print!("{:>12}", k.name());
+            header += &format!("{:>12}", k.name());
         }
-        println!(
-            "{:>12}{:>12}{:>14}{:>12}",
-            "adam/dlr", "dlr/sgd", "eval 10k ms", "epoch s"
+        outln!(
+            "{header}{:>12}{:>12}{:>14}{:>12}",
+            "adam/dlr",
+            "dlr/sgd",
+            "eval 10k ms",
+            "epoch s"
         );
         for size in &sizes {
             let h = size.hidden;
@@ -419,9 +483,9 @@ fn run_bench(args: &BenchArgs) -> Result<(), Failure> {
                     .find(|s| s.hidden == h && s.optimizer == k)
                     .map(|s| s.us_per_step)
             };
-            print!("{h:>6}");
+            let mut row = format!("{h:>6}");
             for &k in &args.optimizers {
-                print!("{:>10.2}us", cost(k).unwrap_or(f64::NAN));
+                row += &format!("{:>10.2}us", cost(k).unwrap_or(f64::NAN));
             }
             let ratio = |a: OptimizerKind, b: OptimizerKind| match (cost(a), cost(b)) {
                 (Some(x), Some(y)) => format!("{:.2}", x / y),
@@ -430,8 +494,8 @@ fn run_bench(args: &BenchArgs) -> Result<(), Failure> {
             let epoch = size
                 .dlr_epoch_seconds
                 .map_or("-".into(), |s| format!("{s:.3}"));
-            println!(
-                "{:>12}{:>12}{:>14.2}{:>12}",
+            outln!(
+                "{row}{:>12}{:>12}{:>14.2}{:>12}",
                 ratio(OptimizerKind::Adam, OptimizerKind::Dlr),
                 ratio(OptimizerKind::Dlr, OptimizerKind::Sgd),
                 size.eval_ms,
@@ -522,6 +586,18 @@ fn check_writable(path: &Path, what: &str) -> Result<(), Failure> {
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
+    // `Path` drops a trailing separator ("dir/" has the file name "dir"),
+    // but the system would not: such a path can only name a directory.
+    let names_directory = path
+        .as_os_str()
+        .to_string_lossy()
+        .ends_with(std::path::is_separator);
+    if names_directory {
+        return Err(Failure::bad_input(format!(
+            "{}: cannot write {what} there: the path ends with a separator, so it names a directory",
+            path.display()
+        )));
+    }
     if !parent.is_dir() || path.file_name().is_none() {
         return Err(Failure::bad_input(format!(
             "{}: cannot write {what} there: directory {} does not exist",
@@ -556,7 +632,18 @@ fn one_line(text: &str) -> String {
 fn check_train_args(args: &TrainArgs) -> Result<(), Failure> {
     if let Some(path) = &args.save {
         check_writable(path, "the model")?;
+        if args
+            .checkpoint
+            .as_deref()
+            .is_some_and(|ck| same_file(ck, path))
+        {
+            return Err(Failure::bad_input(format!(
+                "--save and --checkpoint both name {}: the model would replace the checkpoint",
+                path.display()
+            )));
+        }
     }
+    check_threads(args.eval_threads, "--eval-threads")?;
     if args.checkpoint_every.is_some() && args.checkpoint.is_none() {
         return Err(Failure::bad_input(
             "--checkpoint-every needs --checkpoint PATH",
@@ -583,13 +670,35 @@ fn check_train_args(args: &TrainArgs) -> Result<(), Failure> {
 
 /// Whether `--resume` names the file at `path` (`ck` and `./ck` alike).
 fn resumes_from(args: &TrainArgs, path: &Path) -> bool {
-    args.resume.as_deref().is_some_and(|resume| {
-        resume == path
-            || matches!(
-                (std::fs::canonicalize(resume), std::fs::canonicalize(path)),
-                (Ok(a), Ok(b)) if a == b
-            )
-    })
+    args.resume
+        .as_deref()
+        .is_some_and(|resume| same_file(resume, path))
+}
+
+/// Whether `a` and `b` name one file: the same path, or paths that resolve
+/// to the same one (`ck` and `./ck`; only for files that exist). Two paths
+/// of files not yet created compare as written, after dropping `./`.
+fn same_file(a: &Path, b: &Path) -> bool {
+    a == b
+        || a.components().eq(b.components())
+        || matches!(
+            (std::fs::canonicalize(a), std::fs::canonicalize(b)),
+            (Ok(a), Ok(b)) if a == b
+        )
+}
+
+/// The most threads `--eval-threads` and `--jobs` may ask for: far more than
+/// any machine this runs on has cores, and few enough that the system can
+/// always start them (each takes a stack).
+const MAX_THREADS: usize = 1024;
+
+fn check_threads(n: usize, flag: &str) -> Result<(), Failure> {
+    if n > MAX_THREADS {
+        return Err(Failure::bad_input(format!(
+            "{flag} must be at most {MAX_THREADS} (got {n}; 0 means one per core)"
+        )));
+    }
+    Ok(())
 }
 
 /// Samples between checkpoints when `--checkpoint-every` is not given.
@@ -606,14 +715,33 @@ fn write_checkpoint(ck: &dlr::checkpoint::Checkpoint, path: &Path) -> Result<(),
     })
 }
 
+/// Loads the data, refusing a training or test set without images: there
+/// would be nothing to train on, or no accuracy to report.
+fn load_nonempty(data: Option<&Path>, interactive: bool) -> Result<dlr::mnist::Mnist, Failure> {
+    let mnist =
+        dlr_cli::fetch::load(data, interactive).map_err(|e| Failure::bad_input(e.to_string()))?;
+    let (dir, _) = dlr::mnist::resolve_data_dir(data);
+    for (set, file) in [
+        (&mnist.train, dlr::mnist::TRAIN_IMAGES),
+        (&mnist.test, dlr::mnist::TEST_IMAGES),
+    ] {
+        if set.is_empty() {
+            return Err(Failure::bad_input(format!(
+                "{}: {file} has no images",
+                dir.display()
+            )));
+        }
+    }
+    Ok(mnist)
+}
+
 /// Loads the data and applies `--classes`.
 fn load_data(
     data: Option<&Path>,
     classes: Option<usize>,
     interactive: bool,
 ) -> Result<dlr::mnist::Mnist, Failure> {
-    let mut mnist =
-        dlr_cli::fetch::load(data, interactive).map_err(|e| Failure::bad_input(e.to_string()))?;
+    let mut mnist = load_nonempty(data, interactive)?;
     if let Some(classes) = classes {
         let (dir, _) = dlr::mnist::resolve_data_dir(data);
         let label_error = |file: &str, e: dlr::idx::IdxError| {
@@ -663,8 +791,13 @@ fn run_train(args: &TrainArgs) -> Result<(), Failure> {
             trainer.set_eval(args.eval_every, args.eval_threads);
             trainer
         }
-        None => Trainer::for_run(&spec, train_set, test_set, classes, args.eval_threads)
-            .map_err(run_failure)?,
+        None => {
+            let outputs = classes.max(train_set.classes()).max(test_set.classes());
+            dlr_cli::check_network_size(&spec.layers(train_set.pixels(), outputs))
+                .map_err(Failure::bad_input)?;
+            Trainer::for_run(&spec, train_set, test_set, classes, args.eval_threads)
+                .map_err(run_failure)?
+        }
     };
 
     let bar = interactive.then(|| {
@@ -710,7 +843,10 @@ fn run_train(args: &TrainArgs) -> Result<(), Failure> {
     }
     let (net, _, report) = trainer.into_parts();
 
-    if let Some(path) = &args.save {
+    // A diverged run's weights are not finite: saving them would replace
+    // whatever the user had at --save with a model that answers nothing.
+    let save = args.save.as_ref().filter(|_| report.diverged_at.is_none());
+    if let Some(path) = save {
         dlr::checkpoint::write_atomically(path, &net.to_bytes()).map_err(|e| {
             Failure::bad_input(format!(
                 "{}: cannot save the model: {}",
@@ -745,36 +881,68 @@ fn run_train(args: &TrainArgs) -> Result<(), Failure> {
     if args.json {
         eprintln!("{summary}");
         let line = serde_json::Value::Object(result_json(&spec, &net.sizes(), &report));
-        println!("{line}");
+        outln!("{line}");
     } else {
-        println!("{summary}");
+        outln!("{summary}");
     }
-    let _ = std::io::stdout().flush();
     match report.diverged_at {
-        Some(step) => Err(Failure {
-            code: EXIT_DIVERGED,
-            message: match (&args.checkpoint, kept) {
-                (Some(path), Some(samples)) => format!(
-                    "training diverged at step {step}: loss or weights became NaN/Inf (try a smaller --lr); \
-                     the last good checkpoint ({samples} samples) stays in {}",
+        Some(step) => {
+            let mut message = format!(
+                "training diverged at step {step}: loss or weights became NaN/Inf (try a smaller --lr)"
+            );
+            if let (Some(path), Some(samples)) = (&args.checkpoint, kept) {
+                message += &format!(
+                    "; the last good checkpoint ({samples} samples) stays in {}",
                     path.display()
-                ),
-                _ => format!("training diverged at step {step}: loss or weights became NaN/Inf (try a smaller --lr)"),
-            },
-        }),
+                );
+            }
+            if let Some(path) = &args.save {
+                message += &format!("; no model was saved ({} is as it was)", path.display());
+            }
+            Err(Failure {
+                code: EXIT_DIVERGED,
+                message,
+            })
+        }
         None => Ok(()),
     }
 }
 
+/// The largest model file `dlr eval` reads: the header and
+/// [`dlr_cli::MAX_WEIGHTS`] weights of four bytes, with room to spare for
+/// the layer sizes. A longer file is no model this program wrote.
+const MAX_MODEL_BYTES: u64 = 4 * dlr_cli::MAX_WEIGHTS as u64 + 4096;
+
+/// The bytes of the model file at `path`, which must be a regular file of
+/// at most [`MAX_MODEL_BYTES`]: a FIFO or a device (`/dev/zero`) would
+/// block or never end.
+fn read_model_file(path: &Path) -> Result<Vec<u8>, Failure> {
+    use std::io::Read;
+    let fail = |what: String| {
+        Failure::bad_input(format!("{}: cannot read the model: {what}", path.display()))
+    };
+    let meta = std::fs::metadata(path).map_err(|e| fail(one_line(&e.to_string())))?;
+    if !meta.is_file() {
+        return Err(fail("not a regular file".into()));
+    }
+    if meta.len() > MAX_MODEL_BYTES {
+        return Err(fail(format!(
+            "{} bytes, more than any model of at most {} weights",
+            meta.len(),
+            dlr_cli::MAX_WEIGHTS
+        )));
+    }
+    let file = std::fs::File::open(path).map_err(|e| fail(one_line(&e.to_string())))?;
+    let mut bytes = Vec::new();
+    file.take(MAX_MODEL_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| fail(one_line(&e.to_string())))?;
+    Ok(bytes)
+}
+
 /// `dlr eval`: reads a model file and reports its accuracy on the test set.
 fn run_eval(args: &EvalArgs) -> Result<(), Failure> {
-    let bytes = std::fs::read(&args.model).map_err(|e| {
-        Failure::bad_input(format!(
-            "{}: cannot read the model: {}",
-            args.model.display(),
-            one_line(&e.to_string())
-        ))
-    })?;
+    let bytes = read_model_file(&args.model)?;
     let net = dlr::Network::from_bytes(&bytes)
         .map_err(|e| Failure::bad_input(format!("{}: {e}", args.model.display())))?;
     let interactive = std::io::stderr().is_terminal();
@@ -804,9 +972,9 @@ fn run_eval(args: &EvalArgs) -> Result<(), Failure> {
             "eval_seconds": seconds,
             "simd": dlr::simd::simd_path(),
         });
-        println!("{line}");
+        outln!("{line}");
     } else {
-        println!(
+        outln!(
             "{}: {correct}/{} test images correct = {:.2} % (layers {})",
             args.model.display(),
             test.len(),
@@ -821,7 +989,7 @@ fn run_sweep(args: &SweepArgs) -> Result<(), Failure> {
     select_simd(args.simd.as_deref())?;
     if args.list_presets {
         for (name, what) in dlr_cli::sweep::PRESETS {
-            println!("{name:<12} {what}");
+            outln!("{name:<12} {what}");
         }
         return Ok(());
     }
@@ -839,13 +1007,15 @@ fn run_sweep(args: &SweepArgs) -> Result<(), Failure> {
     let runs = grid.shard(index, count);
     if args.list {
         for r in &runs {
-            println!("{}", r.key());
+            outln!("{}", r.key());
         }
         return Ok(());
     }
     let Some(out) = &args.out else {
         return Err(Failure::bad_input("--out FILE is required"));
     };
+    check_threads(args.jobs, "--jobs")?;
+    check_threads(args.eval_threads, "--eval-threads")?;
     let interactive = std::io::stderr().is_terminal();
     let mnist = dlr_cli::fetch::load(args.data.as_deref(), interactive)
         .map_err(|e| Failure::bad_input(e.to_string()))?;
@@ -873,7 +1043,7 @@ fn run_sweep(args: &SweepArgs) -> Result<(), Failure> {
         },
     )
     .map_err(|e| Failure::bad_input(e.to_string()))?;
-    println!(
+    outln!(
         "sweep {} shard {index}/{count}: {} runs, {} already in {}, {} trained ({} reached the target, {} diverged)",
         grid.name,
         summary.total,
@@ -897,10 +1067,9 @@ fn run_report(args: &ReportArgs) -> Result<(), Failure> {
     let files = dlr_cli::report::write_report(&records, &args.out)
         .map_err(|e| Failure::bad_input(e.to_string()))?;
     let stats = dlr_cli::report::config_stats(&records);
-    print!(
-        "{}",
-        dlr_cli::report::best_markdown(&dlr_cli::report::best_configs(&stats))
-    );
+    emit(&dlr_cli::report::best_markdown(
+        &dlr_cli::report::best_configs(&stats),
+    ))?;
     for f in &files.files {
         eprintln!("wrote {}", f.display());
     }
@@ -916,6 +1085,7 @@ fn run_repro(args: &ReproArgs) -> Result<(), Failure> {
     let Some(out) = &args.out else {
         return Err(Failure::bad_input("--out DIR is required"));
     };
+    check_threads(args.jobs, "--jobs")?;
     let interactive = std::io::stderr().is_terminal();
     let mnist = dlr_cli::fetch::load(args.data.as_deref(), interactive)
         .map_err(|e| Failure::bad_input(e.to_string()))?;
@@ -927,6 +1097,6 @@ fn run_repro(args: &ReproArgs) -> Result<(), Failure> {
     };
     dlr_cli::repro::run(&config, &mnist.train, &mnist.test, |msg| eprintln!("{msg}"))
         .map_err(|e| Failure::bad_input(e.to_string()))?;
-    println!("results in {}", out.display());
+    outln!("results in {}", out.display());
     Ok(())
 }

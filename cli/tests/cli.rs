@@ -488,3 +488,251 @@ fn eval_of_a_bad_model_file_is_exit_2() {
         .unwrap();
     assert_bad_input(&out, "/nonexistent-dlr/m.bin", "cannot read");
 }
+
+/// A run that diverges saves nothing: the file at `--save` keeps what the
+/// user had there, and the message says so.
+#[test]
+fn a_diverged_run_leaves_the_save_file_as_it_was() {
+    let dir = tiny_set("diverge-save");
+    let model = dir.join("keep.bin");
+    std::fs::write(&model, b"the user's model").unwrap();
+    // ε = 0 and a zero gradient make Adam divide 0 by 0 (as above).
+    let out = dlr()
+        .args([
+            "train",
+            "--optimizer",
+            "adam",
+            "--eps",
+            "0",
+            "--hidden",
+            "8",
+        ])
+        .arg("--save")
+        .arg(&model)
+        .arg("--data")
+        .arg(&dir)
+        .output()
+        .unwrap();
+    let lines = stderr_lines(&out);
+    assert_eq!(out.status.code(), Some(3), "{lines:?}");
+    assert_eq!(std::fs::read(&model).unwrap(), b"the user's model");
+    assert!(
+        lines.iter().any(|l| l.contains("no model was saved")),
+        "{lines:?}"
+    );
+}
+
+#[test]
+fn save_and_checkpoint_on_one_file_is_exit_2_before_training() {
+    let dir = tiny_set("save-is-checkpoint");
+    let file = dir.join("both.bin");
+    let out = dlr()
+        .args(["train", "--max-epochs", "50", "--save"])
+        .arg(&file)
+        .arg("--checkpoint")
+        .arg(dir.join(".").join("both.bin"))
+        .arg("--data")
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert_bad_input(&out, "both.bin", "both name");
+    assert!(!file.exists(), "something was written");
+}
+
+#[test]
+fn a_save_path_ending_in_a_separator_fails_before_training() {
+    let dir = tiny_set("save-slash");
+    let target = format!("{}/newdir/", dir.display());
+    let out = dlr()
+        .args(["train", "--max-epochs", "50", "--save", &target, "--data"])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert_bad_input(&out, "newdir", "names a directory");
+    assert!(out.stdout.is_empty(), "it trained first");
+}
+
+/// `--simd` wins over `DLR_SIMD`, and commands that run no kernel do not
+/// read it at all.
+#[test]
+fn simd_flag_overrides_a_bad_dlr_simd_and_report_ignores_it() {
+    let dir = tiny_set("simd-env");
+    let out = dlr()
+        .env("DLR_SIMD", "bogus")
+        .args(["train", "--max-epochs", "0.1", "--simd", "scalar", "--data"])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = dlr()
+        .env("DLR_SIMD", "bogus")
+        .args(["report", "/nonexistent-dlr/sweep.jsonl"])
+        .output()
+        .unwrap();
+    assert_bad_input(&out, "/nonexistent-dlr/sweep.jsonl", "");
+    // Without --simd the bad value is still one line and exit 2.
+    let out = dlr()
+        .env("DLR_SIMD", "bogus")
+        .args(["train", "--max-epochs", "0.1", "--data"])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert_bad_input(&out, "DLR_SIMD", "bogus");
+}
+
+#[test]
+fn bench_simd_all_with_a_path_this_machine_lacks_is_exit_2() {
+    let dir = tiny_set("bench-all-missing");
+    let missing = dlr::simd::SimdPath::ALL
+        .iter()
+        .find(|p| !p.is_available())
+        .expect("every machine lacks some path (NEON or AVX, simd128)");
+    let list = format!("all,{}", missing.name());
+    let out = dlr()
+        .args(["bench", "--hidden", "5", "--simd", &list, "--data"])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert_bad_input(&out, "--simd", missing.name());
+}
+
+/// Requests the system cannot meet are refused up front, not left to the
+/// allocator or the thread spawner to abort.
+#[test]
+fn too_many_threads_or_weights_are_exit_2() {
+    let dir = tiny_set("too-large");
+    let cases: [(&[&str], &str); 5] = [
+        (&["train", "--eval-threads", "100000"], "--eval-threads"),
+        (&["train", "--hidden", "100000000"], "weights"),
+        (&["bench", "--hidden", "100000000"], "weights"),
+        (
+            &["sweep", "--preset", "tiny", "--jobs", "100000", "--out"],
+            "--jobs",
+        ),
+        (&["repro", "--jobs", "100000", "--out"], "--jobs"),
+    ];
+    for (args, names) in cases {
+        let mut cmd = dlr();
+        cmd.args(args);
+        if args.last() == Some(&"--out") {
+            cmd.arg(dir.join("out"));
+        }
+        let out = cmd.arg("--data").arg(&dir).output().unwrap();
+        assert_bad_input(&out, names, "");
+    }
+}
+
+#[test]
+fn eval_of_a_device_is_exit_2_without_reading_it() {
+    let dir = tiny_set("eval-device");
+    let out = dlr()
+        .args(["eval", "--model", "/dev/zero", "--data"])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert_bad_input(&out, "/dev/zero", "not a regular file");
+}
+
+/// `println!` panics when stdout fails; the program says one line on a
+/// full disk and ends quietly when its reader has gone.
+#[test]
+fn a_full_or_closed_stdout_is_no_panic() {
+    let dir = tiny_set("stdout");
+    let full = std::fs::OpenOptions::new()
+        .write(true)
+        .open("/dev/full")
+        .unwrap();
+    let out = dlr()
+        .args(["sweep", "--list-presets"])
+        .stdout(full)
+        .output()
+        .unwrap();
+    assert_bad_input(&out, "standard output", "no space");
+
+    let mut child = dlr()
+        .args(["sweep", "--preset", "tiny", "--list", "--data"])
+        .arg(&dir)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        out.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn an_empty_training_or_test_set_is_exit_2() {
+    for (prefix, name) in [("train", "train-images"), ("t10k", "t10k-images")] {
+        let dir = tiny_set(&format!("empty-{prefix}"));
+        std::fs::write(
+            dir.join(format!("{prefix}-images-idx3-ubyte")),
+            idx_u8(&[0, 8, 8], &[]),
+        )
+        .unwrap();
+        std::fs::write(
+            dir.join(format!("{prefix}-labels-idx1-ubyte")),
+            idx_u8(&[0], &[]),
+        )
+        .unwrap();
+        for command in [
+            &["train", "--max-epochs", "0.1"][..],
+            &["bench", "--hidden", "5"],
+        ] {
+            let out = dlr()
+                .args(command)
+                .arg("--data")
+                .arg(&dir)
+                .output()
+                .unwrap();
+            assert_bad_input(&out, name, "no images");
+        }
+    }
+}
+
+/// `dlr bench` builds one output per class of the data, as `train` does
+/// (it had ten, and panicked on a label of 10 or more).
+#[test]
+fn bench_runs_on_a_26_class_set() {
+    let dir = std::env::temp_dir().join(format!("dlr-cli-bench26-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    write_many_class_set(&dir, 26, 8, 8);
+    let out = dlr()
+        .args([
+            "bench",
+            "--hidden",
+            "5",
+            "--optimizers",
+            "sgd,dlr",
+            "--repeats",
+            "1",
+            "--layouts",
+            "1",
+            "--round-seconds",
+            "0.001",
+            "--no-epoch",
+            "--json",
+            "--data",
+        ])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    let line = last_json_line(&out);
+    // 64 pixels × 5 + 5 × 26 outputs.
+    assert_eq!(line["weights"], 64 * 5 + 5 * 26, "{line}");
+}
