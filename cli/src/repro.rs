@@ -17,6 +17,12 @@
 //! Sweeps append to `<preset>.jsonl` (`fig1.jsonl`, `fig1-quick.jsonl`, …)
 //! in the output directory, so an interrupted `dlr repro` resumes where it
 //! stopped; each figure writes `figN.md`, and `REPRO.md` gathers them.
+//!
+//! Before the first training, [`run`] checks what every selected figure
+//! needs ([`check_inputs`]): the size of each network it will build, and
+//! that each `<preset>.jsonl` it resumes from is absent or a regular file
+//! of result lines. A bad one is an error then, not after the figures
+//! before it have trained for hours.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -28,7 +34,9 @@ use crate::report::{
     best_configs, best_markdown, best_series_by, config_stats, mean_sd, median, plot_lines,
     read_records, write_report, Panel, Record, Series, SeriesStyle,
 };
-use crate::sweep::{preset, run_sweep, SweepError, SweepOptions};
+use crate::sweep::{
+    check_networks, check_results_file, preset, run_sweep, SweepError, SweepOptions,
+};
 use dlr::network::Network;
 use dlr::optim::{DlrNorm, LayerUpdate, Optimizer, OptimizerKind, Scheduled, Sgd, SgdParams};
 use dlr::train::{RunSpec, TrainConfig, Trainer};
@@ -47,17 +55,66 @@ pub struct ReproConfig {
     pub figures: Vec<u8>,
 }
 
+/// The preset that figure `fig` sweeps (`fig1`, `fig2-quick`, …); `None`
+/// for Fig. 3, which is no sweep.
+fn sweep_preset(fig: u8, quick: bool) -> Option<&'static str> {
+    match (fig, quick) {
+        (1, false) => Some("fig1"),
+        (1, true) => Some("fig1-quick"),
+        (2, false) => Some("fig2"),
+        (2, true) => Some("fig2-quick"),
+        _ => None,
+    }
+}
+
+/// Fig. 3's hidden size.
+const FIG3_HIDDEN: usize = 100;
+
+/// Fig. 3's layer sizes on `train_set` and `test_set`.
+fn fig3_sizes(train_set: &Dataset, test_set: &Dataset) -> [usize; 3] {
+    let classes = train_set.classes().max(test_set.classes());
+    [train_set.pixels(), FIG3_HIDDEN, classes]
+}
+
+/// Checks, before anything trains, what the figures of `config` need: every
+/// network they build is within [`crate::MAX_WEIGHTS`], and every JSONL
+/// file a sweep resumes from is absent or a regular file of result lines
+/// ([`check_results_file`]). Nothing is written.
+pub fn check_inputs(
+    config: &ReproConfig,
+    train_set: &Dataset,
+    test_set: &Dataset,
+) -> Result<(), SweepError> {
+    let classes = train_set.classes().max(test_set.classes());
+    for &fig in &config.figures {
+        match sweep_preset(fig, config.quick) {
+            Some(name) => {
+                let grid = preset(name)?;
+                check_networks(&grid.runs, train_set.pixels(), classes)
+                    .map_err(|e| SweepError(format!("figure {fig}: {e}")))?;
+                check_results_file(&config.out.join(format!("{name}.jsonl")))?;
+            }
+            None if fig == 3 => crate::check_network_size(&fig3_sizes(train_set, test_set))
+                .map_err(|e| SweepError(format!("figure 3: {e}")))?,
+            None => {}
+        }
+    }
+    Ok(())
+}
+
 fn io_err(p: &Path, e: std::io::Error) -> SweepError {
     SweepError(format!("{}: {e}", p.display()))
 }
 
-/// Runs the selected figures into `config.out` and writes `REPRO.md` there.
+/// Runs the selected figures into `config.out` and writes `REPRO.md` there,
+/// after checking what they need ([`check_inputs`]).
 pub fn run(
     config: &ReproConfig,
     train_set: &Dataset,
     test_set: &Dataset,
     log: impl Fn(&str) + Sync,
 ) -> Result<(), SweepError> {
+    check_inputs(config, train_set, test_set)?;
     std::fs::create_dir_all(&config.out).map_err(|e| io_err(&config.out, e))?;
     let mode = if config.quick { "--quick" } else { "full" };
     for &fig in &config.figures {
@@ -143,7 +200,7 @@ fn figure1(
     test_set: &Dataset,
     log: &(impl Fn(&str) + Sync),
 ) -> Result<String, SweepError> {
-    let name = if config.quick { "fig1-quick" } else { "fig1" };
+    let name = sweep_preset(1, config.quick).unwrap_or("fig1");
     let records = sweep_and_report(config, name, train_set, test_set, log)?;
     let best = best_configs(&config_stats(&records));
     let (epochs, ratio) = best_series_by(&best, |s| (s.mean_epochs, s.sd_epochs));
@@ -248,7 +305,7 @@ fn figure2(
     test_set: &Dataset,
     log: &(impl Fn(&str) + Sync),
 ) -> Result<String, SweepError> {
-    let name = if config.quick { "fig2-quick" } else { "fig2" };
+    let name = sweep_preset(2, config.quick).unwrap_or("fig2");
     let grid = preset(name)?;
     let budget = grid.runs.first().map_or(0.0, |r| r.max_epochs);
     let records = sweep_and_report(config, name, train_set, test_set, log)?;
@@ -602,9 +659,9 @@ fn figure3(
     } else {
         ((1..=10).collect(), 2.0, 5.0)
     };
-    let hidden = 100;
-    let classes = train_set.classes().max(test_set.classes());
-    let sizes = [train_set.pixels(), hidden, classes];
+    let hidden = FIG3_HIDDEN;
+    let sizes = fig3_sizes(train_set, test_set);
+    let classes = sizes[2];
     let n = train_set.len();
     let eval_every = 1000;
     let target = 0.96;

@@ -25,13 +25,22 @@
 //! Parameters an optimizer does not read (`alpha` for SGD, …) are rejected,
 //! as are unknown keys. An optimizer without `params` runs its defaults
 //! ([`dlr::optim::OptimizerParams::default_for`]). `grids = [{…}, {…}]` concatenates several
-//! grids, each inheriting the top-level keys it does not set.
+//! grids, each inheriting the top-level keys it does not set. Every entry of
+//! `hidden` is a size or a non-empty list of sizes (`[[]]`, a network
+//! without hidden layers, is refused). A grid that expands to more than
+//! [`MAX_RUNS`] runs (counted before duplicates are dropped) is refused
+//! before any run is built, and [`run_sweep`] checks every network of its
+//! runs against [`crate::MAX_WEIGHTS`] before the first one starts.
 //!
 //! **The output file** is JSON lines. Each line is written whole with one
 //! `write` and synced before the next run is recorded, so a killed sweep
-//! loses only the runs in progress. On start an existing file is read: a
-//! trailing partial line (no newline) is cut off, and every run already there
-//! (same [`RunSpec::key`], seed included) is skipped.
+//! loses only the runs in progress. On start an existing file must be a
+//! regular file, and all of it is checked before anything in it changes:
+//! every line must be a result line of a sweep (configuration and result
+//! keys). Only then is a trailing partial line (no newline, not JSON,
+//! starting as a record does) cut off, or the newline added after a last
+//! line that is a whole record; every run already there (same
+//! [`RunSpec::key`], seed included) is skipped.
 //!
 //! **Shards**: `shard i/n` runs the runs whose index in the expanded,
 //! de-duplicated grid is `i` modulo `n`: the `n` shards are disjoint and
@@ -40,7 +49,7 @@
 use std::collections::HashSet;
 use std::fmt;
 use std::fs::{File, OpenOptions};
-use std::io::{Read, Seek, SeekFrom, Write};
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
@@ -70,6 +79,12 @@ impl std::error::Error for SweepError {}
 fn err<T>(msg: impl Into<String>) -> Result<T, SweepError> {
     Err(SweepError(msg.into()))
 }
+
+/// The most runs a grid may expand to (before duplicates are dropped):
+/// far more than any sweep runs, few enough that the list of runs is a few
+/// hundred MB at most. A larger grid is refused with the count, instead of
+/// the allocator aborting the process.
+pub const MAX_RUNS: usize = 1_000_000;
 
 /// A parsed grid: its name and its runs, expanded and de-duplicated, in a
 /// fixed order (grid, optimizer, hidden size, parameters, seed).
@@ -143,7 +158,8 @@ impl Grid {
             .and_then(Value::as_str)
             .unwrap_or("sweep")
             .to_string();
-        let mut runs = Vec::new();
+        // Every grid is parsed and counted before any run is built.
+        let mut parts = Vec::new();
         match top.get("grids") {
             Some(Value::Array(grids)) => {
                 for (i, g) in grids.iter().enumerate() {
@@ -158,12 +174,31 @@ impl Grid {
                         }
                         merged.insert(k.clone(), v.clone());
                     }
-                    expand(&merged, &mut runs)
+                    let part = GridPart::parse(&merged)
                         .map_err(|e| SweepError(format!("grids[{i}]: {e}")))?;
+                    parts.push((format!("grids[{i}]: "), part));
                 }
             }
             Some(_) => return err("'grids' must be an array of tables/objects"),
-            None => expand(top, &mut runs)?,
+            None => parts.push((String::new(), GridPart::parse(top)?)),
+        }
+        let count = parts
+            .iter()
+            .try_fold(0usize, |n, (_, part)| n.checked_add(part.count()?));
+        let too_many = |count: String| {
+            SweepError(format!(
+                "the grid expands to {count} runs, more than the {MAX_RUNS} a sweep may have"
+            ))
+        };
+        match count {
+            Some(n) if n <= MAX_RUNS => {}
+            Some(n) => return Err(too_many(n.to_string())),
+            None => return Err(too_many(format!("more than {}", usize::MAX))),
+        }
+        let mut runs = Vec::new();
+        for (prefix, part) in &parts {
+            part.expand(&mut runs)
+                .map_err(|e| SweepError(format!("{prefix}{e}")))?;
         }
         let mut seen = HashSet::new();
         runs.retain(|r| seen.insert(r.key()));
@@ -205,145 +240,239 @@ fn numbers(v: &Value, what: &str) -> Result<Vec<f64>, SweepError> {
         .collect()
 }
 
-fn expand(g: &Map<String, Value>, runs: &mut Vec<RunSpec>) -> Result<(), SweepError> {
-    let params = match g.get("params") {
-        None => Map::new(),
-        Some(Value::Object(p)) => p.clone(),
-        Some(_) => return err("'params' must be a table/object of optimizers"),
-    };
-    let kinds: Vec<OptimizerKind> = match g.get("optimizers") {
-        Some(Value::Array(names)) => names
-            .iter()
-            .map(|n| {
-                n.as_str()
-                    .and_then(OptimizerKind::from_name)
-                    .ok_or_else(|| SweepError(format!("unknown optimizer {n}")))
-            })
-            .collect::<Result<_, _>>()?,
-        Some(_) => return err("'optimizers' must be an array of names"),
-        // The optimizers of `params`, in the order of `OptimizerKind::ALL`.
-        None if !params.is_empty() => OptimizerKind::ALL
-            .into_iter()
-            .filter(|k| params.contains_key(k.name()))
-            .collect(),
-        None => OptimizerKind::ALL.to_vec(),
-    };
-    if kinds.is_empty() {
-        return err("no optimizers");
-    }
-    for name in params.keys() {
-        match OptimizerKind::from_name(name) {
-            Some(k) if kinds.contains(&k) => {}
-            Some(_) => return err(format!("params for '{name}', which is not in optimizers")),
-            None => return err(format!("unknown optimizer '{name}' in params")),
-        }
-    }
-    let hidden: Vec<Vec<usize>> = match g.get("hidden") {
-        Some(Value::Array(a)) if !a.is_empty() => a
-            .iter()
-            .map(|h| match h {
-                Value::Array(layers) => layers
-                    .iter()
-                    .map(|x| x.as_u64().map(|x| x as usize))
-                    .collect::<Option<Vec<_>>>(),
-                x => x.as_u64().map(|x| vec![x as usize]),
-            })
-            .collect::<Option<_>>()
-            .ok_or_else(|| SweepError("'hidden' must hold positive integers".into()))?,
-        Some(Value::Number(n)) => vec![vec![n
-            .as_u64()
-            .ok_or_else(|| SweepError("'hidden' must hold positive integers".into()))?
-            as usize]],
-        _ => return err("'hidden' (a list of sizes) is required"),
-    };
-    let seeds: Vec<u64> = match g.get("seeds") {
-        None => vec![1],
-        Some(Value::Number(n)) => {
-            let n = n
-                .as_u64()
-                .filter(|&n| n > 0)
-                .ok_or_else(|| SweepError("'seeds' must be a positive count or a list".into()))?;
-            (1..=n).collect()
-        }
-        Some(Value::Array(a)) if !a.is_empty() => a
-            .iter()
-            .map(Value::as_u64)
-            .collect::<Option<_>>()
-            .ok_or_else(|| SweepError("'seeds' must hold non-negative integers".into()))?,
-        Some(_) => return err("'seeds' must be a positive count or a non-empty list"),
-    };
-    let scalar = |k: &str, default: f64| -> Result<f64, SweepError> {
-        match g.get(k) {
-            None => Ok(default),
-            Some(v) => v
-                .as_f64()
-                .ok_or_else(|| SweepError(format!("'{k}' must be a number"))),
-        }
-    };
-    let integer = |k: &str, default: u64| -> Result<u64, SweepError> {
-        match g.get(k) {
-            None => Ok(default),
-            Some(v) => v
-                .as_u64()
-                .ok_or_else(|| SweepError(format!("'{k}' must be a non-negative integer"))),
-        }
-    };
-    let base = RunSpec::new(OptimizerKind::Sgd);
-    let target = scalar("target", base.target)?;
-    let max_epochs = scalar("max_epochs", base.max_epochs)?;
-    let eval_every = integer("eval_every", base.eval_every as u64)? as usize;
-    let batch = integer("batch", base.batch as u64)? as usize;
-    let init_scale = scalar("init_scale", base.init_scale as f64)? as f32;
+/// The seeds of a grid: a count (`seeds = 3` is 1, 2, 3) or a list.
+#[derive(Clone, Debug)]
+enum Seeds {
+    Count(u64),
+    List(Vec<u64>),
+}
 
-    for &kind in &kinds {
-        // Cartesian product of this optimizer's parameter lists.
-        let mut combos: Vec<OptimizerParams> = vec![OptimizerParams::default_for(kind)];
-        if let Some(p) = params.get(kind.name()) {
-            let p = p.as_object().ok_or_else(|| {
-                SweepError(format!("params.{kind} must be a table/object of lists"))
-            })?;
-            for (name, values) in p {
-                let Some(param) = Param::from_name(name).filter(|p| kind.params().contains(p))
-                else {
-                    let names: Vec<_> = kind.params().iter().map(|p| p.name()).collect();
-                    return err(format!(
-                        "params.{kind}: '{name}' does not apply to {kind} (it reads: {})",
-                        names.join(", ")
-                    ));
-                };
-                let values = numbers(values, &format!("params.{kind}.{name}"))?;
+impl Seeds {
+    /// How many seeds; `None` when a `usize` cannot count them.
+    fn len(&self) -> Option<usize> {
+        match self {
+            Seeds::Count(n) => usize::try_from(*n).ok(),
+            Seeds::List(list) => Some(list.len()),
+        }
+    }
+
+    /// The seeds, in order (called once the grid's size is known to be
+    /// within [`MAX_RUNS`]).
+    fn values(&self) -> Vec<u64> {
+        match self {
+            Seeds::Count(n) => (1..=*n).collect(),
+            Seeds::List(list) => list.clone(),
+        }
+    }
+}
+
+/// A parameter and the values a grid gives it.
+type ParamValues = (Param, Vec<f64>);
+
+/// One grid (the top level, or one entry of `grids` merged with it),
+/// parsed and checked but not expanded: its size is known before a single
+/// run is built.
+#[derive(Clone, Debug)]
+struct GridPart {
+    /// Each optimizer with the lists of values of its parameters, in the
+    /// order of the file.
+    kinds: Vec<(OptimizerKind, Vec<ParamValues>)>,
+    hidden: Vec<Vec<usize>>,
+    seeds: Seeds,
+    target: f64,
+    max_epochs: f64,
+    eval_every: usize,
+    batch: usize,
+    init_scale: f32,
+}
+
+/// The hidden layers of a grid: `hidden` is a size or a non-empty list
+/// whose entries are sizes (one hidden layer) or non-empty lists of sizes
+/// (deeper networks).
+fn hidden_layers(v: Option<&Value>) -> Result<Vec<Vec<usize>>, SweepError> {
+    let entries = match v {
+        Some(Value::Array(a)) if a.is_empty() => {
+            return err("'hidden' is empty: give at least one size")
+        }
+        Some(Value::Array(a)) => a.as_slice(),
+        Some(n @ Value::Number(_)) => std::slice::from_ref(n),
+        Some(x) => return err(format!("'hidden' must be a list of sizes, got {x}")),
+        None => return err("'hidden' (a list of sizes) is required"),
+    };
+    let size = |x: &Value| {
+        x.as_u64()
+            .and_then(|x| usize::try_from(x).ok())
+            .ok_or_else(|| SweepError(format!("'hidden' must hold positive integers, got {x}")))
+    };
+    entries
+        .iter()
+        .map(|h| match h {
+            Value::Array(layers) if layers.is_empty() => err(
+                "'hidden' holds an empty list []: each entry is a size or a non-empty list of sizes, one per hidden layer",
+            ),
+            Value::Array(layers) => layers.iter().map(size).collect(),
+            x => Ok(vec![size(x)?]),
+        })
+        .collect()
+}
+
+impl GridPart {
+    /// Reads one grid's keys (see the module doc).
+    fn parse(g: &Map<String, Value>) -> Result<Self, SweepError> {
+        let params = match g.get("params") {
+            None => Map::new(),
+            Some(Value::Object(p)) => p.clone(),
+            Some(_) => return err("'params' must be a table/object of optimizers"),
+        };
+        let kinds: Vec<OptimizerKind> = match g.get("optimizers") {
+            Some(Value::Array(names)) => names
+                .iter()
+                .map(|n| {
+                    n.as_str()
+                        .and_then(OptimizerKind::from_name)
+                        .ok_or_else(|| SweepError(format!("unknown optimizer {n}")))
+                })
+                .collect::<Result<_, _>>()?,
+            Some(_) => return err("'optimizers' must be an array of names"),
+            // The optimizers of `params`, in the order of `OptimizerKind::ALL`.
+            None if !params.is_empty() => OptimizerKind::ALL
+                .into_iter()
+                .filter(|k| params.contains_key(k.name()))
+                .collect(),
+            None => OptimizerKind::ALL.to_vec(),
+        };
+        if kinds.is_empty() {
+            return err("no optimizers");
+        }
+        for name in params.keys() {
+            match OptimizerKind::from_name(name) {
+                Some(k) if kinds.contains(&k) => {}
+                Some(_) => return err(format!("params for '{name}', which is not in optimizers")),
+                None => return err(format!("unknown optimizer '{name}' in params")),
+            }
+        }
+        let hidden = hidden_layers(g.get("hidden"))?;
+        let seeds = match g.get("seeds") {
+            None => Seeds::List(vec![1]),
+            Some(Value::Number(n)) => {
+                Seeds::Count(n.as_u64().filter(|&n| n > 0).ok_or_else(|| {
+                    SweepError("'seeds' must be a positive count or a list".into())
+                })?)
+            }
+            Some(Value::Array(a)) if !a.is_empty() => Seeds::List(
+                a.iter()
+                    .map(Value::as_u64)
+                    .collect::<Option<_>>()
+                    .ok_or_else(|| SweepError("'seeds' must hold non-negative integers".into()))?,
+            ),
+            Some(_) => return err("'seeds' must be a positive count or a non-empty list"),
+        };
+        let scalar = |k: &str, default: f64| -> Result<f64, SweepError> {
+            match g.get(k) {
+                None => Ok(default),
+                Some(v) => v
+                    .as_f64()
+                    .ok_or_else(|| SweepError(format!("'{k}' must be a number"))),
+            }
+        };
+        let integer = |k: &str, default: usize| -> Result<usize, SweepError> {
+            match g.get(k) {
+                None => Ok(default),
+                Some(v) => v
+                    .as_u64()
+                    .and_then(|x| usize::try_from(x).ok())
+                    .ok_or_else(|| SweepError(format!("'{k}' must be a non-negative integer"))),
+            }
+        };
+        let base = RunSpec::new(OptimizerKind::Sgd);
+        let mut with_params = Vec::with_capacity(kinds.len());
+        for kind in kinds {
+            let mut lists = Vec::new();
+            if let Some(p) = params.get(kind.name()) {
+                let p = p.as_object().ok_or_else(|| {
+                    SweepError(format!("params.{kind} must be a table/object of lists"))
+                })?;
+                for (name, values) in p {
+                    let Some(param) = Param::from_name(name).filter(|p| kind.params().contains(p))
+                    else {
+                        let names: Vec<_> = kind.params().iter().map(|p| p.name()).collect();
+                        return err(format!(
+                            "params.{kind}: '{name}' does not apply to {kind} (it reads: {})",
+                            names.join(", ")
+                        ));
+                    };
+                    lists.push((param, numbers(values, &format!("params.{kind}.{name}"))?));
+                }
+            }
+            with_params.push((kind, lists));
+        }
+        Ok(Self {
+            kinds: with_params,
+            hidden,
+            seeds,
+            target: scalar("target", base.target)?,
+            max_epochs: scalar("max_epochs", base.max_epochs)?,
+            eval_every: integer("eval_every", base.eval_every)?,
+            batch: integer("batch", base.batch)?,
+            init_scale: scalar("init_scale", base.init_scale as f64)? as f32,
+        })
+    }
+
+    /// The runs this grid expands to (duplicates included); `None` when a
+    /// `usize` cannot count them.
+    fn count(&self) -> Option<usize> {
+        let per_setting = self.hidden.len().checked_mul(self.seeds.len()?)?;
+        self.kinds.iter().try_fold(0usize, |n, (_, lists)| {
+            let settings = lists
+                .iter()
+                .try_fold(1usize, |c, (_, values)| c.checked_mul(values.len()))?;
+            n.checked_add(settings.checked_mul(per_setting)?)
+        })
+    }
+
+    /// Appends the runs to `runs`, each checked: in the order optimizer,
+    /// hidden size, parameters (the Cartesian product of the lists), seed.
+    fn expand(&self, runs: &mut Vec<RunSpec>) -> Result<(), SweepError> {
+        let seeds = self.seeds.values();
+        for (kind, lists) in &self.kinds {
+            let kind = *kind;
+            // Cartesian product of this optimizer's parameter lists.
+            let mut combos: Vec<OptimizerParams> = vec![OptimizerParams::default_for(kind)];
+            for (param, values) in lists {
                 let mut next = Vec::with_capacity(combos.len() * values.len());
                 for c in &combos {
-                    for &x in &values {
+                    for &x in values {
                         let mut probe = *c;
-                        probe.set(param, x as f32).or_else(|e| err(e.to_string()))?;
+                        probe
+                            .set(*param, x as f32)
+                            .or_else(|e| err(e.to_string()))?;
                         next.push(probe);
                     }
                 }
                 combos = next;
             }
-        }
-        for h in &hidden {
-            for c in &combos {
-                for &seed in &seeds {
-                    let run = RunSpec {
-                        optimizer: *c,
-                        hidden: h.clone(),
-                        batch,
-                        init_scale,
-                        seed,
-                        target,
-                        max_epochs,
-                        eval_every,
-                    };
-                    run.validate()
-                        .or_else(|e| err(format!("{}: {e}", run.optimizer.kind())))?;
-                    runs.push(run);
+            for h in &self.hidden {
+                for c in &combos {
+                    for &seed in &seeds {
+                        let run = RunSpec {
+                            optimizer: *c,
+                            hidden: h.clone(),
+                            batch: self.batch,
+                            init_scale: self.init_scale,
+                            seed,
+                            target: self.target,
+                            max_epochs: self.max_epochs,
+                            eval_every: self.eval_every,
+                        };
+                        run.validate()
+                            .or_else(|e| err(format!("{}: {e}", run.optimizer.kind())))?;
+                        runs.push(run);
+                    }
                 }
             }
         }
+        Ok(())
     }
-    Ok(())
 }
 
 /// The named grids `dlr sweep --preset NAME` knows, with a line each.
@@ -471,68 +600,280 @@ pub fn result_line(sweep: &str, run: &RunSpec, layers: &[usize], report: &TrainR
     line
 }
 
-/// Reads the result lines of `path`: `(line number, configuration, JSON)`.
-/// A last line without a newline (a write cut short) is ignored; any other
-/// line that does not parse is an error naming the file and line.
-pub fn read_results(path: &Path) -> Result<Vec<(usize, RunSpec, Value)>, SweepError> {
-    let text =
-        std::fs::read(path).or_else(|e| err(format!("{}: cannot read: {e}", path.display())))?;
-    let complete = match text.iter().rposition(|&b| b == b'\n') {
-        Some(p) => &text[..=p],
-        None => &text[..0],
-    };
-    let complete = std::str::from_utf8(complete)
-        .or_else(|_| err(format!("{}: not UTF-8 text", path.display())))?;
-    let mut out = Vec::new();
-    for (i, line) in complete.lines().enumerate() {
-        if line.trim().is_empty() {
-            continue;
-        }
-        let v: Value = serde_json::from_str(line).or_else(|e| {
-            err(format!(
-                "{}:{}: not a JSON line: {e}",
-                path.display(),
-                i + 1
-            ))
-        })?;
-        let spec = RunSpec::from_json(&v)
-            .or_else(|e| err(format!("{}:{}: {e}", path.display(), i + 1)))?;
-        out.push((i + 1, spec, v));
+/// The keys a result line holds beside the configuration, with whether
+/// each is a boolean (else a number): what `dlr report` reads.
+const RESULT_KEYS: [(&str, bool); 5] = [
+    ("reached", true),
+    ("diverged", true),
+    ("epochs", false),
+    ("train_seconds", false),
+    ("test_accuracy", false),
+];
+
+/// One result line's configuration and JSON; `Ok(None)` for a blank line.
+fn parse_line(line: &[u8]) -> Result<Option<(RunSpec, Value)>, String> {
+    let text = std::str::from_utf8(line).map_err(|_| "not UTF-8 text".to_owned())?;
+    if text.trim().is_empty() {
+        return Ok(None);
     }
-    Ok(out)
+    let v: Value = serde_json::from_str(text).map_err(|e| format!("not a JSON line: {e}"))?;
+    let spec = RunSpec::from_json(&v)?;
+    for (key, boolean) in RESULT_KEYS {
+        let ok = v.get(key).is_some_and(|x| {
+            if boolean {
+                x.is_boolean()
+            } else {
+                x.is_number()
+            }
+        });
+        if !ok {
+            let what = if boolean { "a boolean" } else { "a number" };
+            return Err(format!("'{key}' is missing or not {what}"));
+        }
+    }
+    Ok(Some((spec, v)))
 }
 
-/// Opens `path` for appending results, creating it if needed. A trailing
-/// partial line is truncated away (and the cut synced). Returns the file
-/// and the keys of the runs it holds.
+/// Whether `line`, the last of a file and without a newline, is the start
+/// of a result line whose write was cut short: not JSON, and beginning as
+/// every result line does (or only NUL bytes, which a crash can leave in
+/// place of unwritten data). Anything else there is not the sweep's, and is
+/// not cut.
+fn cut_short(line: &[u8]) -> bool {
+    let starts_as_a_record = line.first() == Some(&b'{') || line.iter().all(|&b| b == 0);
+    starts_as_a_record && serde_json::from_slice::<Value>(line).is_err()
+}
+
+/// How a results file ends.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Tail {
+    /// With a newline (or empty).
+    Complete,
+    /// With a whole result line that lacks its newline.
+    Unterminated,
+    /// With a result line cut short, from byte `keep` on.
+    Partial { keep: usize },
+}
+
+/// The lines of a results file, every one checked: `(line number,
+/// configuration, JSON)` and how the file ends.
+type Scanned = (Vec<(usize, RunSpec, Value)>, Tail);
+
+/// Checks every line of the results file `path` (whose contents are
+/// `bytes`); an error names the file and the line.
+fn scan_results(path: &Path, bytes: &[u8]) -> Result<Scanned, SweepError> {
+    let mut records = Vec::new();
+    let mut tail = Tail::Complete;
+    let mut start = 0;
+    let mut number = 0;
+    while start < bytes.len() {
+        number += 1;
+        let (line, next, terminated) = match bytes[start..].iter().position(|&b| b == b'\n') {
+            Some(p) => (&bytes[start..start + p], start + p + 1, true),
+            None => (&bytes[start..], bytes.len(), false),
+        };
+        match parse_line(line) {
+            Ok(Some((spec, v))) => {
+                records.push((number, spec, v));
+                if !terminated {
+                    tail = Tail::Unterminated;
+                }
+            }
+            Ok(None) if terminated => {}
+            // Blanks without a newline: nothing to keep.
+            Ok(None) => tail = Tail::Partial { keep: start },
+            Err(_) if !terminated && cut_short(line) => tail = Tail::Partial { keep: start },
+            Err(e) => return err(format!("{}:{number}: {e}", path.display())),
+        }
+        start = next;
+    }
+    Ok((records, tail))
+}
+
+/// Reads the result lines of `path`: `(line number, configuration, JSON)`.
+/// A last line cut short (no newline, not JSON, starting as a result line
+/// does) is ignored, and a whole last line without its newline is read;
+/// any other line that is not a result line of a sweep is an error naming
+/// the file and line.
+pub fn read_results(path: &Path) -> Result<Vec<(usize, RunSpec, Value)>, SweepError> {
+    let bytes =
+        std::fs::read(path).or_else(|e| err(format!("{}: cannot read: {e}", path.display())))?;
+    Ok(scan_results(path, &bytes)?.0)
+}
+
+/// What a file that is not a regular one is, in a few words.
+fn file_kind(meta: &std::fs::Metadata) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        let t = meta.file_type();
+        if t.is_fifo() {
+            return "a FIFO";
+        }
+        if t.is_char_device() || t.is_block_device() {
+            return "a device";
+        }
+        if t.is_socket() {
+            return "a socket";
+        }
+    }
+    if meta.is_dir() {
+        "a directory"
+    } else {
+        "not a file"
+    }
+}
+
+fn not_regular(path: &Path, meta: &std::fs::Metadata) -> SweepError {
+    SweepError(format!(
+        "{}: not a regular file (it is {}); results go to a file",
+        path.display(),
+        file_kind(meta)
+    ))
+}
+
+/// Checks that the results file `path` can be created or appended to
+/// before anything is done: it is a regular file, or does not exist yet in
+/// a directory that does. A directory, a FIFO (reading it would block) or a
+/// device (`/dev/null`) is refused.
+pub fn check_out_path(path: &Path) -> Result<(), SweepError> {
+    if path
+        .as_os_str()
+        .to_string_lossy()
+        .ends_with(std::path::is_separator)
+    {
+        return err(format!(
+            "{}: not a regular file (the path ends with a separator, so it names a directory); results go to a file",
+            path.display()
+        ));
+    }
+    match std::fs::metadata(path) {
+        Ok(meta) if meta.is_file() => Ok(()),
+        Ok(meta) => Err(not_regular(path, &meta)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            let parent = path
+                .parent()
+                .filter(|p| !p.as_os_str().is_empty())
+                .unwrap_or(Path::new("."));
+            if parent.is_dir() {
+                Ok(())
+            } else {
+                err(format!(
+                    "{}: directory {} does not exist",
+                    path.display(),
+                    parent.display()
+                ))
+            }
+        }
+        Err(e) => err(format!("{}: {}", path.display(), one_line(&e))),
+    }
+}
+
+/// Checks, without changing it, the results file a sweep would resume
+/// from: absent, or a regular file whose every line is a result line (a
+/// last line cut short is allowed: the sweep cuts it). `dlr repro` calls it
+/// for every figure's file before it trains anything.
+pub fn check_results_file(path: &Path) -> Result<(), SweepError> {
+    match std::fs::metadata(path) {
+        Ok(meta) if meta.is_file() => read_results(path).map(|_| ()),
+        Ok(meta) => Err(not_regular(path, &meta)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(e) => err(format!("{}: {}", path.display(), one_line(&e))),
+    }
+}
+
+/// Checks every network of `runs` for `inputs` inputs and `classes`
+/// outputs against [`crate::check_network_size`], before any of them is
+/// built.
+pub fn check_networks(runs: &[RunSpec], inputs: usize, classes: usize) -> Result<(), SweepError> {
+    let mut seen = HashSet::new();
+    for run in runs {
+        if run.hidden.is_empty() {
+            return err(format!(
+                "{}: no hidden layer (a network needs at least one)",
+                run.key()
+            ));
+        }
+        if seen.insert(&run.hidden) {
+            crate::check_network_size(&run.layers(inputs, classes)).map_err(SweepError)?;
+        }
+    }
+    Ok(())
+}
+
+/// Opens `path` for appending results, creating it if needed. The whole
+/// file is checked first ([`read_results`]), and only when every line is a
+/// result line is it changed: a trailing line cut short is truncated away,
+/// or a newline is added after a whole last line that lacks it (and synced).
+/// Returns the file and the keys of the runs it holds.
 pub fn open_results(path: &Path) -> Result<(File, HashSet<String>), SweepError> {
-    let ctx = |e: std::io::Error| SweepError(format!("{}: {e}", path.display()));
+    let ctx = |e: std::io::Error| SweepError(format!("{}: {}", path.display(), one_line(&e)));
     let mut file = OpenOptions::new()
         .read(true)
         .append(true)
         .create(true)
         .open(path)
         .map_err(ctx)?;
+    // Checked again on the file itself: `path` may have changed since
+    // `check_out_path`.
+    let meta = file.metadata().map_err(ctx)?;
+    if !meta.is_file() {
+        return Err(not_regular(path, &meta));
+    }
     let mut bytes = Vec::new();
     file.read_to_end(&mut bytes).map_err(ctx)?;
-    let keep = bytes.iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1);
-    if keep < bytes.len() {
-        file.set_len(keep as u64).map_err(ctx)?;
-        file.sync_all().map_err(ctx)?;
-        file.seek(SeekFrom::End(0)).map_err(ctx)?;
+    let (records, tail) = scan_results(path, &bytes)?;
+    match tail {
+        Tail::Complete => {}
+        Tail::Partial { keep } => {
+            file.set_len(keep as u64).map_err(ctx)?;
+            file.sync_all().map_err(ctx)?;
+        }
+        // In append mode, the newline goes to the end.
+        Tail::Unterminated => {
+            file.write_all(b"\n").map_err(ctx)?;
+            file.sync_data().map_err(ctx)?;
+        }
     }
-    let done = read_results(path)?
-        .into_iter()
-        .map(|(_, spec, _)| spec.key())
-        .collect();
+    let done = records.iter().map(|(_, spec, _)| spec.key()).collect();
     Ok((file, done))
 }
+
+/// Whether `path` still names the open `file` (the same device and inode).
+/// `None` where the system does not say (not Unix).
+fn names_file(path: &Path, file: &File) -> Option<bool> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        Some(match (std::fs::metadata(path), file.metadata()) {
+            (Ok(a), Ok(b)) => a.dev() == b.dev() && a.ino() == b.ino(),
+            _ => false,
+        })
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = (path, file);
+        None
+    }
+}
+
+/// Attempts at taking a lock whose file keeps being replaced under us
+/// before giving up.
+const LOCK_ATTEMPTS: usize = 20;
 
 /// The lock that makes a process the only writer of a results file:
 /// `<file>.lock`, locked exclusively with `flock` (through
 /// [`File::try_lock`]) for as long as the value lives, and holding the
 /// holder's process id and host name so that a second process can say who
 /// has it.
+///
+/// When the value is dropped, the lock file is removed if this process
+/// created it and it is still the one there (same device and inode), while
+/// it is still locked: a lock file that was there before (left by a killed
+/// sweep) stays, and so does one that replaced it (another process's).
+/// Because a finishing sweep removes its file, a process that opened it
+/// just before may lock the removed file: after locking, the lock is kept
+/// only if the path still names the locked file, and otherwise taken again.
 ///
 /// Linux's NFS client turns `flock` into a POSIX byte-range lock on the
 /// server (NFSv4, or NFSv3 with the lock manager), so the lock holds
@@ -542,7 +883,9 @@ pub fn open_results(path: &Path) -> Result<(File, HashSet<String>), SweepError> 
 /// a killed sweep never leaves a stale one.
 #[derive(Debug)]
 pub struct WriterLock {
-    _file: File,
+    file: File,
+    path: PathBuf,
+    created: bool,
 }
 
 impl WriterLock {
@@ -551,44 +894,80 @@ impl WriterLock {
         let mut name = results.as_os_str().to_owned();
         name.push(".lock");
         let path = PathBuf::from(name);
-        let ctx = |e: std::io::Error| SweepError(format!("{}: {e}", path.display()));
-        let mut file = OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .open(&path)
-            .map_err(ctx)?;
-        match file.try_lock() {
-            Ok(()) => {}
-            Err(std::fs::TryLockError::WouldBlock) => {
-                let mut holder = String::new();
-                let _ = file.read_to_string(&mut holder);
-                let holder = holder.trim();
-                let holder = if holder.is_empty() {
-                    "another process".to_owned()
-                } else {
-                    holder.to_owned()
-                };
-                return err(format!(
-                    "{}: another dlr sweep is writing it ({holder}, lock {})",
-                    results.display(),
-                    path.display()
-                ));
+        let ctx = |e: std::io::Error| SweepError(format!("{}: {}", path.display(), one_line(&e)));
+        for _ in 0..LOCK_ATTEMPTS {
+            let mut options = OpenOptions::new();
+            options.read(true).write(true);
+            let (mut file, created) = match options.clone().create_new(true).open(&path) {
+                Ok(file) => (file, true),
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                    match options.open(&path) {
+                        Ok(file) => (file, false),
+                        // Removed between the two opens: try again.
+                        Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+                        Err(e) => return Err(ctx(e)),
+                    }
+                }
+                Err(e) => return Err(ctx(e)),
+            };
+            let meta = file.metadata().map_err(ctx)?;
+            if !meta.is_file() {
+                return Err(not_regular(&path, &meta));
             }
-            Err(std::fs::TryLockError::Error(e)) => {
-                return err(format!("{}: cannot lock: {e}", path.display()))
+            match file.try_lock() {
+                Ok(()) => {}
+                Err(std::fs::TryLockError::WouldBlock) => {
+                    let mut holder = String::new();
+                    let _ = file.read_to_string(&mut holder);
+                    let holder = holder.trim();
+                    let holder = if holder.is_empty() {
+                        "another process".to_owned()
+                    } else {
+                        holder.to_owned()
+                    };
+                    return err(format!(
+                        "{}: another dlr sweep is writing it ({holder}, lock {})",
+                        results.display(),
+                        path.display()
+                    ));
+                }
+                Err(std::fs::TryLockError::Error(e)) => {
+                    return err(format!("{}: cannot lock: {}", path.display(), one_line(&e)))
+                }
             }
+            if names_file(&path, &file) == Some(false) {
+                // The file was removed (or replaced) by the holder we
+                // waited for: this lock guards nothing.
+                continue;
+            }
+            let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+                .map(|h| h.trim().to_owned())
+                .unwrap_or_else(|_| "unknown host".to_owned());
+            let holder = format!("pid {} on {host}\n", std::process::id());
+            file.set_len(0)
+                .and_then(|()| file.write_all(holder.as_bytes()))
+                .and_then(|()| file.sync_data())
+                .map_err(ctx)?;
+            return Ok(Self {
+                file,
+                path,
+                created,
+            });
         }
-        let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
-            .map(|h| h.trim().to_owned())
-            .unwrap_or_else(|_| "unknown host".to_owned());
-        let holder = format!("pid {} on {host}\n", std::process::id());
-        file.set_len(0)
-            .and_then(|()| file.write_all(holder.as_bytes()))
-            .and_then(|()| file.sync_data())
-            .map_err(ctx)?;
-        Ok(Self { _file: file })
+        err(format!(
+            "{}: cannot lock: the lock file was replaced {LOCK_ATTEMPTS} times in a row",
+            path.display()
+        ))
+    }
+}
+
+impl Drop for WriterLock {
+    fn drop(&mut self) {
+        // Removed while still locked (the lock goes with `file`, after
+        // this), and only if it is the file this process created.
+        if self.created && names_file(&self.path, &self.file) == Some(true) {
+            let _ = std::fs::remove_file(&self.path);
+        }
     }
 }
 
@@ -619,7 +998,10 @@ pub struct SweepSummary {
 }
 
 /// Runs every run of `runs` that `opts.out` does not hold yet, `opts.jobs`
-/// at a time, appending one line per finished run. `on_done(line_text)` is
+/// at a time, appending one line per finished run. Before anything is
+/// trained or written, every network is checked ([`check_networks`]), then
+/// `opts.out` ([`check_out_path`]), its lock taken ([`WriterLock`]) and the
+/// whole file checked ([`open_results`]). `on_done(line_text)` is
 /// called after each line is on disk (for progress).
 pub fn run_sweep(
     name: &str,
@@ -629,6 +1011,13 @@ pub fn run_sweep(
     opts: &SweepOptions,
     on_done: impl Fn(usize, usize, &RunSpec, &TrainReport) + Sync,
 ) -> Result<SweepSummary, SweepError> {
+    // Everything that can be checked is, before the file or its lock is
+    // touched: the networks, then what --out is.
+    let classes = train_set.classes().max(test_set.classes());
+    check_networks(runs, train_set.pixels(), classes)?;
+    check_out_path(&opts.out)?;
+    // Declared before the file, so dropped after it: the lock file goes
+    // once the results file is closed.
     let _lock = WriterLock::acquire(&opts.out)?;
     let (file, done) = open_results(&opts.out)?;
     let pending: Vec<&RunSpec> = runs.iter().filter(|r| !done.contains(&r.key())).collect();

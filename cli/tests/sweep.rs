@@ -438,3 +438,352 @@ fn a_second_sweep_on_the_same_file_exits_2_at_once_naming_the_holder() {
     run_ok(&mut sweep(&dir, &small, &out, &[]));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// `cmd`'s output, or a failed test when it has not ended within `secs`
+/// (it is then killed): a sweep that blocks on a FIFO must not hang the
+/// suite.
+fn output_within(cmd: &mut Command, secs: u64) -> Output {
+    let mut child = cmd
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = child.stdout.take().unwrap();
+    let mut stderr = child.stderr.take().unwrap();
+    let read_out = std::thread::spawn(move || {
+        let mut b = Vec::new();
+        let _ = std::io::Read::read_to_end(&mut stdout, &mut b);
+        b
+    });
+    let read_err = std::thread::spawn(move || {
+        let mut b = Vec::new();
+        let _ = std::io::Read::read_to_end(&mut stderr, &mut b);
+        b
+    });
+    let t0 = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if t0.elapsed() > Duration::from_secs(secs) {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("{cmd:?} did not end within {secs} s");
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    Output {
+        status,
+        stdout: read_out.join().unwrap(),
+        stderr: read_err.join().unwrap(),
+    }
+}
+
+/// A grid of `seeds` quick SGD runs at H = 4 on the tiny set.
+fn quick_grid(dir: &Path, seeds: u32) -> PathBuf {
+    let grid = dir.join(format!("quick-{seeds}.json"));
+    std::fs::write(
+        &grid,
+        format!(
+            r#"{{"name": "quick", "hidden": [4], "seeds": {seeds}, "max_epochs": 0.2,
+                "eval_every": 30, "params": {{"sgd": {{"lr": [0.5]}}}}}}"#
+        ),
+    )
+    .unwrap();
+    grid
+}
+
+/// The whole `--out` file is checked before anything in it changes: a bad
+/// line anywhere is exit 2 with the file as it was, even when its last line
+/// is a partial one that a good file would have cut; a line must be a whole
+/// result (configuration and result keys); and a last line without a
+/// newline that is not a record cut short (someone else's text) is not cut.
+#[test]
+fn the_out_file_is_checked_whole_before_any_change() {
+    let dir = workdir("validate");
+    let grid = quick_grid(&dir, 2);
+    let out = dir.join("runs.jsonl");
+    run_ok(&mut sweep(&dir, &grid, &out, &[]));
+    let good = std::fs::read_to_string(&out).unwrap();
+    let good_lines: Vec<&str> = good.lines().collect();
+    assert_eq!(good_lines.len(), 2);
+
+    // A corrupt second line and a partial third: nothing is cut.
+    let corrupt = format!(
+        "{}\nnot json\n{}\n{{\"optimizer\":\"sg",
+        good_lines[0], good_lines[1]
+    );
+    std::fs::write(&out, &corrupt).unwrap();
+    assert_bad(
+        &sweep(&dir, &grid, &out, &[]).output().unwrap(),
+        "runs.jsonl:2",
+    );
+    assert_eq!(std::fs::read_to_string(&out).unwrap(), corrupt);
+
+    // A line with the configuration but without the result keys.
+    let mut v: Value = serde_json::from_str(good_lines[0]).unwrap();
+    v.as_object_mut().unwrap().remove("reached");
+    let no_result = format!("{v}\n{}\n", good_lines[1]);
+    std::fs::write(&out, &no_result).unwrap();
+    assert_bad(
+        &sweep(&dir, &grid, &out, &[]).output().unwrap(),
+        "runs.jsonl:1",
+    );
+    assert_eq!(std::fs::read_to_string(&out).unwrap(), no_result);
+
+    // Someone else's one-line text without a newline is not a cut record.
+    std::fs::write(&out, "my notes").unwrap();
+    assert_bad(
+        &sweep(&dir, &grid, &out, &[]).output().unwrap(),
+        "runs.jsonl:1",
+    );
+    assert_eq!(std::fs::read_to_string(&out).unwrap(), "my notes");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A last line that is a whole record but lost its newline is kept (not
+/// cut and trained again), and the next line goes after a newline.
+#[test]
+fn a_whole_last_line_without_its_newline_is_kept() {
+    let dir = workdir("unterminated");
+    let out = dir.join("runs.jsonl");
+    run_ok(&mut sweep(&dir, &quick_grid(&dir, 2), &out, &[]));
+    let full = std::fs::read_to_string(&out).unwrap();
+    let stripped = full.strip_suffix('\n').unwrap();
+    std::fs::write(&out, stripped).unwrap();
+
+    let o = run_ok(&mut sweep(&dir, &quick_grid(&dir, 3), &out, &[]));
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(text.contains("3 runs, 2 already in"), "{text}");
+    assert!(text.contains(", 1 trained"), "{text}");
+    let after = std::fs::read_to_string(&out).unwrap();
+    assert!(after.starts_with(&full), "the kept lines changed: {after}");
+    let ls = lines(&out);
+    assert_eq!(ls.len(), 3);
+    assert_eq!(results(&ls).len(), 3);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// An `--out` that is a directory, a FIFO or a device is exit 2 at once
+/// (not after training, not blocked reading a FIFO), and no lock file is
+/// made beside it.
+#[test]
+fn an_out_that_is_not_a_regular_file_is_exit_2_before_training() {
+    let dir = workdir("not-regular");
+    let grid = quick_grid(&dir, 1);
+    let sub = dir.join("sub");
+    std::fs::create_dir(&sub).unwrap();
+    let fifo = dir.join("fifo");
+    let made = Command::new("mkfifo").arg(&fifo).status().unwrap();
+    assert!(made.success(), "mkfifo {}", fifo.display());
+    for out in [sub.clone(), fifo.clone(), PathBuf::from("/dev/null")] {
+        let o = output_within(&mut sweep(&dir, &grid, &out, &[]), 60);
+        assert_bad(&o, "not a regular file");
+        assert_bad(&o, &out.display().to_string());
+    }
+    assert!(!dir.join("sub.lock").exists(), "a lock beside a directory");
+    assert!(!dir.join("fifo.lock").exists(), "a lock beside a FIFO");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A sweep removes its lock file when it ends, but only the one it made:
+/// not one that was there before it (left by a killed sweep), nor one that
+/// replaced its own while it ran (another sweep's).
+#[test]
+fn the_lock_file_is_removed_only_by_the_sweep_that_made_it() {
+    let dir = workdir("lock-removal");
+    let out = dir.join("runs.jsonl");
+    let lock = dir.join("runs.jsonl.lock");
+    run_ok(&mut sweep(&dir, &quick_grid(&dir, 1), &out, &[]));
+    assert!(!lock.exists(), "the sweep left the lock file it made");
+
+    // A lock file that was there before: taken, used, left in place.
+    std::fs::write(&lock, "pid 1 on elsewhere\n").unwrap();
+    run_ok(&mut sweep(&dir, &quick_grid(&dir, 2), &out, &[]));
+    assert!(
+        lock.exists(),
+        "the sweep removed a lock file it did not make"
+    );
+    std::fs::remove_file(&lock).unwrap();
+
+    // Its own lock file replaced while it runs: the new one stays. 8 runs
+    // of about 0.15 s each (on a desktop core), so that 7 are left once the
+    // first line is written.
+    let slow = dir.join("slow.json");
+    std::fs::write(
+        &slow,
+        r#"{"hidden": [64], "seeds": 8, "target": 1.5, "max_epochs": 60, "eval_every": 1,
+            "optimizers": ["sgd"]}"#,
+    )
+    .unwrap();
+    let slow_out = dir.join("slow.jsonl");
+    let slow_lock = dir.join("slow.jsonl.lock");
+    let mut child = sweep(&dir, &slow, &slow_out, &["--jobs", "1"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let t0 = Instant::now();
+    while std::fs::read(&slow_out).map_or(true, |t| !t.contains(&b'\n')) {
+        assert!(t0.elapsed() < Duration::from_secs(120), "no line written");
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "the sweep ended before writing a line"
+        );
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    assert!(slow_lock.exists(), "no lock file while the sweep runs");
+    std::fs::remove_file(&slow_lock).unwrap();
+    let theirs = "pid 4242 on another host\n";
+    std::fs::write(&slow_lock, theirs).unwrap();
+    assert!(
+        child.try_wait().unwrap().is_none(),
+        "the sweep ended before its lock was replaced: make the grid longer"
+    );
+    assert!(child.wait().unwrap().success());
+    assert_eq!(lines(&slow_out).len(), 8);
+    assert_eq!(
+        std::fs::read_to_string(&slow_lock).ok().as_deref(),
+        Some(theirs),
+        "the sweep removed another process's lock file"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A grid that expands to more than a million runs (or to more than a
+/// `usize` counts) is one line naming the count, before anything is built.
+#[test]
+fn a_grid_of_more_than_a_million_runs_is_exit_2() {
+    let dir = workdir("max-runs");
+    let grid = dir.join("grid.json");
+    let list = |text: &str| {
+        std::fs::write(&grid, text).unwrap();
+        let mut c = dlr();
+        c.arg("sweep").arg("--grid").arg(&grid).arg("--list");
+        output_within(&mut c, 60)
+    };
+    let o = list(r#"{"hidden": [4], "seeds": 100000000000, "optimizers": ["sgd"]}"#);
+    assert_bad(&o, "100000000000 runs");
+    assert_bad(&o, "1000000");
+    // 10^18 seeds x 100 sizes overflows a 64-bit count.
+    let sizes: Vec<String> = (1..=100).map(|h| h.to_string()).collect();
+    let o = list(&format!(
+        r#"{{"hidden": [{}], "seeds": 1000000000000000000, "optimizers": ["sgd"]}}"#,
+        sizes.join(",")
+    ));
+    assert_bad(&o, "runs");
+    assert_bad(&o, "1000000");
+    // The limit counts every grid of `grids` and every parameter list.
+    let o = list(
+        r#"{"optimizers": ["sgd"], "hidden": [4],
+            "grids": [{"seeds": 500000}, {"seeds": 500001}]}"#,
+    );
+    assert_bad(&o, "1000001 runs");
+    // 5 rates x 10 alphas x 2 sizes x 10001 seeds.
+    let o = list(
+        r#"{"hidden": [4, 8], "seeds": 10001,
+            "params": {"dlr": {"lr": [1, 2, 3, 4, 5], "alpha": [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0]}}}"#,
+    );
+    assert_bad(&o, "1000100 runs");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Every network of a grid is checked before any run starts (a too large
+/// one anywhere in the grid leaves the output file untouched), and an empty
+/// list of hidden sizes is refused.
+#[test]
+fn every_network_of_a_grid_is_checked_before_any_run() {
+    let dir = workdir("networks");
+    let grid = dir.join("grid.json");
+    let out = dir.join("runs.jsonl");
+    let run = |text: &str| {
+        std::fs::write(&grid, text).unwrap();
+        output_within(&mut sweep(&dir, &grid, &out, &[]), 120)
+    };
+    let o = run(r#"{"hidden": [[]], "max_epochs": 0.1, "optimizers": ["sgd"]}"#);
+    assert_bad(&o, "'hidden'");
+    assert!(!out.exists(), "a run was made");
+    let o = run(r#"{"hidden": [4, [8, []]], "max_epochs": 0.1, "optimizers": ["sgd"]}"#);
+    assert_bad(&o, "'hidden'");
+    let o = run(
+        r#"{"hidden": [4, [4294967296, 4294967296]], "max_epochs": 0.1, "optimizers": ["sgd"]}"#,
+    );
+    assert_bad(&o, "weights");
+    assert!(!out.exists(), "a run was made before the network check");
+    let o = run(r#"{"hidden": [4, [40000, 40000]], "max_epochs": 0.1, "optimizers": ["sgd"]}"#);
+    assert_bad(&o, "1602960000 weights");
+    assert!(!out.exists(), "a run was made before the network check");
+    assert!(!dir.join("runs.jsonl.lock").exists());
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Writes an IDX set of one `side`×`side` image for training and one for
+/// testing into `dir`.
+fn write_large_image_set(dir: &Path, side: usize) {
+    std::fs::create_dir_all(dir).unwrap();
+    let image = vec![0u8; side * side];
+    for prefix in ["train", "t10k"] {
+        std::fs::write(
+            dir.join(format!("{prefix}-images-idx3-ubyte")),
+            common::idx_u8(&[1, side, side], &image),
+        )
+        .unwrap();
+        std::fs::write(
+            dir.join(format!("{prefix}-labels-idx1-ubyte")),
+            common::idx_u8(&[1], &[1]),
+        )
+        .unwrap();
+    }
+}
+
+/// `dlr repro` checks the JSONL files it resumes from and the size of every
+/// network it will train before it trains anything: a corrupt file of a
+/// later figure, or one that is not a regular file, is exit 2 with no
+/// earlier figure trained; so is a network of more than 2^30 weights.
+#[test]
+fn repro_checks_its_inputs_before_training() {
+    let dir = workdir("repro");
+    let out = dir.join("repro");
+    std::fs::create_dir_all(&out).unwrap();
+    let repro = |figures: &str, data: &Path| {
+        let mut c = dlr();
+        c.args(["repro", "--quick", "--jobs", "2", "--figures", figures])
+            .arg("--out")
+            .arg(&out)
+            .arg("--data")
+            .arg(data)
+            .env("DLR_CACHE", "off");
+        output_within(&mut c, 300)
+    };
+    let fig2 = out.join("fig2-quick.jsonl");
+    std::fs::write(&fig2, "{\"optimizer\":\"sgd\"}\n").unwrap();
+    let o = repro("1,2", &dir.join("data"));
+    assert_bad(&o, "fig2-quick.jsonl:1");
+    assert!(
+        !out.join("fig1-quick.jsonl").exists(),
+        "figure 1 was trained before figure 2's file was checked"
+    );
+    assert_eq!(
+        std::fs::read_to_string(&fig2).unwrap(),
+        "{\"optimizer\":\"sgd\"}\n"
+    );
+    std::fs::remove_file(&fig2).unwrap();
+
+    std::fs::create_dir(&fig2).unwrap();
+    let o = repro("1,2", &dir.join("data"));
+    assert_bad(&o, "not a regular file");
+    assert!(!out.join("fig1-quick.jsonl").exists());
+    std::fs::remove_dir(&fig2).unwrap();
+
+    // 3300 x 3300 pixels: Fig. 3's 10890000-100-2 network has more than
+    // 2^30 weights.
+    let large = dir.join("large");
+    write_large_image_set(&large, 3300);
+    let o = repro("3", &large);
+    assert_bad(
+        &o,
+        "figure 3: a 10890000-100-2 network has 1089000200 weights",
+    );
+    assert!(!out.join("fig3-quick_runs.jsonl").exists());
+    let _ = std::fs::remove_dir_all(&dir);
+}
