@@ -95,6 +95,17 @@ impl Network {
         self.layers[0].n_in
     }
 
+    /// The most outputs of any layer: what decides whether the AVX-512
+    /// path's 16-lane bodies run (`simd::narrow_for_avx512`).
+    #[cfg(all(
+        target_arch = "x86_64",
+        any(feature = "avx512", target_feature = "avx512f"),
+        any(feature = "avx2", all(target_feature = "avx2", target_feature = "fma"))
+    ))]
+    pub(crate) fn widest_layer(&self) -> usize {
+        self.layers.iter().map(|l| l.n_out).max().unwrap_or(0)
+    }
+
     /// Outputs of the last layer.
     pub fn n_outputs(&self) -> usize {
         self.layers[self.layers.len() - 1].n_out
@@ -423,7 +434,8 @@ impl Network {
 
 dispatched! {
     /// [`Network::forward`] on the active SIMD path, chosen once per image.
-    fn forward_dispatched(net: &Network, ws: &mut Workspace, image: &[u8]) => forward_on
+    fn forward_dispatched(net: &Network, ws: &mut Workspace, image: &[u8]) => forward_on;
+        narrow_on_avx2 if crate::simd::narrow_for_avx512(net.widest_layer())
 }
 
 /// [`Network::forward`]'s work (shapes checked by the caller), on path `P`.
@@ -543,7 +555,8 @@ fn count_correct_group<P: Isa>(
 
 dispatched! {
     /// [`Network::backward`] on the active SIMD path, chosen once per image.
-    fn backward_dispatched(net: &Network, ws: &mut Workspace, label: usize) -> f32 => backward_on
+    fn backward_dispatched(net: &Network, ws: &mut Workspace, label: usize) -> f32 => backward_on;
+        narrow_on_avx2 if crate::simd::narrow_for_avx512(net.widest_layer())
 }
 
 /// [`Network::backward`]'s work (label checked by the caller), on path `P`.

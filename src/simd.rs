@@ -865,15 +865,51 @@ pub fn simd_path() -> &'static str {
     active_path().name()
 }
 
+/// Whether a layer of `width` outputs runs the AVX2 instantiation on the
+/// AVX-512 path (`dispatched!`'s `narrow_on_avx2`): below
+/// [`Isa::WIDE_FROM`] its kernels run 8-lane bodies either way. (Only in
+/// builds with both AVX paths.)
+#[cfg(all(
+    target_arch = "x86_64",
+    any(feature = "avx512", target_feature = "avx512f"),
+    any(feature = "avx2", all(target_feature = "avx2", target_feature = "fma"))
+))]
+#[inline(always)]
+pub(crate) fn narrow_for_avx512(width: usize) -> bool {
+    width < <x86::Avx512 as Isa>::WIDE_FROM
+}
+
 /// Defines a function that runs the generic kernel body `$generic::<P>`
 /// on the active path `P`: the path is read once per call, and each x86-64
 /// path's instantiation is compiled inside a `#[target_feature]` function
 /// so that its vector types' intrinsics inline into it.
+///
+/// With `; narrow_on_avx2 if <condition on the arguments>`, the AVX-512
+/// path runs the AVX2 instantiation when the condition holds: for layers
+/// narrower than [`Isa::WIDE_FROM`], which run 8-lane bodies on either
+/// path, so the bits are the same. Why: the AVX2 build of those bodies
+/// measured faster on an Intel Xeon for the network passes and DLR's
+/// update (BENCHMARKS.md, "AVX-512's narrow layers on AVX2 code"). Inside
+/// an AVX-512 function LLVM auto-vectorizes the plain loops around the
+/// kernels (column factors, output deltas) with 512-bit instructions, which
+/// on Intel cores slow the 256-bit ones around them, and it ends short rows
+/// with masked stores, which a later load of the same bytes cannot take its
+/// data from.
 macro_rules! dispatched {
     (
         $(#[$attr:meta])*
         $vis:vis fn $name:ident($($arg:ident: $ty:ty),* $(,)?) $(-> $ret:ty)?
         => $($generic:ident)::+
+    ) => {
+        $crate::simd::dispatched! {
+            $(#[$attr])*
+            $vis fn $name($($arg: $ty),*) $(-> $ret)? => $($generic)::+; narrow_on_avx2 if false
+        }
+    };
+    (
+        $(#[$attr:meta])*
+        $vis:vis fn $name:ident($($arg:ident: $ty:ty),* $(,)?) $(-> $ret:ty)?
+        => $($generic:ident)::+; narrow_on_avx2 if $narrow:expr
     ) => {
         $(#[$attr])*
         #[inline]
@@ -902,7 +938,14 @@ macro_rules! dispatched {
                 match $crate::simd::active_path() {
                     // SAFETY: `active_path` is `Avx512` only after `detect`
                     // saw AVX-512F and VL, AVX2 and FMA on this CPU, with the OS
-                    // saving the zmm and ymm registers (`simd::x86::features`).
+                    // saving the zmm and ymm registers (`simd::x86::features`):
+                    // what both `avx2` and `avx512` need.
+                    #[cfg(all(
+                        any(feature = "avx512", target_feature = "avx512f"),
+                        any(feature = "avx2", all(target_feature = "avx2", target_feature = "fma"))
+                    ))]
+                    $crate::simd::SimdPath::Avx512 if $narrow => unsafe { avx2($($arg),*) },
+                    // SAFETY: as above.
                     #[cfg(any(feature = "avx512", target_feature = "avx512f"))]
                     $crate::simd::SimdPath::Avx512 => unsafe { avx512($($arg),*) },
                     // SAFETY: `active_path` is `Avx2` only after `detect` saw

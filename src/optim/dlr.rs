@@ -204,7 +204,7 @@ impl Dlr {
 dispatched! {
     /// [`Dlr::update_layer`] on the active SIMD path, chosen once per layer.
     fn update_layer_dispatched(o: &mut Dlr, layer: usize, w: &mut [f32], n_out: usize, grad: &Grad<'_>)
-        => update_layer_on
+        => update_layer_on; narrow_on_avx2 if crate::simd::narrow_for_avx512(n_out)
 }
 
 /// [`Dlr::update_layer`]'s work on path `P`.
