@@ -891,10 +891,10 @@ pub(crate) fn narrow_for_avx512(width: usize) -> bool {
 /// measured faster on an Intel Xeon for the network passes and DLR's
 /// update (BENCHMARKS.md, "AVX-512's narrow layers on AVX2 code"). Inside
 /// an AVX-512 function LLVM auto-vectorizes the plain loops around the
-/// kernels (column factors, output deltas) with 512-bit instructions, which
-/// on Intel cores slow the 256-bit ones around them, and it ends short rows
-/// with masked stores, which a later load of the same bytes cannot take its
-/// data from.
+/// kernels (column factors, the twins that end short rows) with 512-bit
+/// instructions and masked stores; on Intel cores the first slow the
+/// 256-bit work around them, and a load of bytes a masked store has just
+/// written may wait for the store.
 macro_rules! dispatched {
     (
         $(#[$attr:meta])*
