@@ -91,6 +91,13 @@ impl Dataset {
         self.classes
     }
 
+    /// The outputs of a network trained on `train` and tested on `test`:
+    /// `at_least`, or one per class of either set where that is more (what
+    /// [`crate::train::Trainer::for_run`] builds).
+    pub fn output_units(train: &Dataset, test: &Dataset, at_least: usize) -> usize {
+        at_least.max(train.classes()).max(test.classes())
+    }
+
     /// Builds a dataset from an IDX image file and an IDX label file, as bytes.
     ///
     /// + `images_idx`: `u8`, 3-D `(n, rows, cols)`

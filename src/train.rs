@@ -494,7 +494,7 @@ impl<'d> Trainer<'d, Optimizer> {
         eval_threads: usize,
     ) -> Result<Self, RunError> {
         spec.validate()?;
-        let classes = classes.max(train_set.classes()).max(test_set.classes());
+        let classes = Dataset::output_units(train_set, test_set, classes);
         let net = spec.network(train_set.pixels(), classes);
         let opt = Optimizer::new(net.layers(), spec.optimizer)?;
         let mut trainer = Trainer::new(

@@ -97,7 +97,7 @@ pub struct SizeCost {
 /// The layers `dlr bench` builds at hidden size `h`: the images' pixels,
 /// `h`, and one output per class of either set (10 on MNIST).
 pub fn layer_sizes(train: &Dataset, test: &Dataset, h: usize) -> [usize; 3] {
-    [train.pixels(), h, train.classes().max(test.classes())]
+    [train.pixels(), h, Dataset::output_units(train, test, 0)]
 }
 
 /// Runs the benchmark; `progress` is told what is being measured.

@@ -15,6 +15,7 @@ use dlr::mnist::{
 use sha2::{Digest, Sha256};
 
 use crate::cache::IdxCache;
+use crate::one_line;
 
 /// SHA-256 of MNIST's four files, uncompressed: `(file name, lowercase hex)`.
 ///
@@ -305,9 +306,4 @@ fn sync_dir(dir: &Path) {
     if let Ok(handle) = File::open(dir) {
         let _ = handle.sync_all();
     }
-}
-
-/// `text` with line breaks turned into spaces, for one-line messages.
-fn one_line(text: &str) -> String {
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
 }

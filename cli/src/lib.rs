@@ -22,6 +22,35 @@ pub mod report;
 pub mod repro;
 pub mod sweep;
 
+use std::path::Path;
+
+/// `text` with its line breaks and runs of blanks turned into single
+/// spaces: an error from elsewhere (the system, a parser) inside a one-line
+/// message.
+pub fn one_line(text: impl std::fmt::Display) -> String {
+    text.to_string()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Whether `path` ends with a separator. `Path` drops it ("dir/" has the
+/// file name "dir"), but the system does not: such a path can only name a
+/// directory, never a file to write.
+pub fn ends_with_separator(path: &Path) -> bool {
+    path.as_os_str()
+        .to_string_lossy()
+        .ends_with(std::path::is_separator)
+}
+
+/// The directory a file at `path` goes in: its parent, or `.` for a bare
+/// file name.
+pub fn parent_dir(path: &Path) -> &Path {
+    path.parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."))
+}
+
 /// The most weights a network the program builds may have: 2³⁰, 4 GiB of
 /// `f32` for the weights alone before any optimizer state. Larger requests
 /// are refused with one line and exit 2 before anything is allocated,

@@ -12,6 +12,7 @@ use dlr::optim::{OptimizerKind, OptimizerParams, Param, ParamError};
 use dlr::train::{Event, RunError, RunField, RunSpec, Trainer};
 use dlr_cli::jobs::jobs_or_cores;
 use dlr_cli::record::{flag, hidden_text, result_json, RunRecord};
+use dlr_cli::{ends_with_separator, one_line, parent_dir};
 
 /// Exit code for bad usage or bad input.
 const EXIT_BAD_INPUT: u8 = 2;
@@ -290,7 +291,7 @@ fn emit(text: &str) -> Result<(), Failure> {
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Err(Failure::output_closed()),
         Err(e) => Err(Failure::bad_input(format!(
             "cannot write to standard output: {}",
-            one_line(&e.to_string())
+            one_line(&e)
         ))),
     }
 }
@@ -582,17 +583,8 @@ fn run_failure(e: RunError) -> Failure {
 /// and removing a probe there), so that a run never ends with nowhere to
 /// write its result.
 fn check_writable(path: &Path, what: &str) -> Result<(), Failure> {
-    let parent = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    // `Path` drops a trailing separator ("dir/" has the file name "dir"),
-    // but the system would not: such a path can only name a directory.
-    let names_directory = path
-        .as_os_str()
-        .to_string_lossy()
-        .ends_with(std::path::is_separator);
-    if names_directory {
+    let parent = parent_dir(path);
+    if ends_with_separator(path) {
         return Err(Failure::bad_input(format!(
             "{}: cannot write {what} there: the path ends with a separator, so it names a directory",
             path.display()
@@ -620,13 +612,9 @@ fn check_writable(path: &Path, what: &str) -> Result<(), Failure> {
         Err(e) => Err(Failure::bad_input(format!(
             "{}: cannot write {what} there: {}",
             path.display(),
-            one_line(&e.to_string())
+            one_line(&e)
         ))),
     }
-}
-
-fn one_line(text: &str) -> String {
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 fn check_train_args(args: &TrainArgs) -> Result<(), Failure> {
@@ -710,7 +698,7 @@ fn write_checkpoint(ck: &dlr::checkpoint::Checkpoint, path: &Path) -> Result<(),
         Failure::bad_input(format!(
             "{}: cannot write the checkpoint: {}",
             path.display(),
-            one_line(&e.to_string())
+            one_line(&e)
         ))
     })
 }
@@ -792,7 +780,7 @@ fn run_train(args: &TrainArgs) -> Result<(), Failure> {
             trainer
         }
         None => {
-            let outputs = classes.max(train_set.classes()).max(test_set.classes());
+            let outputs = dlr::Dataset::output_units(train_set, test_set, classes);
             dlr_cli::check_network_size(&spec.layers(train_set.pixels(), outputs))
                 .map_err(Failure::bad_input)?;
             Trainer::for_run(&spec, train_set, test_set, classes, args.eval_threads)
@@ -851,7 +839,7 @@ fn run_train(args: &TrainArgs) -> Result<(), Failure> {
             Failure::bad_input(format!(
                 "{}: cannot save the model: {}",
                 path.display(),
-                one_line(&e.to_string())
+                one_line(&e)
             ))
         })?;
     }
@@ -921,7 +909,7 @@ fn read_model_file(path: &Path) -> Result<Vec<u8>, Failure> {
     let fail = |what: String| {
         Failure::bad_input(format!("{}: cannot read the model: {what}", path.display()))
     };
-    let meta = std::fs::metadata(path).map_err(|e| fail(one_line(&e.to_string())))?;
+    let meta = std::fs::metadata(path).map_err(|e| fail(one_line(&e)))?;
     if !meta.is_file() {
         return Err(fail("not a regular file".into()));
     }
@@ -932,11 +920,11 @@ fn read_model_file(path: &Path) -> Result<Vec<u8>, Failure> {
             dlr_cli::MAX_WEIGHTS
         )));
     }
-    let file = std::fs::File::open(path).map_err(|e| fail(one_line(&e.to_string())))?;
+    let file = std::fs::File::open(path).map_err(|e| fail(one_line(&e)))?;
     let mut bytes = Vec::new();
     file.take(MAX_MODEL_BYTES + 1)
         .read_to_end(&mut bytes)
-        .map_err(|e| fail(one_line(&e.to_string())))?;
+        .map_err(|e| fail(one_line(&e)))?;
     Ok(bytes)
 }
 

@@ -30,6 +30,7 @@ use std::time::Instant;
 
 use serde_json::json;
 
+use crate::bench::layer_sizes;
 use crate::report::{
     best_configs, best_markdown, best_series_by, config_stats, mean_sd, median, plot_lines,
     read_records, write_report, Panel, Record, Series, SeriesStyle,
@@ -70,12 +71,6 @@ fn sweep_preset(fig: u8, quick: bool) -> Option<&'static str> {
 /// Fig. 3's hidden size.
 const FIG3_HIDDEN: usize = 100;
 
-/// Fig. 3's layer sizes on `train_set` and `test_set`.
-fn fig3_sizes(train_set: &Dataset, test_set: &Dataset) -> [usize; 3] {
-    let classes = train_set.classes().max(test_set.classes());
-    [train_set.pixels(), FIG3_HIDDEN, classes]
-}
-
 /// Checks, before anything trains, what the figures of `config` need: every
 /// network they build is within [`crate::MAX_WEIGHTS`], and every JSONL
 /// file a sweep resumes from is absent or a regular file of result lines
@@ -85,17 +80,18 @@ pub fn check_inputs(
     train_set: &Dataset,
     test_set: &Dataset,
 ) -> Result<(), SweepError> {
-    let classes = train_set.classes().max(test_set.classes());
     for &fig in &config.figures {
         match sweep_preset(fig, config.quick) {
             Some(name) => {
                 let grid = preset(name)?;
-                check_networks(&grid.runs, train_set.pixels(), classes)
+                check_networks(&grid.runs, train_set, test_set)
                     .map_err(|e| SweepError(format!("figure {fig}: {e}")))?;
                 check_results_file(&config.out.join(format!("{name}.jsonl")))?;
             }
-            None if fig == 3 => crate::check_network_size(&fig3_sizes(train_set, test_set))
-                .map_err(|e| SweepError(format!("figure 3: {e}")))?,
+            None if fig == 3 => {
+                crate::check_network_size(&layer_sizes(train_set, test_set, FIG3_HIDDEN))
+                    .map_err(|e| SweepError(format!("figure 3: {e}")))?
+            }
             None => {}
         }
     }
@@ -660,7 +656,7 @@ fn figure3(
         ((1..=10).collect(), 2.0, 5.0)
     };
     let hidden = FIG3_HIDDEN;
-    let sizes = fig3_sizes(train_set, test_set);
+    let sizes = layer_sizes(train_set, test_set, FIG3_HIDDEN);
     let classes = sizes[2];
     let n = train_set.len();
     let eval_every = 1000;

@@ -63,6 +63,7 @@ pub use crate::record::RunRecord;
 use dlr::train::{RunSpec, TrainReport, Trainer};
 
 use crate::record::result_json;
+use crate::{ends_with_separator, one_line, parent_dir};
 
 /// A sweep's failure: bad grid, unreadable or corrupt output file, I/O.
 #[derive(Clone, Debug, PartialEq)]
@@ -215,13 +216,6 @@ impl Grid {
             .map(|(_, r)| r.clone())
             .collect()
     }
-}
-
-fn one_line(e: &impl fmt::Display) -> String {
-    e.to_string()
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
 }
 
 fn numbers(v: &Value, what: &str) -> Result<Vec<f64>, SweepError> {
@@ -737,11 +731,7 @@ fn not_regular(path: &Path, meta: &std::fs::Metadata) -> SweepError {
 /// a directory that does. A directory, a FIFO (reading it would block) or a
 /// device (`/dev/null`) is refused.
 pub fn check_out_path(path: &Path) -> Result<(), SweepError> {
-    if path
-        .as_os_str()
-        .to_string_lossy()
-        .ends_with(std::path::is_separator)
-    {
+    if ends_with_separator(path) {
         return err(format!(
             "{}: not a regular file (the path ends with a separator, so it names a directory); results go to a file",
             path.display()
@@ -751,10 +741,7 @@ pub fn check_out_path(path: &Path) -> Result<(), SweepError> {
         Ok(meta) if meta.is_file() => Ok(()),
         Ok(meta) => Err(not_regular(path, &meta)),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            let parent = path
-                .parent()
-                .filter(|p| !p.as_os_str().is_empty())
-                .unwrap_or(Path::new("."));
+            let parent = parent_dir(path);
             if parent.is_dir() {
                 Ok(())
             } else {
@@ -782,21 +769,18 @@ pub fn check_results_file(path: &Path) -> Result<(), SweepError> {
     }
 }
 
-/// Checks every network of `runs` for `inputs` inputs and `classes`
-/// outputs against [`crate::check_network_size`], before any of them is
-/// built.
-pub fn check_networks(runs: &[RunSpec], inputs: usize, classes: usize) -> Result<(), SweepError> {
+/// Checks every network of `runs`, as [`Trainer::for_run`] would build it
+/// on `train_set` and `test_set`, against [`crate::check_network_size`],
+/// before any of them is built.
+pub fn check_networks(
+    runs: &[RunSpec],
+    train_set: &Dataset,
+    test_set: &Dataset,
+) -> Result<(), SweepError> {
+    let classes = Dataset::output_units(train_set, test_set, 0);
     let mut seen = HashSet::new();
-    for run in runs {
-        if run.hidden.is_empty() {
-            return err(format!(
-                "{}: no hidden layer (a network needs at least one)",
-                run.key()
-            ));
-        }
-        if seen.insert(&run.hidden) {
-            crate::check_network_size(&run.layers(inputs, classes)).map_err(SweepError)?;
-        }
+    for run in runs.iter().filter(|run| seen.insert(&run.hidden)) {
+        crate::check_network_size(&run.layers(train_set.pixels(), classes)).map_err(SweepError)?;
     }
     Ok(())
 }
@@ -1013,8 +997,7 @@ pub fn run_sweep(
 ) -> Result<SweepSummary, SweepError> {
     // Everything that can be checked is, before the file or its lock is
     // touched: the networks, then what --out is.
-    let classes = train_set.classes().max(test_set.classes());
-    check_networks(runs, train_set.pixels(), classes)?;
+    check_networks(runs, train_set, test_set)?;
     check_out_path(&opts.out)?;
     // Declared before the file, so dropped after it: the lock file goes
     // once the results file is closed.
