@@ -63,6 +63,10 @@ struct LibcAlloc;
 
 const MALLOC_ALIGN: usize = 16;
 
+// SAFETY: `alloc` returns memory from `malloc` (alignment ≤ 16) or
+// `posix_memalign` (any power of two ≥ a pointer), of at least
+// `layout.size()` bytes, or null; `dealloc` hands it back to `free`, which
+// takes both.
 unsafe impl GlobalAlloc for LibcAlloc {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         if layout.align() <= MALLOC_ALIGN {
@@ -159,8 +163,8 @@ extern "C" fn main(_argc: c_int, _argv: *const *const c_char) -> c_int {
     };
     let (rows, cols) = train_set.shape();
     let sizes = [rows * cols, 12, 4];
-    // SAFETY (every printf below): the formats are literals whose
-    // conversions match the argument types (usize as `%zu`, f64 as `%f`).
+    // SAFETY: the format is a literal whose conversions match the argument
+    // types (usize as `%zu`, f64 as `%f`, a C string as `%s`).
     unsafe {
         printf(
             c"dlr embedded: %zu training and %zu test images of %zux%zu pixels, network %zu-%zu-%zu, optimizer %s\n"
@@ -205,6 +209,7 @@ extern "C" fn main(_argc: c_int, _argv: *const *const c_char) -> c_int {
         epochs += 1;
         accuracy = net.accuracy(&mut ws, &test_set);
     }
+    // SAFETY: a literal format whose conversions match the arguments.
     unsafe {
         printf(
             c"trained %zu epochs (%zu samples): test accuracy %.1f %%\n".as_ptr(),
@@ -221,6 +226,7 @@ extern "C" fn main(_argc: c_int, _argv: *const *const c_char) -> c_int {
     };
     let correct = copy.count_correct(&mut ws, &test_set);
     let accuracy = correct as f64 / test_set.len() as f64;
+    // SAFETY: a literal format whose conversions match the arguments.
     unsafe {
         printf(
             c"model file: %zu bytes, read back %s; its accuracy: %zu/%zu = %.1f %%\n".as_ptr(),

@@ -41,7 +41,7 @@
 //! | DLR Eq. 3, fused with column-norm upkeep | [`kernels::dlr_post_row`] | [`kernels::reference::dlr_post_row`] |
 //!
 //! ## SIMD paths
-//! The kernels are written once over [`simd::Vector`] and compiled for
+//! The kernels are written once over `simd::Vector` (crate-private) and compiled for
 //! several instruction sets. On x86-64 the path is chosen **at run time**:
 //! on first use the crate asks the CPU (cpuid, xgetbv; with or without
 //! `std`) and runs AVX-512F + VL (16 lanes), AVX2 + FMA (8 lanes) or the SSE2
@@ -49,8 +49,10 @@
 //! crate runs on every x86-64 and uses the best path it has, without
 //! `RUSTFLAGS`. Elsewhere [`wide`] picks the path at compile time (NEON on
 //! aarch64, simd128 on wasm32 built with `+simd128`). The scalar twins are a
-//! path too. `DLR_SIMD=scalar|sse2|avx2|avx512|neon|simd128|portable` or
-//! [`simd::force_path`] forces one; [`simd::simd_path`] names the one that
+//! path too. [`simd::force_path`] forces one (an error, never a panic,
+//! for a path this build or this CPU lacks); the library reads no
+//! environment variable (the `dlr` program maps its `--simd` and
+//! `DLR_SIMD` onto that call). [`simd::simd_path`] names the path that
 //! runs. Each path is deterministic; AVX-512 and AVX2 give the same bits,
 //! SSE2 and scalar differ from them by rounding (`tests/simd_paths.rs`).
 //! The cargo features `avx2` and `avx512` (default) compile those paths.

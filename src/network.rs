@@ -97,11 +97,6 @@ impl Network {
 
     /// The most outputs of any layer: what decides whether the AVX-512
     /// path's 16-lane bodies run (`simd::narrow_for_avx512`).
-    #[cfg(all(
-        target_arch = "x86_64",
-        any(feature = "avx512", target_feature = "avx512f"),
-        any(feature = "avx2", all(target_feature = "avx2", target_feature = "fma"))
-    ))]
     pub(crate) fn widest_layer(&self) -> usize {
         self.layers.iter().map(|l| l.n_out).max().unwrap_or(0)
     }
@@ -440,37 +435,31 @@ dispatched! {
 
 /// [`Network::forward`]'s work (shapes checked by the caller), on path `P`.
 #[cfg_attr(target_arch = "x86_64", inline(always))]
-fn forward_on<P: Isa>(net: &Network, ws: &mut Workspace, image: &[u8]) {
+fn forward_on<P: Isa>(isa: P, net: &Network, ws: &mut Workspace, image: &[u8]) {
     ws.load_input(image);
     // z ← Σ_j a_j w_j· over the non-zero inputs only.
-    dense::forward_rows::<P>(&mut ws.acts[0], &net.layers[0].w, &ws.x, &ws.active);
-    forward_from_first::<P>(net, ws);
+    dense::forward_rows::<P>(isa, &mut ws.acts[0], &net.layers[0].w, &ws.x, &ws.active);
+    forward_from_first::<P>(isa, net, ws);
 }
 
 /// The forward pass after the first layer's sums are in `ws.acts[0]`.
 #[cfg_attr(target_arch = "x86_64", inline(always))]
-fn forward_from_first<P: Isa>(net: &Network, ws: &mut Workspace) {
-    dense::sigmoid::<P>(&mut ws.acts[0]);
+fn forward_from_first<P: Isa>(isa: P, net: &Network, ws: &mut Workspace) {
+    dense::sigmoid::<P>(isa, &mut ws.acts[0]);
     for (l, layer) in net.layers.iter().enumerate().skip(1) {
         let (before, rest) = ws.acts.split_at_mut(l);
-        forward_hidden_input::<P>(&mut rest[0], &layer.w, &before[l - 1], &mut ws.rows);
+        forward_hidden_input::<P>(isa, &mut rest[0], &layer.w, &before[l - 1], &mut ws.rows);
     }
 }
 
 /// Layer outputs `z ← σ(Σ_j a_j w_j·)` from the previous layer's outputs
 /// `a`, summed over the non-zero `a_j` only (`rows` is scratch).
 #[cfg_attr(target_arch = "x86_64", inline(always))]
-fn forward_hidden_input<P: Isa>(z: &mut [f32], w: &[f32], a: &[f32], rows: &mut Vec<u32>) {
-    // Logistic outputs are rarely exactly 0; list the others branch-free
-    // (write every index, advance past non-zeros).
+fn forward_hidden_input<P: Isa>(isa: P, z: &mut [f32], w: &[f32], a: &[f32], rows: &mut Vec<u32>) {
     rows.resize(a.len(), 0);
-    let mut n = 0;
-    for (j, &aj) in a.iter().enumerate() {
-        rows[n] = j as u32;
-        n += (aj != 0.0) as usize;
-    }
-    dense::forward_rows::<P>(z, w, a, &rows[..n]);
-    dense::sigmoid::<P>(z);
+    let n = crate::kernels::nonzero_indices(a, rows);
+    dense::forward_rows::<P>(isa, z, w, a, &rows[..n]);
+    dense::sigmoid::<P>(isa, z);
 }
 
 dispatched! {
@@ -487,6 +476,7 @@ dispatched! {
 /// [`Network::count_correct_lit`]'s work (shapes checked by the caller).
 #[cfg_attr(target_arch = "x86_64", inline(always))]
 fn count_correct_lit_on<P: Isa>(
+    isa: P,
     net: &Network,
     ws: &mut Workspace,
     images: &LitImages,
@@ -497,15 +487,15 @@ fn count_correct_lit_on<P: Isa>(
     if let [first, last] = &net.layers[..] {
         if !P::SCALAR && dense::group_fits(last.n_out) {
             while i + GROUP <= range.end {
-                correct += count_correct_group::<P>(first, last, ws, images, i);
+                correct += count_correct_group::<P>(isa, first, last, ws, images, i);
                 i += GROUP;
             }
         }
     }
     for i in i..range.end {
         let (rows, pixels) = images.lit(i);
-        dense::forward_lit::<P>(&mut ws.acts[0], &net.layers[0].w, rows, pixels);
-        forward_from_first::<P>(net, ws);
+        dense::forward_lit::<P>(isa, &mut ws.acts[0], &net.layers[0].w, rows, pixels);
+        forward_from_first::<P>(isa, net, ws);
         correct += usize::from(argmax(ws.output()) == images.label(i) as usize);
     }
     correct
@@ -517,6 +507,7 @@ fn count_correct_lit_on<P: Isa>(
 /// ([`kernels::forward_group`]) unless a hidden output is exactly 0.
 #[cfg_attr(target_arch = "x86_64", inline(always))]
 fn count_correct_group<P: Isa>(
+    isa: P,
     first: &Layer,
     last: &Layer,
     ws: &mut Workspace,
@@ -528,8 +519,8 @@ fn count_correct_group<P: Isa>(
     let (hidden, outputs) = ws.group.split_at_mut(GROUP * h);
     for (g, hg) in hidden.chunks_exact_mut(h).enumerate() {
         let (rows, pixels) = images.lit(i0 + g);
-        dense::forward_lit::<P>(hg, &first.w, rows, pixels);
-        dense::sigmoid::<P>(hg);
+        dense::forward_lit::<P>(isa, hg, &first.w, rows, pixels);
+        dense::sigmoid::<P>(isa, hg);
     }
     // The single-image sum skips zero inputs and `forward_group` does not;
     // they differ only where `0 × w` is not a zero (w infinite or NaN). The
@@ -538,12 +529,12 @@ fn count_correct_group<P: Isa>(
     let has_zero = hidden.iter().fold(false, |z, &v| z | (v == 0.0));
     if has_zero {
         for (hg, zg) in hidden.chunks_exact(h).zip(outputs.chunks_exact_mut(n_out)) {
-            forward_hidden_input::<P>(zg, &last.w, hg, &mut ws.rows);
+            forward_hidden_input::<P>(isa, zg, &last.w, hg, &mut ws.rows);
         }
     } else {
-        dense::forward_group::<P>(outputs, &last.w, hidden);
+        dense::forward_group::<P>(isa, outputs, &last.w, hidden);
         for zg in outputs.chunks_exact_mut(n_out) {
-            dense::sigmoid::<P>(zg);
+            dense::sigmoid::<P>(isa, zg);
         }
     }
     outputs
@@ -561,12 +552,18 @@ dispatched! {
 
 /// [`Network::backward`]'s work (label checked by the caller), on path `P`.
 #[cfg_attr(target_arch = "x86_64", inline(always))]
-fn backward_on<P: Isa>(net: &Network, ws: &mut Workspace, label: usize) -> f32 {
+fn backward_on<P: Isa>(isa: P, net: &Network, ws: &mut Workspace, label: usize) -> f32 {
     let last = net.layers.len() - 1;
-    let loss = dense::output_delta::<P>(&ws.acts[last], label, 0, &mut ws.deltas[last]);
+    let loss = dense::output_delta::<P>(isa, &ws.acts[last], label, 0, &mut ws.deltas[last]);
     for l in (0..last).rev() {
         let (lower, upper) = ws.deltas.split_at_mut(l + 1);
-        dense::hidden_delta::<P>(&ws.acts[l], &net.layers[l + 1].w, &upper[0], &mut lower[l]);
+        dense::hidden_delta::<P>(
+            isa,
+            &ws.acts[l],
+            &net.layers[l + 1].w,
+            &upper[0],
+            &mut lower[l],
+        );
     }
     loss
 }

@@ -1,23 +1,30 @@
-//! Vector types, SIMD paths and their selection: the [`Vector`] trait the
-//! kernels are written against, the paths ([`Isa`]) that give it types, and
-//! which path runs ([`active_path`]).
+//! Which SIMD path the kernels run, and how to choose one: [`SimdPath`],
+//! [`active_path`], [`force_path`]. Inside the crate: the vector trait the
+//! kernels are written against (`Vector`), the paths that give it types
+//! (`Isa`, each a token) and the macro that dispatches to them
+//! (`dispatched!`). Those are crate-private: a user calls kernels, and an
+//! AVX vector made outside detection would run instructions the CPU may
+//! lack.
 //!
 //! Paths are chosen where they can be:
 //! - **x86-64, at run time.** On first use the crate asks the CPU (cpuid and
 //!   xgetbv) what it has and runs every layer-level kernel through the best
 //!   of AVX-512F + VL (16 lanes), AVX2 + FMA (8 lanes) and SSE2 (the x86-64
 //!   baseline, two 4-lane halves, multiply-adds not fused). Each is a set
-//!   of `core::arch` vector types (`x86` module) behind [`Vector`]; a kernel
-//!   is one `#[inline(always)]` body generic over [`Isa`], compiled once per
-//!   path inside a `#[target_feature]` function (the `dispatched!` macro).
-//!   A build for any x86-64 therefore runs on every x86-64 and is fast on
-//!   each.
+//!   of `core::arch` vector types (`x86` module); a kernel is one
+//!   `#[inline(always)]` body generic over the path, compiled once per path
+//!   inside a `#[target_feature]` function that takes the path's token,
+//!   which only detection makes. A build for any x86-64 therefore runs on
+//!   every x86-64 and is fast on each. Which of the AVX paths a build
+//!   compiles is stated once, in `build.rs` (`cfg(dlr_avx2)`,
+//!   `cfg(dlr_avx512)`).
 //! - **Elsewhere, at compile time**, through [`wide`]: NEON on aarch64,
 //!   simd128 on wasm32 built with `+simd128`, plain arrays otherwise.
 //! - **scalar** everywhere: the scalar twins of `kernels::reference`.
 //!
-//! `DLR_SIMD=scalar|sse2|avx2|avx512|neon|simd128|portable` (read once,
-//! with `std`) or [`force_path`] picks a path instead of the best one.
+//! [`force_path`] picks a path instead of the best one (the library reads
+//! no environment variable; the `dlr` program maps `--simd` and `DLR_SIMD`
+//! onto this call).
 //!
 //! Results: each path is deterministic. AVX-512 and AVX2 give the same bits
 //! (every 16-lane operation does, lane for lane, what two 8-lane ones did,
@@ -26,34 +33,49 @@
 //!
 //! Kernels run the head of a slice in the widest vectors, then at most one
 //! 8-lane and one 4-lane step, then hand the last 0–3 elements to their
-//! scalar twin. AVX-512's 16 lanes start at [`Isa::WIDE_FROM`] (512)
+//! scalar twin. AVX-512's 16 lanes start at `Isa::WIDE_FROM` (512)
 //! elements, so H = 100 is 12·8 + 4 on every x86 path: no scalar work at all.
 
 use core::ops::{Add, Mul, Neg, Sub};
 use core::sync::atomic::{AtomicU8, Ordering};
 
+// Hidden: `wide`'s vectors, reachable for the tests of `lane_totals`; not
+// part of the API a user needs.
+#[doc(hidden)]
 pub use wide::{f32x4, f32x8};
 
 #[cfg(target_arch = "x86_64")]
 pub(crate) mod x86;
 
 /// Lanes of the vectors whose partial sums the DLR norm cache keeps (8 on
-/// every path; see [`lane_total`]).
+/// every path; see [`lane_total`]). Hidden with the lane-cache kernels
+/// (`kernels::dlr_rows_lanes`): `Dlr`'s private layout, reachable for the
+/// tests and benches.
+#[doc(hidden)]
 pub const LANES: usize = 8;
 
 /// What the kernels need of a vector of `f32` lanes. A mask is a vector
 /// whose lanes are all ones (true) or all zeros (false).
-pub trait Vector:
+///
+/// A vector is made only from its path's [`Vector::Token`], which only
+/// detection makes where the instructions need it (the x86 AVX paths), so
+/// that a value of the type proves its methods may run. Crate-private: a
+/// user calls the kernels, never the vectors.
+pub(crate) trait Vector:
     Copy + Add<Output = Self> + Sub<Output = Self> + Mul<Output = Self> + Neg<Output = Self>
 {
+    /// The proof that this CPU runs the vector's instructions.
+    type Token: Copy;
     /// Lanes.
     const LANES: usize;
     /// All lanes `0`.
-    const ZERO: Self;
+    fn zero(t: Self::Token) -> Self;
     /// All lanes `x`.
-    fn splat(x: f32) -> Self;
+    fn splat(t: Self::Token, x: f32) -> Self;
     /// Lanes from the first `LANES` elements of `s`.
-    fn load(s: &[f32]) -> Self;
+    fn load(t: Self::Token, s: &[f32]) -> Self;
+    /// The proof this vector's existence carries.
+    fn token(self) -> Self::Token;
     /// Writes the lanes to the first `LANES` elements of `s`.
     fn store(self, s: &mut [f32]);
     /// `self · b + c` (one rounding where FMA is part of the path).
@@ -93,12 +115,13 @@ pub trait Vector:
         // ln 2 in two parts so that r·LN2_HI (9 + 7 bits) is exact.
         const LN2_HI: f32 = 0.693_359_4;
         const LN2_LO: f32 = -2.121_944_4e-4;
-        let r = (self * Self::splat(core::f32::consts::LOG2_E)).round_int();
-        let f = (-r).mul_add(Self::splat(LN2_HI), self);
-        let f = (-r).mul_add(Self::splat(LN2_LO), f);
+        let t = self.token();
+        let r = (self * Self::splat(t, core::f32::consts::LOG2_E)).round_int();
+        let f = (-r).mul_add(Self::splat(t, LN2_HI), self);
+        let f = (-r).mul_add(Self::splat(t, LN2_LO), f);
         // e^f by Taylor to f⁷: the first omitted term is below
         // 0.35⁸/8! = 5·10⁻⁹, 0.04 ulp.
-        let mut p = Self::splat(1.0 / 5040.0);
+        let mut p = Self::splat(t, 1.0 / 5040.0);
         for c in [
             1.0 / 720.0,
             1.0 / 120.0,
@@ -108,7 +131,7 @@ pub trait Vector:
             1.0,
             1.0,
         ] {
-            p = p.mul_add(f, Self::splat(c));
+            p = p.mul_add(f, Self::splat(t, c));
         }
         // 2^r from its exponent bits: r ∈ [−126, 126] keeps it normal.
         p * r.pow2_int()
@@ -119,7 +142,8 @@ pub trait Vector:
     fn clamp_keep_nan(self, lo: f32, hi: f32) -> Self {
         // maxps/minps return their second operand when either is NaN: with
         // x second, a NaN lane stays NaN.
-        Self::splat(hi).fast_min(Self::splat(lo).fast_max(self))
+        let t = self.token();
+        Self::splat(t, hi).fast_min(Self::splat(t, lo).fast_max(self))
     }
 
     /// Lanes with `|x| < f32::MIN_POSITIVE` (subnormals) set to `+0`; NaN
@@ -128,20 +152,21 @@ pub trait Vector:
     #[inline(always)]
     fn flush_subnormal(self) -> Self {
         // `<` is false for NaN, so NaN lanes keep their value.
-        let tiny = self.abs().simd_lt(Self::splat(f32::MIN_POSITIVE));
-        tiny.select(Self::ZERO, self)
+        let t = self.token();
+        let tiny = self.abs().simd_lt(Self::splat(t, f32::MIN_POSITIVE));
+        tiny.select(Self::zero(t), self)
     }
 }
 
 /// What the kernels need beyond [`Vector`] of an 8-lane vector: arrays in
 /// and out, the transposed total of eight rows' partial sums, and (where
 /// the path has them) lane permutes.
-pub trait Vector8: Vector {
+pub(crate) trait Vector8: Vector {
     /// Whether [`Vector8::permute`] and [`Vector8::blend`] are single
     /// instructions (AVX2), so that kernels built on them pay.
     const PERMUTES: bool;
     /// The lanes of `a`.
-    fn from_array(a: [f32; 8]) -> Self;
+    fn from_array(t: Self::Token, a: [f32; 8]) -> Self;
     /// The lanes as an array.
     fn to_array(self) -> [f32; 8];
     /// [`lane_total`] of eight vectors at once: lane `k` of the result is
@@ -153,16 +178,17 @@ pub trait Vector8: Vector {
     fn blend<const IMM: i32>(self, b: Self) -> Self;
 }
 
-/// One SIMD path: the vector types a kernel body is instantiated with.
+/// One SIMD path: the vector types a kernel body is instantiated with, and
+/// a value that proves the CPU runs them (a token: the x86 AVX paths' are
+/// made only by detection, `x86::Avx2::detected`). Every kernel body takes
+/// one as its first argument and makes its vectors from it.
 ///
 /// A kernel written over `P: Isa` runs its head in `P::Wide` (slices of
 /// [`Isa::WIDE_FROM`] elements or more), then in `P::Eight` where `Wide`
 /// has 16 lanes (one step after a `Wide` head, all of a shorter slice), then one `P::Four` step, and
 /// the scalar twin on the rest; on the scalar path (`SCALAR`) it runs the
 /// twin alone.
-pub trait Isa: Copy + 'static {
-    /// The path's name.
-    const PATH: SimdPath;
+pub(crate) trait Isa: Copy + 'static {
     /// The scalar path: kernels run their twins.
     const SCALAR: bool = false;
     /// Slices shorter than this run in 8 lanes where `Wide` has 16: a
@@ -179,38 +205,68 @@ pub trait Isa: Copy + 'static {
     type Eight: Vector8;
     /// 4 lanes.
     type Four: Vector;
+    /// The token of the widest vectors.
+    fn wide(self) -> <Self::Wide as Vector>::Token;
+    /// The token of the 8-lane vectors.
+    fn eight(self) -> <Self::Eight as Vector>::Token;
+    /// The token of the 4-lane vectors.
+    fn four(self) -> <Self::Four as Vector>::Token;
     /// `v` as 8-lane vectors: `[v]` (then a zero) when `Wide` is `Eight`,
     /// its low and high halves when it has 16 lanes.
     fn eights(v: Self::Wide) -> [Self::Eight; 2];
 }
 
 /// The scalar path: every kernel runs its twin in `kernels::reference`.
+/// Its token needs no proof: plain `f32` arithmetic runs everywhere.
 #[derive(Clone, Copy, Debug)]
-pub struct Scalar;
+pub(crate) struct Scalar;
 
 impl Isa for Scalar {
-    const PATH: SimdPath = SimdPath::Scalar;
     const SCALAR: bool = true;
     type Wide = Lanes<8>;
     type Eight = Lanes<8>;
     type Four = Lanes<4>;
     #[inline(always)]
+    fn wide(self) -> Scalar {
+        self
+    }
+    #[inline(always)]
+    fn eight(self) -> Scalar {
+        self
+    }
+    #[inline(always)]
+    fn four(self) -> Scalar {
+        self
+    }
+    #[inline(always)]
     fn eights(v: Lanes<8>) -> [Lanes<8>; 2] {
-        [v, Lanes::ZERO]
+        [v, Lanes::zero(Scalar)]
     }
 }
 
-/// The path compiled in through `wide` (targets other than x86-64).
-#[cfg(not(target_arch = "x86_64"))]
+/// The token of `wide`'s vectors, which run whatever instructions the
+/// build's target features allow: no proof needed. On targets other than
+/// x86-64 it is also the path compiled in through `wide`.
 #[derive(Clone, Copy, Debug)]
-pub struct Compiled;
+pub(crate) struct Compiled;
 
 #[cfg(not(target_arch = "x86_64"))]
 impl Isa for Compiled {
-    const PATH: SimdPath = COMPILED_PATH;
     type Wide = f32x8;
     type Eight = f32x8;
     type Four = f32x4;
+    #[inline(always)]
+    fn wide(self) -> Compiled {
+        self
+    }
+    #[inline(always)]
+    fn eight(self) -> Compiled {
+        self
+    }
+    #[inline(always)]
+    fn four(self) -> Compiled {
+        self
+    }
     #[inline(always)]
     fn eights(v: f32x8) -> [f32x8; 2] {
         [v, f32x8::ZERO]
@@ -231,7 +287,7 @@ const COMPILED_PATH: SimdPath = if cfg!(all(target_arch = "aarch64", target_feat
 /// [`Scalar`] path (whose kernels run their twins instead; it exists so
 /// that the generic bodies compile for it).
 #[derive(Clone, Copy, Debug, PartialEq)]
-pub struct Lanes<const N: usize>(pub [f32; N]);
+pub(crate) struct Lanes<const N: usize>(pub [f32; N]);
 
 impl<const N: usize> Lanes<N> {
     #[inline(always)]
@@ -274,15 +330,23 @@ fn mask_lane(b: bool) -> f32 {
 }
 
 impl<const N: usize> Vector for Lanes<N> {
+    type Token = Scalar;
     const LANES: usize = N;
-    const ZERO: Self = Self([0.0; N]);
     #[inline(always)]
-    fn splat(x: f32) -> Self {
+    fn zero(_: Scalar) -> Self {
+        Self([0.0; N])
+    }
+    #[inline(always)]
+    fn splat(_: Scalar, x: f32) -> Self {
         Self([x; N])
     }
     #[inline(always)]
-    fn load(s: &[f32]) -> Self {
+    fn load(_: Scalar, s: &[f32]) -> Self {
         Self(core::array::from_fn(|k| s[k]))
+    }
+    #[inline(always)]
+    fn token(self) -> Scalar {
+        Scalar
     }
     #[inline(always)]
     fn store(self, s: &mut [f32]) {
@@ -353,7 +417,7 @@ impl<const N: usize> Vector for Lanes<N> {
 impl Vector8 for Lanes<8> {
     const PERMUTES: bool = false;
     #[inline(always)]
-    fn from_array(a: [f32; 8]) -> Self {
+    fn from_array(_: Scalar, a: [f32; 8]) -> Self {
         Self(a)
     }
     #[inline(always)]
@@ -383,16 +447,24 @@ impl Vector8 for Lanes<8> {
 macro_rules! impl_vector_wide {
     ($t:ty, $i:ty, $from_int:ident, $n:literal) => {
         impl Vector for $t {
+            type Token = Compiled;
             const LANES: usize = $n;
-            const ZERO: Self = <$t>::ZERO;
             #[inline(always)]
-            fn splat(x: f32) -> Self {
+            fn zero(_: Compiled) -> Self {
+                <$t>::ZERO
+            }
+            #[inline(always)]
+            fn splat(_: Compiled, x: f32) -> Self {
                 <$t>::splat(x)
             }
             #[inline(always)]
-            fn load(s: &[f32]) -> Self {
+            fn load(_: Compiled, s: &[f32]) -> Self {
                 let chunk: [f32; $n] = s[..$n].try_into().unwrap_or([0.0; $n]);
                 <$t>::from(chunk)
+            }
+            #[inline(always)]
+            fn token(self) -> Compiled {
+                Compiled
             }
             #[inline(always)]
             fn store(self, s: &mut [f32]) {
@@ -459,7 +531,7 @@ impl_vector_wide!(f32x4, wide::i32x4, from_i32x4, 4);
 impl Vector8 for f32x8 {
     const PERMUTES: bool = false;
     #[inline(always)]
-    fn from_array(a: [f32; 8]) -> Self {
+    fn from_array(_: Compiled, a: [f32; 8]) -> Self {
         f32x8::from(a)
     }
     #[inline(always)]
@@ -511,6 +583,7 @@ pub fn exact_sqrt_f64(x: f64) -> f64 {
 /// them, `((l₀ + l₄) + (l₂ + l₆)) + ((l₁ + l₅) + (l₃ + l₇))`, so that a total
 /// taken here, by [`lane_totals`] or by an 8-lane `reduce_add` is the same
 /// number to the last bit.
+#[doc(hidden)]
 #[inline(always)]
 pub fn lane_total(l: &[f32; LANES]) -> f32 {
     ((l[0] + l[4]) + (l[2] + l[6])) + ((l[1] + l[5]) + (l[3] + l[7]))
@@ -518,14 +591,17 @@ pub fn lane_total(l: &[f32; LANES]) -> f32 {
 
 /// [`lane_total`] of eight vectors at once: lane `k` of the result is
 /// `lane_total(v[k])`, bit for bit. (The AVX paths' version,
-/// [`Vector8::lane_totals`], does it with shuffles.)
+/// `Vector8::lane_totals`, does it with shuffles.) Hidden as [`LANES`] is.
+#[doc(hidden)]
 #[inline(always)]
 pub fn lane_totals(v: &[f32x8; LANES]) -> f32x8 {
     f32x8::from(v.map(|x| lane_total(x.as_array())))
 }
 
 /// Asks the CPU to start loading every cache line of `s` into L1; does
-/// nothing where no prefetch instruction is compiled in.
+/// nothing where no prefetch instruction is compiled in. Hidden: a helper
+/// of the program's overlapped evaluation, not part of the optimizer API.
+#[doc(hidden)]
 #[inline(always)]
 pub fn prefetch<T>(s: &[T]) {
     #[cfg(target_arch = "x86_64")]
@@ -568,6 +644,9 @@ unsafe impl bytemuck::Pod for Line {}
 /// forwarded from the split store, and the whole DLR-post step slows down
 /// in such processes (BENCHMARKS.md, "Misaligned scratch"). 64 bytes keeps
 /// AVX-512's vectors whole as well.
+///
+/// Hidden: a buffer of `Dlr`'s private state, reachable for its tests.
+#[doc(hidden)]
 #[derive(Clone, Debug)]
 pub struct AlignedF32s {
     lines: alloc::vec::Vec<Line>,
@@ -592,14 +671,6 @@ impl AlignedF32s {
     pub fn as_mut_slice(&mut self) -> &mut [f32] {
         &mut bytemuck::cast_slice_mut::<Line, f32>(&mut self.lines)[..self.len]
     }
-}
-
-/// Length of the part of an `n`-element slice that the 8- and 4-lane vector
-/// loops cover (`f32x8` head plus at most one `f32x4`); the twin takes the
-/// rest.
-#[inline(always)]
-pub const fn vector_len(n: usize) -> usize {
-    n / 8 * 8 + (n % 8) / 4 * 4
 }
 
 /// The parts of an `n`-element slice a kernel on path `P` runs in each
@@ -739,21 +810,14 @@ fn best_x86_path(f: &x86::Features) -> SimdPath {
 
 /// Whether this build has the scalar path: everywhere but where `wide`
 /// compiles to plain arrays (`portable`), which are the only path there.
-const SCALAR_BUILT: bool = cfg!(any(
-    target_arch = "x86_64",
-    all(target_arch = "aarch64", target_feature = "neon"),
-    all(target_arch = "wasm32", target_feature = "simd128")
-));
+const SCALAR_BUILT: bool = cfg!(dlr_scalar);
 
 /// Whether this build has the AVX-512 path.
 #[cfg(target_arch = "x86_64")]
-const AVX512_BUILT: bool = cfg!(any(feature = "avx512", target_feature = "avx512f"));
+const AVX512_BUILT: bool = cfg!(dlr_avx512);
 /// Whether this build has the AVX2 path.
 #[cfg(target_arch = "x86_64")]
-const AVX2_BUILT: bool = cfg!(any(
-    feature = "avx2",
-    all(target_feature = "avx2", target_feature = "fma")
-));
+const AVX2_BUILT: bool = cfg!(dlr_avx2);
 
 /// The decision table where `wide` compiles the path in.
 #[cfg(not(target_arch = "x86_64"))]
@@ -763,15 +827,14 @@ fn detect() -> SimdPath {
 
 const UNSET: u8 = u8::MAX;
 
-/// The path the kernels run: one set by [`force_path`], else `DLR_SIMD`'s
-/// (with `std`), else [`best_path`]. Read at every layer-level kernel call.
+/// The path the kernels run: one set by [`force_path`], else [`best_path`].
+/// Read at every layer-level kernel call.
 static ACTIVE: AtomicU8 = AtomicU8::new(UNSET);
 
-/// The path the kernels run now (see the module doc).
-///
-/// # Panics
-/// With `std`, on first use, if `DLR_SIMD` names no path or one this CPU
-/// lacks (a program should check it first, as the `dlr` program does).
+/// The path the kernels run now: the one [`force_path`] chose, else the
+/// best this CPU has. The library reads no environment variable: a
+/// program that wants one (the `dlr` program's `DLR_SIMD`) maps it onto
+/// [`force_path`].
 #[inline]
 pub fn active_path() -> SimdPath {
     match ACTIVE.load(Ordering::Relaxed) {
@@ -782,16 +845,75 @@ pub fn active_path() -> SimdPath {
 
 #[cold]
 fn init_active_path() -> SimdPath {
-    let path = match requested_path() {
-        Ok(Some(p)) => p,
-        Ok(None) => best_path(),
-        Err(e) => panic!("{e}"),
-    };
+    let path = best_path();
     // A path forced meanwhile by another thread wins.
     match ACTIVE.compare_exchange(UNSET, path.index(), Ordering::Relaxed, Ordering::Relaxed) {
         Ok(_) => path,
         Err(i) => SimdPath::ALL[i as usize],
     }
+}
+
+/// The active path as the token its kernels run with (`dispatched!`
+/// matches on it). The AVX tokens come from detection only.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Active {
+    /// The scalar twins.
+    #[cfg(dlr_scalar)]
+    Scalar(Scalar),
+    /// x86-64's baseline.
+    #[cfg(target_arch = "x86_64")]
+    Sse2(x86::Sse2),
+    /// AVX2 + FMA.
+    #[cfg(dlr_avx2)]
+    Avx2(x86::Avx2),
+    /// AVX-512F + VL (with AVX2 + FMA).
+    #[cfg(dlr_avx512)]
+    Avx512(x86::Avx512),
+    /// What `wide` compiles to on this target.
+    #[cfg(not(target_arch = "x86_64"))]
+    Compiled(Compiled),
+}
+
+impl Active {
+    /// The AVX-512 path's layers narrower than [`Isa::WIDE_FROM`] on the
+    /// AVX2 instantiation when `narrow` (see `dispatched!`): the same
+    /// 8-lane bodies, so the same bits. Every other path stays.
+    #[inline(always)]
+    pub(crate) fn narrowed(self, narrow: bool) -> Self {
+        #[cfg(dlr_avx512)]
+        if let (Active::Avx512(isa), true) = (self, narrow) {
+            return Active::Avx2(isa.avx2());
+        }
+        let _ = narrow;
+        self
+    }
+}
+
+/// The token of [`active_path`]'s path.
+#[inline(always)]
+pub(crate) fn active() -> Active {
+    let path = active_path();
+    #[cfg(dlr_avx512)]
+    if path == SimdPath::Avx512 {
+        if let Some(isa) = x86::Avx512::detected() {
+            return Active::Avx512(isa);
+        }
+    }
+    #[cfg(dlr_avx2)]
+    if path == SimdPath::Avx2 {
+        if let Some(isa) = x86::Avx2::detected() {
+            return Active::Avx2(isa);
+        }
+    }
+    #[cfg(dlr_scalar)]
+    if path == SimdPath::Scalar {
+        return Active::Scalar(Scalar);
+    }
+    let _ = path;
+    #[cfg(target_arch = "x86_64")]
+    return Active::Sse2(x86::Sse2);
+    #[cfg(not(target_arch = "x86_64"))]
+    Active::Compiled(Compiled)
 }
 
 /// Why a path cannot be used.
@@ -836,21 +958,10 @@ pub fn parse_path(name: &str) -> Result<SimdPath, PathError> {
     }
 }
 
-/// The path `DLR_SIMD` asks for (`Ok(None)` when it is unset or empty, and
-/// always without `std`).
-pub fn requested_path() -> Result<Option<SimdPath>, PathError> {
-    #[cfg(feature = "std")]
-    if let Some(name) = std::env::var_os("DLR_SIMD") {
-        let name = name.to_string_lossy();
-        if !name.is_empty() {
-            return parse_path(&name).map(Some);
-        }
-    }
-    Ok(None)
-}
-
 /// Runs the kernels on `path` from the next layer-level call on, in every
-/// thread, instead of the best one.
+/// thread, instead of the best one; an error (and no change) when this
+/// build or this CPU lacks it. The one way to choose a path: the library
+/// reads no environment variable.
 pub fn force_path(path: SimdPath) -> Result<(), PathError> {
     if !path.is_available() {
         return Err(PathError::Unavailable(path));
@@ -867,30 +978,34 @@ pub fn simd_path() -> &'static str {
 
 /// Whether a layer of `width` outputs runs the AVX2 instantiation on the
 /// AVX-512 path (`dispatched!`'s `narrow_on_avx2`): below
-/// [`Isa::WIDE_FROM`] its kernels run 8-lane bodies either way. (Only in
-/// builds with both AVX paths.)
-#[cfg(all(
-    target_arch = "x86_64",
-    any(feature = "avx512", target_feature = "avx512f"),
-    any(feature = "avx2", all(target_feature = "avx2", target_feature = "fma"))
-))]
+/// [`Isa::WIDE_FROM`] its kernels run 8-lane bodies either way.
 #[inline(always)]
 pub(crate) fn narrow_for_avx512(width: usize) -> bool {
-    width < <x86::Avx512 as Isa>::WIDE_FROM
+    #[cfg(dlr_avx512)]
+    return width < <x86::Avx512 as Isa>::WIDE_FROM;
+    #[cfg(not(dlr_avx512))]
+    {
+        let _ = width;
+        false
+    }
 }
 
-/// Defines a function that runs the generic kernel body `$generic::<P>`
-/// on the active path `P`: the path is read once per call, and each x86-64
-/// path's instantiation is compiled inside a `#[target_feature]` function
-/// so that its vector types' intrinsics inline into it.
+/// Defines a function that runs the generic kernel body `$generic` on the
+/// active path: the path's token is read once per call and passed as the
+/// body's first argument, and each x86-64 AVX path's instantiation is
+/// compiled inside a `#[target_feature]` function so that its vector
+/// types' intrinsics inline into it. Those functions take the path's token,
+/// which only detection makes, so nothing reaches them on a CPU without
+/// their instructions.
 ///
 /// With `; narrow_on_avx2 if <condition on the arguments>`, the AVX-512
-/// path runs the AVX2 instantiation when the condition holds: for layers
-/// narrower than [`Isa::WIDE_FROM`], which run 8-lane bodies on either
-/// path, so the bits are the same. Why: the AVX2 build of those bodies
-/// measured faster on an Intel Xeon for the network passes and DLR's
-/// update (BENCHMARKS.md, "AVX-512's narrow layers on AVX2 code"). Inside
-/// an AVX-512 function LLVM auto-vectorizes the plain loops around the
+/// path runs the AVX2 instantiation when the condition holds
+/// ([`Active::narrowed`], decided before the match): for layers narrower
+/// than [`Isa::WIDE_FROM`], which run 8-lane bodies on either path, so the
+/// bits are the same. Why: the AVX2 build of those bodies measured faster
+/// on an Intel Xeon for the network passes and DLR's update
+/// (BENCHMARKS.md, "AVX-512's narrow layers on AVX2 code"). Inside an
+/// AVX-512 function LLVM auto-vectorizes the plain loops around the
 /// kernels (column factors, the twins that end short rows) with 512-bit
 /// instructions and masked stores; on Intel cores the first slow the
 /// 256-bit work around them, and a load of bytes a masked store has just
@@ -914,61 +1029,38 @@ macro_rules! dispatched {
         $(#[$attr])*
         #[inline]
         $vis fn $name($($arg: $ty),*) $(-> $ret)? {
-            #[cfg(target_arch = "x86_64")]
-            {
-                // SAFETY (for callers): the CPU must have AVX-512F and VL,
-                // AVX2 and FMA; the match below reaches it only after
-                // `detect` saw them.
-                #[cfg(any(feature = "avx512", target_feature = "avx512f"))]
-                #[target_feature(enable = "avx512f,avx512vl,avx2,fma")]
-                unsafe fn avx512($($arg: $ty),*) $(-> $ret)? {
-                    $($generic)::+::<$crate::simd::x86::Avx512>($($arg),*)
-                }
-                // SAFETY (for callers): the CPU must have AVX2 and FMA; the
-                // match below reaches it only after `detect` saw them.
-                #[cfg(any(feature = "avx2", all(target_feature = "avx2", target_feature = "fma")))]
-                #[target_feature(enable = "avx2,fma")]
-                unsafe fn avx2($($arg: $ty),*) $(-> $ret)? {
-                    $($generic)::+::<$crate::simd::x86::Avx2>($($arg),*)
-                }
-                // SSE2 is part of every x86-64: no feature to enable.
-                fn sse2($($arg: $ty),*) $(-> $ret)? {
-                    $($generic)::+::<$crate::simd::x86::Sse2>($($arg),*)
-                }
-                match $crate::simd::active_path() {
-                    // SAFETY: `active_path` is `Avx512` only after `detect`
-                    // saw AVX-512F and VL, AVX2 and FMA on this CPU, with the OS
-                    // saving the zmm and ymm registers (`simd::x86::features`):
-                    // what both `avx2` and `avx512` need.
-                    #[cfg(all(
-                        any(feature = "avx512", target_feature = "avx512f"),
-                        any(feature = "avx2", all(target_feature = "avx2", target_feature = "fma"))
-                    ))]
-                    $crate::simd::SimdPath::Avx512 if $narrow => unsafe { avx2($($arg),*) },
-                    // SAFETY: as above.
-                    #[cfg(any(feature = "avx512", target_feature = "avx512f"))]
-                    $crate::simd::SimdPath::Avx512 => unsafe { avx512($($arg),*) },
-                    // SAFETY: `active_path` is `Avx2` only after `detect` saw
-                    // AVX2 and FMA, with the OS saving the ymm registers.
-                    #[cfg(any(feature = "avx2", all(target_feature = "avx2", target_feature = "fma")))]
-                    $crate::simd::SimdPath::Avx2 => unsafe { avx2($($arg),*) },
-                    $crate::simd::SimdPath::Sse2 => sse2($($arg),*),
-                    _ => $($generic)::+::<$crate::simd::Scalar>($($arg),*),
-                }
+            #[cfg(dlr_avx512)]
+            #[target_feature(enable = "avx512f,avx512vl,avx2,fma")]
+            fn avx512(isa: $crate::simd::x86::Avx512, $($arg: $ty),*) $(-> $ret)? {
+                $($generic)::+(isa, $($arg),*)
             }
-            #[cfg(not(target_arch = "x86_64"))]
-            match $crate::simd::active_path() {
-                // Where `wide` has no vector unit (`portable`), its arrays
-                // are the only path: a second, scalar, copy of every
-                // kernel would not fit a microcontroller's flash.
-                #[cfg(any(
-                    all(target_arch = "aarch64", target_feature = "neon"),
-                    all(target_arch = "wasm32", target_feature = "simd128")
-                ))]
-                $crate::simd::SimdPath::Scalar => {
-                    $($generic)::+::<$crate::simd::Scalar>($($arg),*)
+            #[cfg(dlr_avx2)]
+            #[target_feature(enable = "avx2,fma")]
+            fn avx2(isa: $crate::simd::x86::Avx2, $($arg: $ty),*) $(-> $ret)? {
+                $($generic)::+(isa, $($arg),*)
+            }
+            let narrow: bool = $narrow;
+            match $crate::simd::active().narrowed(narrow) {
+                #[cfg(dlr_avx512)]
+                $crate::simd::Active::Avx512(isa) => {
+                    // SAFETY: an `Avx512` token exists only where detection
+                    // saw AVX-512F and VL, AVX2 and FMA, with the OS saving
+                    // the zmm and ymm registers: what `avx512` enables.
+                    unsafe { avx512(isa, $($arg),*) }
                 }
-                _ => $($generic)::+::<$crate::simd::Compiled>($($arg),*),
+                #[cfg(dlr_avx2)]
+                $crate::simd::Active::Avx2(isa) => {
+                    // SAFETY: an `Avx2` token exists only where detection
+                    // saw AVX2 and FMA, with the OS saving the ymm
+                    // registers: what `avx2` enables.
+                    unsafe { avx2(isa, $($arg),*) }
+                }
+                #[cfg(target_arch = "x86_64")]
+                $crate::simd::Active::Sse2(isa) => $($generic)::+(isa, $($arg),*),
+                #[cfg(not(target_arch = "x86_64"))]
+                $crate::simd::Active::Compiled(isa) => $($generic)::+(isa, $($arg),*),
+                #[cfg(dlr_scalar)]
+                $crate::simd::Active::Scalar(isa) => $($generic)::+(isa, $($arg),*),
             }
         }
     };
@@ -1012,5 +1104,148 @@ mod decision_table_tests {
             best_x86_path(&cpu(false, false, false, false)),
             SimdPath::Sse2
         );
+    }
+}
+
+/// The vectors' own maths on every path's vector types this CPU runs (the
+/// kernels' tests reach them only through kernels): `flush_subnormal`
+/// against its twin, `exp_bounded` against `f64`.
+#[cfg(test)]
+mod vector_tests {
+    use super::*;
+    use crate::kernels::reference;
+    use alloc::vec::Vec;
+
+    /// Runs `check` on each vector type of every path this CPU has, with
+    /// the type's name.
+    /// A vector operation applied to a slice, `LANES` at a time.
+    type OnSlice<'a> = &'a mut dyn FnMut(&[f32]) -> Vec<f32>;
+
+    fn for_each_vector_type(check: &mut dyn FnMut(&str, OnSlice<'_>, OnSlice<'_>)) {
+        fn on<V: Vector>(t: V::Token, f: impl Fn(V) -> V) -> impl FnMut(&[f32]) -> Vec<f32> {
+            move |x: &[f32]| {
+                let mut out = alloc::vec![0.0; x.len()];
+                for (xc, oc) in x.chunks_exact(V::LANES).zip(out.chunks_exact_mut(V::LANES)) {
+                    f(V::load(t, xc)).store(oc);
+                }
+                out
+            }
+        }
+        macro_rules! each {
+            ($name:expr, $v:ty, $t:expr) => {
+                check(
+                    $name,
+                    &mut on::<$v>($t, |v| v.flush_subnormal()),
+                    &mut on::<$v>($t, |v| v.exp_bounded()),
+                );
+            };
+        }
+        each!("scalar 8", Lanes<8>, Scalar);
+        each!("scalar 4", Lanes<4>, Scalar);
+        each!("wide f32x8", f32x8, Compiled);
+        each!("wide f32x4", f32x4, Compiled);
+        #[cfg(target_arch = "x86_64")]
+        {
+            each!("sse2 8", x86::F32x8Pair, x86::Sse2);
+            each!("sse2 4", x86::F32x4<false>, x86::Sse2);
+            #[cfg(dlr_avx2)]
+            if let Some(t) = x86::Avx2::detected() {
+                each!("avx2 8", x86::F32x8, t);
+                each!("avx2 4", x86::F32x4<true>, t);
+            }
+            #[cfg(dlr_avx512)]
+            if let Some(t) = x86::Avx512::detected() {
+                each!("avx512 16", x86::F32x16, t);
+            }
+        }
+    }
+
+    #[test]
+    fn flush_subnormal_matches_twin_on_every_kind_of_value() {
+        let tiny = f32::MIN_POSITIVE;
+        let values: [f32; 16] = [
+            0.0,
+            -0.0,
+            f32::from_bits(1),  // smallest subnormal
+            -f32::from_bits(3), // a negative subnormal
+            tiny * 0.5,         // a large subnormal
+            tiny,               // smallest normal: kept
+            -tiny,              // kept
+            1.5,
+            f32::MAX,
+            f32::INFINITY,
+            f32::NEG_INFINITY,
+            f32::NAN,
+            f32::from_bits(0x007f_ffff), // largest subnormal
+            -1e-30,
+            3e-39,
+            1e-3,
+        ];
+        for_each_vector_type(&mut |name, flush, _| {
+            for (&x, &y) in values.iter().zip(&flush(&values)) {
+                let twin = reference::flush_subnormal(x);
+                assert_eq!(
+                    y.to_bits(),
+                    twin.to_bits(),
+                    "{name}: flush({x:e}) = {y:e}, twin {twin:e}"
+                );
+                if x.is_nan() {
+                    assert!(y.is_nan(), "NaN must stay NaN so divergence is seen");
+                } else if x.abs() < tiny {
+                    assert_eq!(y, 0.0, "{x:e} is subnormal and must be flushed");
+                } else {
+                    assert_eq!(y, x, "{x:e} is normal and must pass unchanged");
+                }
+            }
+        });
+    }
+
+    #[test]
+    fn exp_bounded_is_within_two_eps_on_its_range() {
+        let mut xs: Vec<f32> = (-87_000..=87_000)
+            .map(|k| k as f32 * 1e-3)
+            .chain([
+                -87.0,
+                87.0,
+                0.0,
+                -0.0,
+                1e-30,
+                -1e-30,
+                0.346_573_6,
+                -0.346_573_6,
+            ])
+            .collect();
+        xs.resize(xs.len().next_multiple_of(16), 0.0);
+        let mut first: Option<Vec<f32>> = None;
+        for_each_vector_type(&mut |name, _, exp| {
+            let out = exp(&xs);
+            let mut worst = 0.0f64;
+            for (&x, &y) in xs.iter().zip(&out) {
+                let exact = libm::exp(x as f64);
+                let rel = libm::fabs(y as f64 - exact) / exact;
+                worst = worst.max(rel);
+                assert!(
+                    rel < 2.0 * f32::EPSILON as f64,
+                    "{name}: exp({x}) = {y:e}, exact {exact:e}, relative error {rel:e}"
+                );
+            }
+            assert!(worst > 0.0, "{name}: the comparison measured something");
+            let nan = exp(&[f32::NAN; 16]);
+            assert!(nan.iter().all(|x| x.is_nan()), "{name}: NaN must stay NaN");
+            // Fused and unfused paths may differ by rounding; the widths of
+            // one path may not.
+            if name.ends_with(" 4") {
+                if let Some(eight) = &first {
+                    assert!(
+                        eight
+                            .iter()
+                            .zip(&out)
+                            .all(|(a, b)| a.to_bits() == b.to_bits()),
+                        "{name}: differs from the same path's wider vector"
+                    );
+                }
+            }
+            first = Some(out);
+        });
     }
 }

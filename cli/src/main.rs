@@ -332,9 +332,12 @@ fn main() -> ExitCode {
         Command::Fetch { .. } | Command::Report(_) => false,
     };
     if reads_dlr_simd {
-        if let Err(e) = dlr::simd::requested_path() {
-            eprintln!("dlr: DLR_SIMD: {e}");
-            return ExitCode::from(EXIT_BAD_INPUT);
+        let requested = std::env::var("DLR_SIMD").unwrap_or_default();
+        if !requested.is_empty() {
+            if let Err(e) = dlr::simd::parse_path(&requested).and_then(dlr::simd::force_path) {
+                eprintln!("dlr: DLR_SIMD: {e}");
+                return ExitCode::from(EXIT_BAD_INPUT);
+            }
         }
     }
     let result = match cli.command {

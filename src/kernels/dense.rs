@@ -6,16 +6,16 @@ use crate::kernels::{reference, GROUP};
 use crate::simd::{split_lens, Isa, Vector, Vector8, LANES};
 
 #[cfg_attr(target_arch = "x86_64", inline(always))]
-fn axpy_body<V: Vector>(y: &mut [f32], a: f32, x: &[f32]) {
-    let av = V::splat(a);
+fn axpy_body<V: Vector>(t: V::Token, y: &mut [f32], a: f32, x: &[f32]) {
+    let av = V::splat(t, a);
     for (yc, xc) in y.chunks_exact_mut(V::LANES).zip(x.chunks_exact(V::LANES)) {
-        V::load(xc).mul_add(av, V::load(yc)).store(yc);
+        V::load(t, xc).mul_add(av, V::load(t, yc)).store(yc);
     }
 }
 
 /// `y ← y + a x`. Twin: [`reference::axpy`].
 #[cfg_attr(target_arch = "x86_64", inline(always))]
-pub(crate) fn axpy<P: Isa>(y: &mut [f32], a: f32, x: &[f32]) {
+pub(crate) fn axpy<P: Isa>(isa: P, y: &mut [f32], a: f32, x: &[f32]) {
     debug_assert_eq!(y.len(), x.len());
     if P::SCALAR {
         return reference::axpy(y, a, x);
@@ -27,17 +27,17 @@ pub(crate) fn axpy<P: Isa>(y: &mut [f32], a: f32, x: &[f32]) {
     let (xw, rest) = x.split_at(wide);
     let (x8, rest) = rest.split_at(eight);
     let (x4, xt) = rest.split_at(four);
-    axpy_body::<P::Wide>(yw, a, xw);
-    axpy_body::<P::Eight>(y8, a, x8);
-    axpy_body::<P::Four>(y4, a, x4);
+    axpy_body::<P::Wide>(isa.wide(), yw, a, xw);
+    axpy_body::<P::Eight>(isa.eight(), y8, a, x8);
+    axpy_body::<P::Four>(isa.four(), y4, a, x4);
     reference::axpy(yt, a, xt);
 }
 
 #[cfg_attr(target_arch = "x86_64", inline(always))]
-fn dot_body<V: Vector>(x: &[f32], y: &[f32]) -> f32 {
-    let mut acc = V::ZERO;
+fn dot_body<V: Vector>(t: V::Token, x: &[f32], y: &[f32]) -> f32 {
+    let mut acc = V::zero(t);
     for (xc, yc) in x.chunks_exact(V::LANES).zip(y.chunks_exact(V::LANES)) {
-        acc = V::load(xc).mul_add(V::load(yc), acc);
+        acc = V::load(t, xc).mul_add(V::load(t, yc), acc);
     }
     acc.reduce_add()
 }
@@ -48,22 +48,22 @@ fn dot_body<V: Vector>(x: &[f32], y: &[f32]) -> f32 {
 /// accumulator would sum in another order, and the sum of every path with
 /// fused multiply-adds is then the same number (`simd` module doc).
 #[cfg_attr(target_arch = "x86_64", inline(always))]
-pub(crate) fn dot<P: Isa>(x: &[f32], y: &[f32]) -> f32 {
+pub(crate) fn dot<P: Isa>(isa: P, x: &[f32], y: &[f32]) -> f32 {
     debug_assert_eq!(x.len(), y.len());
     if P::SCALAR {
         return reference::dot(x, y);
     }
     let n8 = x.len() / 8 * 8;
     let n4 = n8 + (x.len() - n8) / 4 * 4;
-    dot_body::<P::Eight>(&x[..n8], &y[..n8])
-        + dot_body::<P::Four>(&x[n8..n4], &y[n8..n4])
+    dot_body::<P::Eight>(isa.eight(), &x[..n8], &y[..n8])
+        + dot_body::<P::Four>(isa.four(), &x[n8..n4], &y[n8..n4])
         + reference::dot(&x[n4..], &y[n4..])
 }
 
 /// Logistic function in place, `z_i ← 1 / (1 + e^{−z_i})`. Twin:
 /// [`reference::sigmoid`].
 #[cfg_attr(target_arch = "x86_64", inline(always))]
-pub(crate) fn sigmoid<P: Isa>(z: &mut [f32]) {
+pub(crate) fn sigmoid<P: Isa>(isa: P, z: &mut [f32]) {
     if P::SCALAR {
         return reference::sigmoid(z);
     }
@@ -76,8 +76,8 @@ pub(crate) fn sigmoid<P: Isa>(z: &mut [f32]) {
         // overwrites them and stored after it: the overlapping lanes get
         // the very values the main loop wrote. No scalar `expf` tail.
         let window = n - wide;
-        let last = sigmoid_vector(P::Wide::load(&z[window..]));
-        sigmoid_body::<P::Wide>(&mut z[..n / wide * wide]);
+        let last = sigmoid_vector(P::Wide::load(isa.wide(), &z[window..]));
+        sigmoid_body::<P::Wide>(isa.wide(), &mut z[..n / wide * wide]);
         last.store(&mut z[window..]);
         return;
     }
@@ -85,8 +85,8 @@ pub(crate) fn sigmoid<P: Isa>(z: &mut [f32]) {
         // The same in 8 lanes (the 10 outputs of an MNIST net would
         // otherwise end with two scalar `expf`).
         let window = n - LANES;
-        let last = sigmoid_vector(P::Eight::load(&z[window..]));
-        sigmoid_body::<P::Eight>(&mut z[..n / LANES * LANES]);
+        let last = sigmoid_vector(P::Eight::load(isa.eight(), &z[window..]));
+        sigmoid_body::<P::Eight>(isa.eight(), &mut z[..n / LANES * LANES]);
         last.store(&mut z[window..]);
         return;
     }
@@ -94,9 +94,9 @@ pub(crate) fn sigmoid<P: Isa>(z: &mut [f32]) {
     let (zw, rest) = z.split_at_mut(w);
     let (z8, rest) = rest.split_at_mut(eight);
     let (z4, zt) = rest.split_at_mut(four);
-    sigmoid_body::<P::Wide>(zw);
-    sigmoid_body::<P::Eight>(z8);
-    sigmoid_body::<P::Four>(z4);
+    sigmoid_body::<P::Wide>(isa.wide(), zw);
+    sigmoid_body::<P::Eight>(isa.eight(), z8);
+    sigmoid_body::<P::Four>(isa.four(), z4);
     reference::sigmoid(zt);
 }
 
@@ -104,39 +104,45 @@ pub(crate) fn sigmoid<P: Isa>(z: &mut [f32]) {
 fn sigmoid_vector<V: Vector>(z: V) -> V {
     // NaN stays NaN, so a diverged net stays visible.
     let x = z.clamp_keep_nan(-87.0, 87.0);
-    let one = V::splat(1.0);
+    let one = V::splat(z.token(), 1.0);
     one.div(one + (-x).exp_bounded())
 }
 
 #[cfg_attr(target_arch = "x86_64", inline(always))]
-fn sigmoid_body<V: Vector>(z: &mut [f32]) {
+fn sigmoid_body<V: Vector>(t: V::Token, z: &mut [f32]) {
     for c in z.chunks_exact_mut(V::LANES) {
-        sigmoid_vector(V::load(c)).store(c);
+        sigmoid_vector(V::load(t, c)).store(c);
     }
 }
 
 /// Output delta `d_k ← (y_k − t_k) y_k (1 − y_k)`, subnormals flushed to
 /// zero; returns `C = ½ Σ (y_k − t_k)²`. Twin: [`reference::output_delta`].
 #[cfg_attr(target_arch = "x86_64", inline(always))]
-pub(crate) fn output_delta<P: Isa>(y: &[f32], label: usize, offset: usize, d: &mut [f32]) -> f32 {
+pub(crate) fn output_delta<P: Isa>(
+    isa: P,
+    y: &[f32],
+    label: usize,
+    offset: usize,
+    d: &mut [f32],
+) -> f32 {
     debug_assert_eq!(y.len(), d.len());
     if P::SCALAR {
         return reference::output_delta(y, label, offset, d);
     }
     let (y_head, y_tail) = y.as_chunks::<LANES>();
     let (d_head, d_tail) = d.as_chunks_mut::<LANES>();
-    let one = P::Eight::splat(1.0);
-    let mut loss = P::Eight::ZERO;
+    let one = P::Eight::splat(isa.eight(), 1.0);
+    let mut loss = P::Eight::zero(isa.eight());
     for (c, (yc, dc)) in y_head.iter().zip(d_head.iter_mut()).enumerate() {
         let base = offset + c * LANES;
         let mut t = [0.0f32; LANES];
         if label >= base && label < base + LANES {
             t[label - base] = 1.0;
         }
-        let yv = P::Eight::from_array(*yc);
-        let err = yv - P::Eight::from_array(t);
+        let yv = P::Eight::from_array(isa.eight(), *yc);
+        let err = yv - P::Eight::from_array(isa.eight(), t);
         *dc = (err * yv * (one - yv)).flush_subnormal().to_array();
-        loss = (err * err).mul_add(P::Eight::splat(0.5), loss);
+        loss = (err * err).mul_add(P::Eight::splat(isa.eight(), 0.5), loss);
     }
     let done = y_head.len() * LANES;
     loss.reduce_add() + reference::output_delta(y_tail, label, offset + done, d_tail)
@@ -145,7 +151,13 @@ pub(crate) fn output_delta<P: Isa>(y: &[f32], label: usize, offset: usize, d: &m
 /// Hidden delta `e_i ← h_i (1 − h_i) Σ_k w_ik d_k`, overwriting `e`,
 /// subnormals flushed to zero. Twin: [`reference::hidden_delta`].
 #[cfg_attr(target_arch = "x86_64", inline(always))]
-pub(crate) fn hidden_delta<P: Isa>(h: &[f32], w_next: &[f32], d_next: &[f32], e: &mut [f32]) {
+pub(crate) fn hidden_delta<P: Isa>(
+    isa: P,
+    h: &[f32],
+    w_next: &[f32],
+    d_next: &[f32],
+    e: &mut [f32],
+) {
     if P::SCALAR {
         return reference::hidden_delta(h, w_next, d_next, e);
     }
@@ -153,29 +165,29 @@ pub(crate) fn hidden_delta<P: Isa>(h: &[f32], w_next: &[f32], d_next: &[f32], e:
     debug_assert_eq!(w_next.len(), h.len() * n_next);
     // Each e_i is a dot product of a contiguous row of w_next with d_next.
     for (i, (&hi, ei)) in h.iter().zip(e.iter_mut()).enumerate() {
-        let back = dot::<P>(&w_next[i * n_next..(i + 1) * n_next], d_next);
+        let back = dot::<P>(isa, &w_next[i * n_next..(i + 1) * n_next], d_next);
         *ei = hi * (1.0 - hi) * back;
     }
-    flush_subnormals::<P>(e);
+    flush_subnormals::<P>(isa, e);
 }
 
 #[cfg_attr(target_arch = "x86_64", inline(always))]
-fn flush_body<V: Vector>(x: &mut [f32]) {
+fn flush_body<V: Vector>(t: V::Token, x: &mut [f32]) {
     for c in x.chunks_exact_mut(V::LANES) {
-        V::load(c).flush_subnormal().store(c);
+        V::load(t, c).flush_subnormal().store(c);
     }
 }
 
 /// Subnormal values of `x` set to `+0` ([`reference::flush_subnormal`]).
 #[cfg_attr(target_arch = "x86_64", inline(always))]
-fn flush_subnormals<P: Isa>(x: &mut [f32]) {
+fn flush_subnormals<P: Isa>(isa: P, x: &mut [f32]) {
     let (w, eight, four) = split_lens::<P>(x.len());
     let (xw, rest) = x.split_at_mut(w);
     let (x8, rest) = rest.split_at_mut(eight);
     let (x4, xt) = rest.split_at_mut(four);
-    flush_body::<P::Wide>(xw);
-    flush_body::<P::Eight>(x8);
-    flush_body::<P::Four>(x4);
+    flush_body::<P::Wide>(isa.wide(), xw);
+    flush_body::<P::Eight>(isa.eight(), x8);
+    flush_body::<P::Four>(isa.four(), x4);
     for v in xt {
         *v = reference::flush_subnormal(*v);
     }
@@ -184,6 +196,7 @@ fn flush_subnormals<P: Isa>(x: &mut [f32]) {
 /// `BLOCKS` vectors of columns `c0..` summed over the selected rows.
 #[cfg_attr(target_arch = "x86_64", inline(always))]
 fn forward_block<V: Vector, const BLOCKS: usize, const OVERHANG: bool>(
+    t: V::Token,
     z: &mut [f32],
     w: &[f32],
     inputs: impl Inputs,
@@ -193,16 +206,16 @@ fn forward_block<V: Vector, const BLOCKS: usize, const OVERHANG: bool>(
     // With OVERHANG, the columns after the block (fewer than a vector) ride
     // along in one more accumulator, as in `forward_overhang`.
     let end = c0 + BLOCKS * V::LANES;
-    let mut acc = [V::ZERO; BLOCKS];
-    let mut tail = V::ZERO;
+    let mut acc = [V::zero(t); BLOCKS];
+    let mut tail = V::zero(t);
     for (j, xj) in inputs.pairs() {
-        let xj = V::splat(xj);
+        let xj = V::splat(t, xj);
         let row = &w[j * n_out + c0..j * n_out + end];
         for (k, a) in acc.iter_mut().enumerate() {
-            *a = V::load(&row[k * V::LANES..]).mul_add(xj, *a);
+            *a = V::load(t, &row[k * V::LANES..]).mul_add(xj, *a);
         }
         if OVERHANG {
-            tail = overhang_row::<V>(w, j, n_out, end).mul_add(xj, tail);
+            tail = overhang_row::<V>(t, w, j, n_out, end).mul_add(xj, tail);
         }
     }
     for (k, a) in acc.iter().enumerate() {
@@ -226,16 +239,16 @@ fn store_first<V: Vector>(v: V, out: &mut [f32]) {
 /// next row (lanes the caller discards); the last row of `w` is
 /// zero-padded.
 #[cfg_attr(target_arch = "x86_64", inline(always))]
-fn overhang_row<V: Vector>(w: &[f32], j: usize, n_out: usize, c0: usize) -> V {
+fn overhang_row<V: Vector>(t: V::Token, w: &[f32], j: usize, n_out: usize, c0: usize) -> V {
     let base = j * n_out + c0;
     if base + V::LANES <= w.len() {
-        V::load(&w[base..])
+        V::load(t, &w[base..])
     } else {
         let mut padded = [0.0f32; 16];
         for (p, &v) in padded.iter_mut().zip(&w[base..(j + 1) * n_out]) {
             *p = v;
         }
-        V::load(&padded)
+        V::load(t, &padded)
     }
 }
 
@@ -251,12 +264,12 @@ fn overhang_row<V: Vector>(w: &[f32], j: usize, n_out: usize, c0: usize) -> V {
 /// every column is the same chain of fused multiply-adds on the 8- and the
 /// 16-lane path, so both give the same bits.
 #[cfg_attr(target_arch = "x86_64", inline(always))]
-pub(crate) fn forward_rows<P: Isa>(z: &mut [f32], w: &[f32], x: &[f32], rows: &[u32]) {
+pub(crate) fn forward_rows<P: Isa>(isa: P, z: &mut [f32], w: &[f32], x: &[f32], rows: &[u32]) {
     if P::SCALAR {
         return reference::forward_rows(z, w, x, rows);
     }
     debug_assert!(rows.iter().all(|&j| (j as usize) < x.len()));
-    forward_inputs::<P>(z, w, Selected { rows, x });
+    forward_inputs::<P>(isa, z, w, Selected { rows, x });
 }
 
 /// Forward pass of a pre-major layer over an image's lit pixels,
@@ -264,12 +277,12 @@ pub(crate) fn forward_rows<P: Isa>(z: &mut [f32], w: &[f32], x: &[f32], rows: &[
 /// `p_k = pixels[k]`. The sum [`forward_rows`] makes for the image's
 /// pixels scaled to `[0, 1]`, bit for bit. Twin: [`reference::forward_lit`].
 #[cfg_attr(target_arch = "x86_64", inline(always))]
-pub(crate) fn forward_lit<P: Isa>(z: &mut [f32], w: &[f32], rows: &[u32], pixels: &[u8]) {
+pub(crate) fn forward_lit<P: Isa>(isa: P, z: &mut [f32], w: &[f32], rows: &[u32], pixels: &[u8]) {
     if P::SCALAR {
         return reference::forward_lit(z, w, rows, pixels);
     }
     debug_assert_eq!(rows.len(), pixels.len());
-    forward_inputs::<P>(z, w, LitPixels { rows, pixels });
+    forward_inputs::<P>(isa, z, w, LitPixels { rows, pixels });
 }
 
 /// The inputs a forward pass sums: `(row, value)` pairs, rows ascending.
@@ -311,17 +324,17 @@ impl Inputs for LitPixels<'_> {
 
 /// [`forward_rows`] and [`forward_lit`] on any [`Inputs`].
 #[cfg_attr(target_arch = "x86_64", inline(always))]
-fn forward_inputs<P: Isa>(z: &mut [f32], w: &[f32], inputs: impl Inputs) {
+fn forward_inputs<P: Isa>(isa: P, z: &mut [f32], w: &[f32], inputs: impl Inputs) {
     if z.len() >= P::WIDE_FROM {
-        forward_rows_in::<P, P::Wide>(z, w, inputs);
+        forward_rows_in::<P, P::Wide>(isa.wide(), z, w, inputs);
     } else {
-        forward_rows_in::<P, P::Eight>(z, w, inputs);
+        forward_rows_in::<P, P::Eight>(isa.eight(), z, w, inputs);
     }
 }
 
 /// [`forward_rows`] with blocks of `V` vectors.
 #[cfg_attr(target_arch = "x86_64", inline(always))]
-fn forward_rows_in<P: Isa, V: Vector>(z: &mut [f32], w: &[f32], inputs: impl Inputs) {
+fn forward_rows_in<P: Isa, V: Vector>(t: V::Token, z: &mut [f32], w: &[f32], inputs: impl Inputs) {
     let n_out = z.len();
     debug_assert!(inputs.pairs().all(|(j, _)| (j + 1) * n_out <= w.len()));
     let lanes = V::LANES;
@@ -335,8 +348,8 @@ fn forward_rows_in<P: Isa, V: Vector>(z: &mut [f32], w: &[f32], inputs: impl Inp
             ($($k:literal)*) => {
                 match (vectors, overhang) {
                     (0, _) => break,
-                    $(($k, false) => forward_block::<V, $k, false>(z, w, inputs, n_out, c0),
-                      ($k, true) => forward_block::<V, $k, true>(z, w, inputs, n_out, c0),)*
+                    $(($k, false) => forward_block::<V, $k, false>(t, z, w, inputs, n_out, c0),
+                      ($k, true) => forward_block::<V, $k, true>(t, z, w, inputs, n_out, c0),)*
                     _ => unreachable!("at most 12 vectors per block"),
                 }
             };
@@ -348,7 +361,7 @@ fn forward_rows_in<P: Isa, V: Vector>(z: &mut [f32], w: &[f32], inputs: impl Inp
         }
     }
     if c0 < n_out {
-        forward_overhang::<V>(z, w, inputs, n_out, c0);
+        forward_overhang::<V>(t, z, w, inputs, n_out, c0);
     }
 }
 
@@ -359,15 +372,16 @@ fn forward_rows_in<P: Isa, V: Vector>(z: &mut [f32], w: &[f32], inputs: impl Inp
 /// `w`, which has no next row, is read through a zero-padded copy.
 #[cfg_attr(target_arch = "x86_64", inline(always))]
 fn forward_overhang<V: Vector>(
+    t: V::Token,
     z: &mut [f32],
     w: &[f32],
     inputs: impl Inputs,
     n_out: usize,
     c0: usize,
 ) {
-    let mut acc = V::ZERO;
+    let mut acc = V::zero(t);
     for (j, xj) in inputs.pairs() {
-        acc = overhang_row::<V>(w, j, n_out, c0).mul_add(V::splat(xj), acc);
+        acc = overhang_row::<V>(t, w, j, n_out, c0).mul_add(V::splat(t, xj), acc);
     }
     store_first(acc, &mut z[c0..]);
 }
@@ -391,7 +405,7 @@ pub(crate) fn group_fits(n_out: usize) -> bool {
 /// + `z`: `(GROUP, n_out)` with [`group_fits`]`(n_out)`; `a`: `(GROUP, n_in)`;
 ///   `w`: `(n_in, n_out)` pre-major.
 #[cfg_attr(target_arch = "x86_64", inline(always))]
-pub(crate) fn forward_group<P: Isa>(z: &mut [f32], w: &[f32], a: &[f32]) {
+pub(crate) fn forward_group<P: Isa>(isa: P, z: &mut [f32], w: &[f32], a: &[f32]) {
     let (n_out, n_in) = (z.len() / GROUP, a.len() / GROUP);
     debug_assert!(group_fits(n_out) && z.len() == GROUP * n_out);
     debug_assert!(a.len() == GROUP * n_in && w.len() == n_in * n_out);
@@ -404,10 +418,10 @@ pub(crate) fn forward_group<P: Isa>(z: &mut [f32], w: &[f32], a: &[f32]) {
     // vectors, and the overhang when columns are left.
     let vectors = n_out / LANES;
     match (vectors, !n_out.is_multiple_of(LANES)) {
-        (1, false) => group_block::<P::Eight, 1, false>(z, w, a),
-        (1, true) => group_block::<P::Eight, 1, true>(z, w, a),
-        (2, false) => group_block::<P::Eight, 2, false>(z, w, a),
-        (2, true) => group_block::<P::Eight, 2, true>(z, w, a),
+        (1, false) => group_block::<P::Eight, 1, false>(isa.eight(), z, w, a),
+        (1, true) => group_block::<P::Eight, 1, true>(isa.eight(), z, w, a),
+        (2, false) => group_block::<P::Eight, 2, false>(isa.eight(), z, w, a),
+        (2, true) => group_block::<P::Eight, 2, true>(isa.eight(), z, w, a),
         _ => unreachable!("group_fits holds"),
     }
 }
@@ -415,27 +429,28 @@ pub(crate) fn forward_group<P: Isa>(z: &mut [f32], w: &[f32], a: &[f32]) {
 /// [`forward_block`] for [`GROUP`] inputs in lockstep over every row.
 #[cfg_attr(target_arch = "x86_64", inline(always))]
 fn group_block<V: Vector, const BLOCKS: usize, const OVERHANG: bool>(
+    t: V::Token,
     z: &mut [f32],
     w: &[f32],
     a: &[f32],
 ) {
     let (n_out, n_in) = (z.len() / GROUP, a.len() / GROUP);
     let end = BLOCKS * V::LANES;
-    let mut acc = [[V::ZERO; BLOCKS]; GROUP];
-    let mut tail = [V::ZERO; GROUP];
+    let mut acc = [[V::zero(t); BLOCKS]; GROUP];
+    let mut tail = [V::zero(t); GROUP];
     for j in 0..n_in {
         let row = &w[j * n_out..j * n_out + end];
-        let mut vs = [V::ZERO; BLOCKS];
+        let mut vs = [V::zero(t); BLOCKS];
         for (k, v) in vs.iter_mut().enumerate() {
-            *v = V::load(&row[k * V::LANES..]);
+            *v = V::load(t, &row[k * V::LANES..]);
         }
         let over = if OVERHANG {
-            overhang_row::<V>(w, j, n_out, end)
+            overhang_row::<V>(t, w, j, n_out, end)
         } else {
-            V::ZERO
+            V::zero(t)
         };
         for g in 0..GROUP {
-            let xj = V::splat(a[g * n_in + j]);
+            let xj = V::splat(t, a[g * n_in + j]);
             for k in 0..BLOCKS {
                 acc[g][k] = vs[k].mul_add(xj, acc[g][k]);
             }

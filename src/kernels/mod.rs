@@ -5,7 +5,7 @@
 //! signature** in [`reference`](mod@reference), a plain indexed loop whose doc comment is the
 //! formula. The twin is the specification, the oracle of the tests and the
 //! baseline of the benches. The SIMD version is one body generic over the
-//! path ([`crate::simd::Isa`]) that runs the head of its slices in the
+//! path (`simd::Isa`) that runs the head of its slices in the
 //! path's widest vectors, what is left in 8 and 4 lanes, and hands the last
 //! 0–3 elements to the twin, so tails cannot drift from the spec
 //! (`dlr_row` instead ends a row of 8 or more whose length is not a
@@ -47,7 +47,7 @@ dispatched! {
     /// Logistic function in place, `z_i ← 1 / (1 + e^{−z_i})`. Twin:
     /// [`reference::sigmoid`].
     ///
-    /// Uses [`crate::simd::Vector::exp_bounded`] (relative error below 2 ε
+    /// Uses `Vector::exp_bounded` (relative error below 2 ε
     /// on the clamped range) and an exact division. Inputs are clamped to
     /// ±87 first, where `e^{87}` is still finite; the clamp moves no output
     /// by more than `σ(−87) < 2e−38`. NaN is kept (so divergence stays
@@ -209,6 +209,10 @@ pub fn dlr_row(w: &mut [f32], step: f32, alpha: f32, delta: &[f32]) -> f32 {
 }
 
 dispatched! {
+    // Hidden: the lane layout of `Dlr`'s norm cache (eight partial sums a
+    // row), which is `Dlr`'s private state; public only so that the tests,
+    // the fuzz targets and the benches compare it with its twin.
+    #[doc(hidden)]
     /// [`dlr_row`] that returns the new `Σ w_i²` as eight partial sums,
     /// whose [`lane_total`](crate::simd::lane_total) is the row's sum: the
     /// DLR optimizer keeps them as they are and totals eight rows at once
@@ -223,6 +227,10 @@ dispatched! {
 }
 
 dispatched! {
+    // Hidden: the lane layout of `Dlr`'s norm cache (eight partial sums a
+    // row), which is `Dlr`'s private state; public only so that the tests,
+    // the fuzz targets and the benches compare it with its twin.
+    #[doc(hidden)]
     /// [`dlr_row_lanes`] on the listed rows of a layer, last listed row
     /// first: row `r = rows[k]` of `w` (`(n_in, n_out)`, `n_out =
     /// delta.len()`) takes step `step[k]`, and its eight partial sums go to
@@ -244,6 +252,37 @@ dispatched! {
     ) => update::dlr_rows_lanes
 }
 
+/// The indices `j` of the non-zero `a_j`, in order, written to the front
+/// of `rows`; returns how many. Twin: [`reference::nonzero_indices`].
+///
+/// Which rows of a layer an input touches: a zero input leaves its row's
+/// gradient zero, so the forward pass and the sparse updates skip it.
+/// Branch-free (every index is written, and the count advances past the
+/// non-zero ones), with a first pass that counts the zeros, so that a
+/// layer with none (logistic outputs, in practice) writes `0..n` as
+/// vectors.
+///
+/// + `a`: `(n,)`; `rows`: `(n,)` scratch
+///
+/// # Panics
+/// If `rows` is shorter than `a`.
+#[inline]
+pub fn nonzero_indices(a: &[f32], rows: &mut [u32]) -> usize {
+    let rows = &mut rows[..a.len()];
+    if a.iter().filter(|&&aj| aj == 0.0).count() == 0 {
+        for (j, r) in rows.iter_mut().enumerate() {
+            *r = j as u32;
+        }
+        return rows.len();
+    }
+    let mut n = 0;
+    for (j, &aj) in a.iter().enumerate() {
+        rows[n] = j as u32;
+        n += (aj != 0.0) as usize;
+    }
+    n
+}
+
 dispatched! {
     /// DLR Eq. 3, single pass: `w_i ← w_i − a_j (|w_i| + α) scaled_delta_i` and
     /// `col_sum_sq_i += w_new² − w_old²`. Twin: [`reference::dlr_post_row`].
@@ -252,6 +291,10 @@ dispatched! {
 }
 
 dispatched! {
+    // Hidden: the lane layout of `Dlr`'s norm cache (eight partial sums a
+    // row), which is `Dlr`'s private state; public only so that the tests,
+    // the fuzz targets and the benches compare it with its twin.
+    #[doc(hidden)]
     /// DLR Eq. 1 step factors of the rows `rows`, eight rows at a time:
     /// `step_k ← η₀ a_r / (‖w_·r‖ + α)` for `r = rows[k]`, where `‖w_·r‖²`
     /// is the [`lane_total`](crate::simd::lane_total) of the row's eight
@@ -268,6 +311,10 @@ dispatched! {
 }
 
 dispatched! {
+    // Hidden: the lane layout of `Dlr`'s norm cache (eight partial sums a
+    // row), which is `Dlr`'s private state; public only so that the tests,
+    // the fuzz targets and the benches compare it with its twin.
+    #[doc(hidden)]
     /// [`dlr_steps`] of every row, `rows = 0..a.len()`, with contiguous
     /// loads instead of gathers. Twin: [`reference::dlr_steps_every_row`],
     /// equal to the last bit.
@@ -275,4 +322,42 @@ dispatched! {
     /// + `a`, `step`: `(n_rows,)`; `row_lanes`: `(n_rows · 8,)`
     pub fn dlr_steps_every_row(a: &[f32], row_lanes: &[f32], eta0: f32, alpha: f32, step: &mut [f32])
         => update::dlr_steps_every_row
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloc::vec;
+    use alloc::vec::Vec;
+
+    /// `nonzero_indices` against its twin: every length to 40, odd ones
+    /// past it, zeros of both signs, NaN (not zero: listed), and inputs with
+    /// no zero at all (the fast path).
+    #[test]
+    fn nonzero_indices_matches_its_twin() {
+        let mut rng = crate::rng::Rng::new(7);
+        let special = [0.0, -0.0, f32::NAN, f32::INFINITY, -f32::MIN_POSITIVE, 1.0];
+        for n in (0..=40).chain([63, 100, 257, 784]) {
+            for zeros_every in [0, 1, 2, 3, 7] {
+                let a: Vec<f32> = (0..n)
+                    .map(|j| {
+                        if zeros_every > 0 && j % zeros_every == 0 {
+                            special[j % special.len()]
+                        } else {
+                            rng.uniform() + 0.5
+                        }
+                    })
+                    .collect();
+                let (mut got, mut want) = (vec![u32::MAX; n + 3], vec![u32::MAX; n + 3]);
+                let k = nonzero_indices(&a, &mut got);
+                let k_twin = reference::nonzero_indices(&a, &mut want);
+                assert_eq!(k, k_twin, "n = {n}, zeros every {zeros_every}: count");
+                assert_eq!(got[..k], want[..k], "n = {n}, zeros every {zeros_every}");
+                assert!(
+                    got[n..].iter().all(|&r| r == u32::MAX),
+                    "wrote past a.len()"
+                );
+            }
+        }
+    }
 }

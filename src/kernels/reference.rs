@@ -209,6 +209,8 @@ pub fn dlr_row(w: &mut [f32], step: f32, alpha: f32, delta: &[f32]) -> f32 {
 /// [`dlr_row`] with the new `Σ w_i²` returned as eight partial sums whose
 /// [`lane_total`] is the sum; the SIMD kernel spreads it over the lanes,
 /// this twin puts it all in lane 0.
+// Hidden with its SIMD twin (`kernels::dlr_row_lanes`): `Dlr`'s private lane layout.
+#[doc(hidden)]
 pub fn dlr_row_lanes(w: &mut [f32], step: f32, alpha: f32, delta: &[f32]) -> [f32; 8] {
     let mut lanes = [0.0; 8];
     lanes[0] = dlr_row(w, step, alpha, delta);
@@ -221,6 +223,8 @@ pub fn dlr_row_lanes(w: &mut [f32], step: f32, alpha: f32, delta: &[f32]) -> [f3
 ///
 /// + `w`: `(n_in, n_out)` pre-major, `n_out = delta.len()`; `rows`, `step`:
 ///   `(n_rows,)`; `row_lanes`: `(n_in · 8,)`
+// Hidden with its SIMD twin (`kernels::dlr_rows_lanes`): `Dlr`'s private lane layout.
+#[doc(hidden)]
 pub fn dlr_rows_lanes(
     w: &mut [f32],
     rows: &[u32],
@@ -322,6 +326,8 @@ pub fn forward_lit(z: &mut [f32], w: &[f32], rows: &[u32], pixels: &[u8]) {
 /// + `row_lanes`: `(n_rows · 8,)` each row's `‖w_·j‖²` as eight partial
 ///   sums, totalled by [`lane_total`]
 /// + `step`: `(rows.len(),)`, overwritten
+// Hidden with its SIMD twin (`kernels::dlr_steps`): `Dlr`'s private lane layout.
+#[doc(hidden)]
 pub fn dlr_steps(
     rows: &[u32],
     a: &[f32],
@@ -346,9 +352,24 @@ fn dlr_step(eta0: f32, alpha: f32, a: f32, lanes: &[f32; 8]) -> f32 {
 /// [`dlr_steps`] of every row: `step_j ← η₀ a_j / (‖w_·j‖ + α)`.
 ///
 /// + `a`, `step`: `(n_rows,)`; `row_lanes`: `(n_rows · 8,)` as in [`dlr_steps`]
+// Hidden with its SIMD twin (`kernels::dlr_steps_every_row`): `Dlr`'s private lane layout.
+#[doc(hidden)]
 pub fn dlr_steps_every_row(a: &[f32], row_lanes: &[f32], eta0: f32, alpha: f32, step: &mut [f32]) {
     debug_assert!(a.len() == step.len() && row_lanes.len() == a.len() * 8);
     for ((s, &aj), lanes) in step.iter_mut().zip(a).zip(row_lanes.as_chunks::<8>().0) {
         *s = dlr_step(eta0, alpha, aj, lanes);
     }
+}
+
+/// The indices `j` with `a_j ≠ 0`, in order, at the front of `rows`;
+/// returns how many (NaN is not zero; `−0` is).
+pub fn nonzero_indices(a: &[f32], rows: &mut [u32]) -> usize {
+    let mut n = 0;
+    for (j, &aj) in a.iter().enumerate() {
+        if aj != 0.0 {
+            rows[n] = j as u32;
+            n += 1;
+        }
+    }
+    n
 }

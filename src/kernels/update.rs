@@ -28,7 +28,7 @@ use crate::simd::{split_lens, Isa, Vector, Vector8, LANES};
 /// where the window measured slower. BENCHMARKS.md ("SGD's scalar tails")
 /// has the figures.
 #[cfg_attr(target_arch = "x86_64", inline(always))]
-pub(crate) fn sgd_row<P: Isa>(w: &mut [f32], step: f32, delta: &[f32]) {
+pub(crate) fn sgd_row<P: Isa>(isa: P, w: &mut [f32], step: f32, delta: &[f32]) {
     debug_assert_eq!(w.len(), delta.len());
     if P::SCALAR {
         return reference::sgd_row(w, step, delta);
@@ -37,22 +37,22 @@ pub(crate) fn sgd_row<P: Isa>(w: &mut [f32], step: f32, delta: &[f32]) {
     if !sgd_row_has_window(n) {
         // No scalar tail (H = 100, 300, 1000): whole vectors, which
         // measured faster than the overlapping window there.
-        return super::dense::axpy::<P>(w, -step, delta);
+        return super::dense::axpy::<P>(isa, w, -step, delta);
     }
     // Whole vectors, then the last eight weights as one vector that overlaps
     // the last whole one (as in `dlr_row`): loaded and updated before any
     // store, so the overlapping lanes get the values the loop writes.
-    let neg_step = P::Eight::splat(-step);
+    let neg_step = P::Eight::splat(isa.eight(), -step);
     let window = n - LANES;
-    let window_new =
-        P::Eight::load(&delta[window..]).mul_add(neg_step, P::Eight::load(&w[window..]));
+    let window_new = P::Eight::load(isa.eight(), &delta[window..])
+        .mul_add(neg_step, P::Eight::load(isa.eight(), &w[window..]));
     let full = n / LANES * LANES;
     for (wc, dc) in w[..full]
         .chunks_exact_mut(LANES)
         .zip(delta[..full].chunks_exact(LANES))
     {
-        P::Eight::load(dc)
-            .mul_add(neg_step, P::Eight::load(wc))
+        P::Eight::load(isa.eight(), dc)
+            .mul_add(neg_step, P::Eight::load(isa.eight(), wc))
             .store(wc);
     }
     if full < n {
@@ -69,6 +69,7 @@ fn sgd_row_has_window(n: usize) -> bool {
 
 #[cfg_attr(target_arch = "x86_64", inline(always))]
 fn nesterov_body<V: Vector>(
+    t: V::Token,
     w: &mut [f32],
     v: &mut [f32],
     a: f32,
@@ -76,17 +77,17 @@ fn nesterov_body<V: Vector>(
     lr: f32,
     momentum: f32,
 ) {
-    let (av, lrv, mu) = (V::splat(a), V::splat(lr), V::splat(momentum));
+    let (av, lrv, mu) = (V::splat(t, a), V::splat(t, lr), V::splat(t, momentum));
     let n = V::LANES;
     for ((wc, vc), dc) in w
         .chunks_exact_mut(n)
         .zip(v.chunks_exact_mut(n))
         .zip(delta.chunks_exact(n))
     {
-        let g = av * V::load(dc);
-        let v_new = mu.mul_add(V::load(vc), g).flush_subnormal();
+        let g = av * V::load(t, dc);
+        let v_new = mu.mul_add(V::load(t, vc), g).flush_subnormal();
         v_new.store(vc);
-        (V::load(wc) - lrv * mu.mul_add(v_new, g)).store(wc);
+        (V::load(t, wc) - lrv * mu.mul_add(v_new, g)).store(wc);
     }
 }
 
@@ -94,6 +95,7 @@ fn nesterov_body<V: Vector>(
 /// Twin: [`reference::nesterov_row`].
 #[cfg_attr(target_arch = "x86_64", inline(always))]
 pub(crate) fn nesterov_row<P: Isa>(
+    isa: P,
     w: &mut [f32],
     v: &mut [f32],
     a: f32,
@@ -115,9 +117,9 @@ pub(crate) fn nesterov_row<P: Isa>(
     let (dw, rest) = delta.split_at(wide);
     let (d8, rest) = rest.split_at(eight);
     let (d4, dt) = rest.split_at(four);
-    nesterov_body::<P::Wide>(ww, vw, a, dw, lr, momentum);
-    nesterov_body::<P::Eight>(w8, v8, a, d8, lr, momentum);
-    nesterov_body::<P::Four>(w4, v4, a, d4, lr, momentum);
+    nesterov_body::<P::Wide>(isa.wide(), ww, vw, a, dw, lr, momentum);
+    nesterov_body::<P::Eight>(isa.eight(), w8, v8, a, d8, lr, momentum);
+    nesterov_body::<P::Four>(isa.four(), w4, v4, a, d4, lr, momentum);
     reference::nesterov_row(wt, vt, a, dt, lr, momentum);
 }
 
@@ -133,6 +135,7 @@ pub(crate) struct AdamScalars {
 
 #[cfg_attr(target_arch = "x86_64", inline(always))]
 fn adam_body<V: Vector>(
+    t: V::Token,
     w: &mut [f32],
     m: &mut [f32],
     v: &mut [f32],
@@ -140,10 +143,14 @@ fn adam_body<V: Vector>(
     delta: &[f32],
     s: AdamScalars,
 ) {
-    let av = V::splat(a);
-    let (b1, b2) = (V::splat(s.beta1), V::splat(s.beta2));
-    let (c1, c2) = (V::splat(1.0 - s.beta1), V::splat(1.0 - s.beta2));
-    let (lr, bc2, eps) = (V::splat(s.lr_t), V::splat(s.inv_sqrt_bc2), V::splat(s.eps));
+    let av = V::splat(t, a);
+    let (b1, b2) = (V::splat(t, s.beta1), V::splat(t, s.beta2));
+    let (c1, c2) = (V::splat(t, 1.0 - s.beta1), V::splat(t, 1.0 - s.beta2));
+    let (lr, bc2, eps) = (
+        V::splat(t, s.lr_t),
+        V::splat(t, s.inv_sqrt_bc2),
+        V::splat(t, s.eps),
+    );
     let n = V::LANES;
     for (((wc, mc), vc), dc) in w
         .chunks_exact_mut(n)
@@ -151,13 +158,13 @@ fn adam_body<V: Vector>(
         .zip(v.chunks_exact_mut(n))
         .zip(delta.chunks_exact(n))
     {
-        let g = av * V::load(dc);
-        let m_new = (b1 * V::load(mc) + c1 * g).flush_subnormal();
-        let v_new = (b2 * V::load(vc) + c2 * g * g).flush_subnormal();
+        let g = av * V::load(t, dc);
+        let m_new = (b1 * V::load(t, mc) + c1 * g).flush_subnormal();
+        let v_new = (b2 * V::load(t, vc) + c2 * g * g).flush_subnormal();
         m_new.store(mc);
         v_new.store(vc);
         // Exact sqrt and division: the approximate rsqrt would cost accuracy.
-        (V::load(wc) - (lr * m_new).div(v_new.sqrt() * bc2 + eps)).store(wc);
+        (V::load(t, wc) - (lr * m_new).div(v_new.sqrt() * bc2 + eps)).store(wc);
     }
 }
 
@@ -165,6 +172,7 @@ fn adam_body<V: Vector>(
 /// states the maths.
 #[cfg_attr(target_arch = "x86_64", inline(always))]
 pub(crate) fn adam_row<P: Isa>(
+    isa: P,
     w: &mut [f32],
     m: &mut [f32],
     v: &mut [f32],
@@ -196,9 +204,9 @@ pub(crate) fn adam_row<P: Isa>(
     let (dw, rest) = delta.split_at(wide);
     let (d8, rest) = rest.split_at(eight);
     let (d4, dt) = rest.split_at(four);
-    adam_body::<P::Wide>(ww, mw, vw, a, dw, s);
-    adam_body::<P::Eight>(w8, m8, v8, a, d8, s);
-    adam_body::<P::Four>(w4, m4, v4, a, d4, s);
+    adam_body::<P::Wide>(isa.wide(), ww, mw, vw, a, dw, s);
+    adam_body::<P::Eight>(isa.eight(), w8, m8, v8, a, d8, s);
+    adam_body::<P::Four>(isa.four(), w4, m4, v4, a, d4, s);
     let AdamScalars {
         beta1,
         beta2,
@@ -225,6 +233,7 @@ pub(crate) fn adam_row<P: Isa>(
 /// A row thus has no scalar tail.
 #[cfg_attr(target_arch = "x86_64", inline(always))]
 pub(crate) fn dlr_row_lanes<P: Isa>(
+    isa: P,
     w: &mut [f32],
     step: f32,
     alpha: f32,
@@ -240,10 +249,10 @@ pub(crate) fn dlr_row_lanes<P: Isa>(
         // of 10, H = 30's rows of 30): the many-row kernel's straight-line
         // code, run on this one row.
         let mut lanes = [0.0; LANES];
-        short_rows_lanes::<P>(w, &[0], &[step], alpha, delta, &mut lanes);
+        short_rows_lanes::<P>(isa, w, &[0], &[step], alpha, delta, &mut lanes);
         return lanes;
     }
-    long_row_lanes::<P>(w, step, alpha, delta)
+    long_row_lanes::<P>(isa, w, step, alpha, delta)
 }
 
 /// [`dlr_row_lanes`] of a row of 32 weights or more: quads of 8-lane
@@ -252,11 +261,17 @@ pub(crate) fn dlr_row_lanes<P: Isa>(
 /// hold the four partial sums side by side: the same operations lane for
 /// lane.
 #[cfg_attr(target_arch = "x86_64", inline(always))]
-fn long_row_lanes<P: Isa>(w: &mut [f32], step: f32, alpha: f32, delta: &[f32]) -> [f32; LANES] {
+fn long_row_lanes<P: Isa>(
+    isa: P,
+    w: &mut [f32],
+    step: f32,
+    alpha: f32,
+    delta: &[f32],
+) -> [f32; LANES] {
     if w.len() >= P::WIDE_FROM {
-        long_row_lanes_in::<P, P::Wide>(w, step, alpha, delta, P::eights)
+        long_row_lanes_in::<P, P::Wide>(isa, isa.wide(), w, step, alpha, delta, P::eights)
     } else {
-        long_row_lanes_in::<P, P::Eight>(w, step, alpha, delta, eight_as_eights)
+        long_row_lanes_in::<P, P::Eight>(isa, isa.eight(), w, step, alpha, delta, eight_as_eights)
     }
 }
 
@@ -264,13 +279,15 @@ fn long_row_lanes<P: Isa>(w: &mut [f32], step: f32, alpha: f32, delta: &[f32]) -
 /// zeros.
 #[cfg_attr(target_arch = "x86_64", inline(always))]
 fn eight_as_eights<V: Vector>(v: V) -> [V; 2] {
-    [v, V::ZERO]
+    [v, V::zero(v.token())]
 }
 
 /// [`long_row_lanes`] with accumulators of `V`, turned into 8-lane partial
 /// sums by `eights`.
 #[cfg_attr(target_arch = "x86_64", inline(always))]
 fn long_row_lanes_in<P: Isa, V: Vector>(
+    isa: P,
+    t: V::Token,
     w: &mut [f32],
     step: f32,
     alpha: f32,
@@ -284,15 +301,15 @@ fn long_row_lanes_in<P: Isa, V: Vector>(
     // one would chain every vector of the row on the latency of the
     // previous fused multiply-add.
     let per_quad = 4 * LANES / V::LANES;
-    let mut acc = [V::ZERO; 4];
+    let mut acc = [V::zero(t); 4];
     let window = n - LANES;
-    let window_new = DlrUpdate::<P::Eight>::new(step, alpha).apply(
-        P::Eight::load(&w[window..]),
-        P::Eight::load(&delta[window..]),
+    let window_new = DlrUpdate::<P::Eight>::new(isa.eight(), step, alpha).apply(
+        P::Eight::load(isa.eight(), &w[window..]),
+        P::Eight::load(isa.eight(), &delta[window..]),
     );
     let (w_quads, w_rest) = w[..full].split_at_mut(full / (4 * LANES) * (4 * LANES));
     let (d_quads, d_rest) = delta[..full].split_at(w_quads.len());
-    let update = DlrUpdate::<V>::new(step, alpha);
+    let update = DlrUpdate::<V>::new(t, step, alpha);
     let wide = V::LANES;
     for (wq, dq) in w_quads
         .chunks_exact_mut(4 * LANES)
@@ -300,30 +317,34 @@ fn long_row_lanes_in<P: Isa, V: Vector>(
     {
         for (k, s) in acc[..per_quad].iter_mut().enumerate() {
             let r = k * wide..(k + 1) * wide;
-            let w_new = update.apply(V::load(&wq[r.clone()]), V::load(&dq[r.clone()]));
+            let w_new = update.apply(V::load(t, &wq[r.clone()]), V::load(t, &dq[r.clone()]));
             w_new.store(&mut wq[r]);
             *s = w_new.mul_add(w_new, *s);
         }
     }
     // The four 8-lane partial sums.
-    let mut sums = [P::Eight::ZERO; 4];
+    let mut sums = [P::Eight::zero(isa.eight()); 4];
     let halves = wide / LANES;
     for (k, s) in sums.iter_mut().enumerate() {
         *s = eights(acc[k / halves])[k % halves];
     }
-    let update = DlrUpdate::<P::Eight>::new(step, alpha);
+    let update = DlrUpdate::<P::Eight>::new(isa.eight(), step, alpha);
     for (k, (wc, dc)) in w_rest
         .chunks_exact_mut(LANES)
         .zip(d_rest.chunks_exact(LANES))
         .enumerate()
     {
-        let w_new = update.apply(P::Eight::load(wc), P::Eight::load(dc));
+        let w_new = update.apply(
+            P::Eight::load(isa.eight(), wc),
+            P::Eight::load(isa.eight(), dc),
+        );
         w_new.store(wc);
         sums[k] = w_new.mul_add(w_new, sums[k]);
     }
     if full < n {
         window_new.store(&mut w[window..]);
-        let counted = fresh_lanes::<P::Eight>(full - window).select(window_new, P::Eight::ZERO);
+        let counted = fresh_lanes::<P::Eight>(isa.eight(), full - window)
+            .select(window_new, P::Eight::zero(isa.eight()));
         sums[3] = counted.mul_add(counted, sums[3]);
     }
     ((sums[0] + sums[1]) + (sums[2] + sums[3])).to_array()
@@ -351,10 +372,10 @@ struct DlrUpdate<V> {
 
 impl<V: Vector> DlrUpdate<V> {
     #[cfg_attr(target_arch = "x86_64", inline(always))]
-    fn new(step: f32, alpha: f32) -> Self {
+    fn new(t: V::Token, step: f32, alpha: f32) -> Self {
         Self {
-            neg_step: V::splat(-step),
-            neg_step_alpha: V::splat(-step * alpha),
+            neg_step: V::splat(t, -step),
+            neg_step_alpha: V::splat(t, -step * alpha),
         }
     }
 
@@ -369,9 +390,9 @@ impl<V: Vector> DlrUpdate<V> {
 /// vector covers (`first_fresh = full − (n − 8)`), the only ones its sum of
 /// squares may count.
 #[cfg_attr(target_arch = "x86_64", inline(always))]
-fn fresh_lanes<V: Vector8>(first_fresh: usize) -> V {
-    let lane = V::from_array([0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0]);
-    lane.simd_gt(V::splat(first_fresh as f32 - 0.5))
+fn fresh_lanes<V: Vector8>(t: V::Token, first_fresh: usize) -> V {
+    let lane = V::from_array(t, [0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0]);
+    lane.simd_gt(V::splat(t, first_fresh as f32 - 0.5))
 }
 
 /// [`dlr_row_lanes`] on the listed rows of a layer, last listed row first:
@@ -394,6 +415,7 @@ fn fresh_lanes<V: Vector8>(first_fresh: usize) -> V {
 /// measures all three choices.
 #[cfg_attr(target_arch = "x86_64", inline(always))]
 pub(crate) fn dlr_rows_lanes<P: Isa>(
+    isa: P,
     w: &mut [f32],
     rows: &[u32],
     step: &[f32],
@@ -407,11 +429,11 @@ pub(crate) fn dlr_rows_lanes<P: Isa>(
         return reference::dlr_rows_lanes(w, rows, step, alpha, delta, row_lanes);
     }
     if n < 4 * LANES {
-        return short_rows_lanes::<P>(w, rows, step, alpha, delta, row_lanes);
+        return short_rows_lanes::<P>(isa, w, rows, step, alpha, delta, row_lanes);
     }
     for (&j, &s) in rows.iter().zip(step).rev() {
         let j = j as usize;
-        let new_lanes = long_row_lanes::<P>(&mut w[j * n..(j + 1) * n], s, alpha, delta);
+        let new_lanes = long_row_lanes::<P>(isa, &mut w[j * n..(j + 1) * n], s, alpha, delta);
         row_lanes[j * LANES..(j + 1) * LANES].copy_from_slice(&new_lanes);
     }
 }
@@ -423,6 +445,7 @@ pub(crate) fn dlr_rows_lanes<P: Isa>(
 /// compiled once (the embedded example's size).
 #[cfg_attr(target_arch = "x86_64", inline(always))]
 fn short_rows_lanes<P: Isa>(
+    isa: P,
     w: &mut [f32],
     rows: &[u32],
     step: &[f32],
@@ -431,9 +454,9 @@ fn short_rows_lanes<P: Isa>(
     row_lanes: &mut [f32],
 ) {
     match delta.len() / LANES {
-        1 => short_rows_lanes_of::<P, 1>(w, rows, step, alpha, delta, row_lanes),
-        2 => short_rows_lanes_of::<P, 2>(w, rows, step, alpha, delta, row_lanes),
-        _ => short_rows_lanes_of::<P, 3>(w, rows, step, alpha, delta, row_lanes),
+        1 => short_rows_lanes_of::<P, 1>(isa, w, rows, step, alpha, delta, row_lanes),
+        2 => short_rows_lanes_of::<P, 2>(isa, w, rows, step, alpha, delta, row_lanes),
+        _ => short_rows_lanes_of::<P, 3>(isa, w, rows, step, alpha, delta, row_lanes),
     }
 }
 
@@ -444,6 +467,7 @@ fn short_rows_lanes<P: Isa>(
 /// `(v₀² + v₁²) + (v₂² + c²)`, each square rounded once, absent terms 0.
 #[cfg_attr(target_arch = "x86_64", inline(always))]
 fn short_rows_lanes_of<P: Isa, const K: usize>(
+    isa: P,
     w: &mut [f32],
     rows: &[u32],
     step: &[f32],
@@ -455,9 +479,9 @@ fn short_rows_lanes_of<P: Isa, const K: usize>(
     debug_assert!(K >= 1 && K <= 3 && n / LANES == K);
     let window = n - LANES;
     let has_window = K * LANES < n;
-    let d = load_vectors::<P::Eight, K>(delta);
-    let d_window = P::Eight::load(&delta[window..]);
-    let fresh = fresh_lanes::<P::Eight>(K * LANES - window);
+    let d = load_vectors::<P::Eight, K>(isa.eight(), delta);
+    let d_window = P::Eight::load(isa.eight(), &delta[window..]);
+    let fresh = fresh_lanes::<P::Eight>(isa.eight(), K * LANES - window);
     let short = ShortRows {
         n,
         window,
@@ -471,9 +495,12 @@ fn short_rows_lanes_of<P: Isa, const K: usize>(
     // four consecutive rows at a time as five whole vectors, where lane
     // permutes are single instructions.
     let tiled = if P::Eight::PERMUTES && K == 1 && n == 10 {
-        let mut tiled = [P::Eight::ZERO; 5];
+        let mut tiled = [P::Eight::zero(isa.eight()); 5];
         for (v, t) in tiled.iter_mut().enumerate() {
-            *t = P::Eight::from_array(core::array::from_fn(|l| delta[(8 * v + l) % 10]));
+            *t = P::Eight::from_array(
+                isa.eight(),
+                core::array::from_fn(|l| delta[(8 * v + l) % 10]),
+            );
         }
         Some(tiled)
     } else {
@@ -488,6 +515,7 @@ fn short_rows_lanes_of<P: Isa, const K: usize>(
             if g[1] as usize == r + 1 && g[2] as usize == r + 2 && g[3] as usize == r + 3 {
                 let (w40, lanes32) = (10 * r..10 * r + 40, LANES * r..LANES * r + 32);
                 four_rows_of_ten::<P::Eight>(
+                    isa.eight(),
                     &mut w[w40],
                     &step[k - 4..k],
                     alpha,
@@ -523,22 +551,23 @@ impl<V: Vector8, const K: usize> ShortRows<V, K> {
         let (n, window) = (self.n, self.window);
         let j = j as usize;
         let row = &mut w[j * n..(j + 1) * n];
-        let update = DlrUpdate::<V>::new(s, self.alpha);
+        let t = self.d_window.token();
+        let update = DlrUpdate::<V>::new(t, s, self.alpha);
         // Loaded and updated before any store, as in `dlr_row_lanes`.
-        let window_new = update.apply(V::load(&row[window..]), self.d_window);
-        let mut squares = [V::ZERO; 3];
+        let window_new = update.apply(V::load(t, &row[window..]), self.d_window);
+        let mut squares = [V::zero(t); 3];
         for (k, (sq, &dk)) in squares.iter_mut().zip(&self.d).enumerate() {
             let r = k * LANES..(k + 1) * LANES;
-            let v = update.apply(V::load(&row[r.clone()]), dk);
+            let v = update.apply(V::load(t, &row[r.clone()]), dk);
             v.store(&mut row[r]);
             *sq = v * v;
         }
         let last = if self.has_window {
             window_new.store(&mut row[window..]);
-            let counted = self.fresh.select(window_new, V::ZERO);
+            let counted = self.fresh.select(window_new, V::zero(t));
             counted * counted
         } else {
-            V::ZERO
+            V::zero(t)
         };
         let lanes = (squares[0] + squares[1]) + (squares[2] + last);
         lanes.store(&mut row_lanes[j * LANES..(j + 1) * LANES]);
@@ -547,10 +576,10 @@ impl<V: Vector8, const K: usize> ShortRows<V, K> {
 
 /// The first `K` whole vectors of `s`.
 #[cfg_attr(target_arch = "x86_64", inline(always))]
-fn load_vectors<V: Vector, const K: usize>(s: &[f32]) -> [V; K] {
-    let mut v = [V::ZERO; K];
+fn load_vectors<V: Vector, const K: usize>(t: V::Token, s: &[f32]) -> [V; K] {
+    let mut v = [V::zero(t); K];
     for (k, x) in v.iter_mut().enumerate() {
-        *x = V::load(&s[k * V::LANES..]);
+        *x = V::load(t, &s[k * V::LANES..]);
     }
     v
 }
@@ -565,14 +594,15 @@ fn load_vectors<V: Vector, const K: usize>(s: &[f32]) -> [V; K] {
 /// `w₀²…w₇²` with `w₈²` added to lane 6 and `w₉²` to lane 7.
 #[cfg_attr(target_arch = "x86_64", inline(always))]
 fn four_rows_of_ten<V: Vector8>(
+    t: V::Token,
     w: &mut [f32],
     step: &[f32],
     alpha: f32,
     delta_tiled: &[V; 5],
     row_lanes: &mut [f32],
 ) {
-    let neg_step = -V::from_array([step[0], step[1], step[2], step[3], 0.0, 0.0, 0.0, 0.0]);
-    let alpha = V::splat(alpha);
+    let neg_step = -V::from_array(t, [step[0], step[1], step[2], step[3], 0.0, 0.0, 0.0, 0.0]);
+    let alpha = V::splat(t, alpha);
     // The row (0–3) of each lane of the five vectors.
     const ROW: [[i32; 8]; 5] = [
         [0, 0, 0, 0, 0, 0, 0, 0],
@@ -581,13 +611,13 @@ fn four_rows_of_ten<V: Vector8>(
         [2, 2, 2, 2, 2, 2, 3, 3],
         [3, 3, 3, 3, 3, 3, 3, 3],
     ];
-    let mut q = [V::ZERO; 5];
+    let mut q = [V::zero(t); 5];
     for (v, (qv, &dv)) in q.iter_mut().zip(delta_tiled).enumerate() {
         let r = LANES * v..LANES * (v + 1);
         // Each lane's −step, and −step · α as `dlr_update` forms it (the
         // product of the picked lanes is the picked product: one permute).
         let neg_step = neg_step.permute(ROW[v]);
-        let new = dlr_update_lanes(neg_step, neg_step * alpha, V::load(&w[r.clone()]), dv);
+        let new = dlr_update_lanes(neg_step, neg_step * alpha, V::load(t, &w[r.clone()]), dv);
         new.store(&mut w[r]);
         *qv = new * new;
     }
@@ -614,7 +644,7 @@ fn four_rows_of_ten<V: Vector8>(
 /// Lanes 6 and 7 of `x`, zeros elsewhere.
 #[cfg_attr(target_arch = "x86_64", inline(always))]
 fn last_two<V: Vector8>(x: V) -> V {
-    V::ZERO.blend::<0b1100_0000>(x)
+    V::zero(x.token()).blend::<0b1100_0000>(x)
 }
 
 /// [`sgd_row`] on the rows of a layer whose input is non-zero: row `j` of
@@ -628,6 +658,7 @@ fn last_two<V: Vector8>(x: V) -> V {
 /// at every row (BENCHMARKS.md measures the gain at H = 30).
 #[cfg_attr(target_arch = "x86_64", inline(always))]
 pub(crate) fn sgd_rows<P: Isa>(
+    isa: P,
     w: &mut [f32],
     rows: Option<&[u32]>,
     a: &[f32],
@@ -641,15 +672,15 @@ pub(crate) fn sgd_rows<P: Isa>(
     // Rows of 8–31 that `sgd_row` ends with a window: its short-row loop.
     let windowed = sgd_row_has_window(n) && n < 4 * LANES;
     match n / LANES {
-        1 if windowed => sgd_short_rows::<P, 1>(w, rows, a, lr, delta),
-        2 if windowed => sgd_short_rows::<P, 2>(w, rows, a, lr, delta),
-        3 if windowed => sgd_short_rows::<P, 3>(w, rows, a, lr, delta),
+        1 if windowed => sgd_short_rows::<P, 1>(isa, w, rows, a, lr, delta),
+        2 if windowed => sgd_short_rows::<P, 2>(isa, w, rows, a, lr, delta),
+        3 if windowed => sgd_short_rows::<P, 3>(isa, w, rows, a, lr, delta),
         _ => {
             let n_rows = rows.map_or(a.len(), <[u32]>::len);
             for k in 0..n_rows {
                 let (j, aj) = nonzero_input(rows, a, k);
                 if aj != 0.0 {
-                    sgd_row::<P>(&mut w[j * n..(j + 1) * n], lr * aj, delta);
+                    sgd_row::<P>(isa, &mut w[j * n..(j + 1) * n], lr * aj, delta);
                 }
             }
         }
@@ -674,6 +705,7 @@ fn nonzero_input(rows: Option<&[u32]>, a: &[f32], k: usize) -> (usize, f32) {
 /// overlapping-window path with the row length a constant.
 #[cfg_attr(target_arch = "x86_64", inline(always))]
 fn sgd_short_rows<P: Isa, const K: usize>(
+    isa: P,
     w: &mut [f32],
     rows: Option<&[u32]>,
     a: &[f32],
@@ -682,20 +714,20 @@ fn sgd_short_rows<P: Isa, const K: usize>(
 ) {
     let n = delta.len();
     let window = n - LANES;
-    let d = load_vectors::<P::Eight, K>(delta);
-    let d_window = P::Eight::load(&delta[window..]);
+    let d = load_vectors::<P::Eight, K>(isa.eight(), delta);
+    let d_window = P::Eight::load(isa.eight(), &delta[window..]);
     let n_rows = rows.map_or(a.len(), <[u32]>::len);
     for k in 0..n_rows {
         let (j, aj) = nonzero_input(rows, a, k);
         if aj == 0.0 {
             continue;
         }
-        let neg_step = P::Eight::splat(-(lr * aj));
+        let neg_step = P::Eight::splat(isa.eight(), -(lr * aj));
         let row = &mut w[j * n..(j + 1) * n];
-        let window_new = d_window.mul_add(neg_step, P::Eight::load(&row[window..]));
+        let window_new = d_window.mul_add(neg_step, P::Eight::load(isa.eight(), &row[window..]));
         for (k, &dk) in d.iter().enumerate() {
             let r = k * LANES..(k + 1) * LANES;
-            dk.mul_add(neg_step, P::Eight::load(&row[r.clone()]))
+            dk.mul_add(neg_step, P::Eight::load(isa.eight(), &row[r.clone()]))
                 .store(&mut row[r]);
         }
         window_new.store(&mut row[window..]);
@@ -704,29 +736,30 @@ fn sgd_short_rows<P: Isa, const K: usize>(
 
 #[cfg_attr(target_arch = "x86_64", inline(always))]
 fn dlr_post_body<V: Vector>(
+    t: V::Token,
     w: &mut [f32],
     a: f32,
     alpha: f32,
     scaled_delta: &[f32],
     col_sum_sq: &mut [f32],
 ) {
-    let (neg_a, neg_a_alpha) = (V::splat(-a), V::splat(-a * alpha));
+    let (neg_a, neg_a_alpha) = (V::splat(t, -a), V::splat(t, -a * alpha));
     let n = V::LANES;
     for ((wc, dc), sc) in w
         .chunks_exact_mut(n)
         .zip(scaled_delta.chunks_exact(n))
         .zip(col_sum_sq.chunks_exact_mut(n))
     {
-        let old = V::load(wc);
+        let old = V::load(t, wc);
         // old + (−a |old| − a α) scaled_delta: two fused multiply-adds, as
         // in `dlr_row`.
         let new = old
             .abs()
             .mul_add(neg_a, neg_a_alpha)
-            .mul_add(V::load(dc), old);
+            .mul_add(V::load(t, dc), old);
         new.store(wc);
         // new² − old² = (new − old)(new + old): no cancellation of two squares.
-        (new - old).mul_add(new + old, V::load(sc)).store(sc);
+        (new - old).mul_add(new + old, V::load(t, sc)).store(sc);
     }
 }
 
@@ -734,6 +767,7 @@ fn dlr_post_body<V: Vector>(
 /// `col_sum_sq_i += w_new² − w_old²`. Twin: [`reference::dlr_post_row`].
 #[cfg_attr(target_arch = "x86_64", inline(always))]
 pub(crate) fn dlr_post_row<P: Isa>(
+    isa: P,
     w: &mut [f32],
     a: f32,
     alpha: f32,
@@ -754,9 +788,9 @@ pub(crate) fn dlr_post_row<P: Isa>(
     let (sw, rest) = col_sum_sq.split_at_mut(wide);
     let (s8, rest) = rest.split_at_mut(eight);
     let (s4, st) = rest.split_at_mut(four);
-    dlr_post_body::<P::Wide>(ww, a, alpha, dw, sw);
-    dlr_post_body::<P::Eight>(w8, a, alpha, d8, s8);
-    dlr_post_body::<P::Four>(w4, a, alpha, d4, s4);
+    dlr_post_body::<P::Wide>(isa.wide(), ww, a, alpha, dw, sw);
+    dlr_post_body::<P::Eight>(isa.eight(), w8, a, alpha, d8, s8);
+    dlr_post_body::<P::Four>(isa.four(), w4, a, alpha, d4, s4);
     reference::dlr_post_row(wt, a, alpha, dt, st);
 }
 
@@ -773,6 +807,7 @@ pub(crate) fn dlr_post_row<P: Isa>(
 /// measured faster than AVX2's gather instruction (BENCHMARKS.md).
 #[cfg_attr(target_arch = "x86_64", inline(always))]
 pub(crate) fn dlr_steps<P: Isa>(
+    isa: P,
     rows: &[u32],
     a: &[f32],
     row_lanes: &[f32],
@@ -784,7 +819,10 @@ pub(crate) fn dlr_steps<P: Isa>(
     if P::SCALAR {
         return reference::dlr_steps(rows, a, row_lanes, eta0, alpha, step);
     }
-    let (eta0v, alphav) = (P::Eight::splat(eta0), P::Eight::splat(alpha));
+    let (eta0v, alphav) = (
+        P::Eight::splat(isa.eight(), eta0),
+        P::Eight::splat(isa.eight(), alpha),
+    );
     // Each row's lanes as one array, and as many rows of them as inputs: a
     // row index then needs one bounds check for both of its loads.
     let lane_rows = row_lanes.as_chunks::<LANES>().0;
@@ -794,13 +832,19 @@ pub(crate) fn dlr_steps<P: Isa>(
     let mut step_chunks = step.chunks_exact_mut(LANES);
     for (rc, sc) in (&mut row_chunks).zip(&mut step_chunks) {
         let mut inputs = [0.0f32; LANES];
-        let mut lanes = [P::Eight::ZERO; LANES];
+        let mut lanes = [P::Eight::zero(isa.eight()); LANES];
         for ((x, l), &r) in inputs.iter_mut().zip(lanes.iter_mut()).zip(rc) {
             let r = r as usize;
             *x = a[r];
-            *l = P::Eight::from_array(row_lanes[r]);
+            *l = P::Eight::from_array(isa.eight(), row_lanes[r]);
         }
-        eight_steps(eta0v, alphav, P::Eight::from_array(inputs), &lanes).store(sc);
+        eight_steps(
+            eta0v,
+            alphav,
+            P::Eight::from_array(isa.eight(), inputs),
+            &lanes,
+        )
+        .store(sc);
     }
     reference::dlr_steps(
         row_chunks.remainder(),
@@ -824,6 +868,7 @@ fn eight_steps<V: Vector8>(eta0: V, alpha: V, a: V, lanes: &[V; LANES]) -> V {
 /// `a = 1`. Twin: [`reference::dlr_steps_every_row`], equal to the last bit.
 #[cfg_attr(target_arch = "x86_64", inline(always))]
 pub(crate) fn dlr_steps_every_row<P: Isa>(
+    isa: P,
     a: &[f32],
     row_lanes: &[f32],
     eta0: f32,
@@ -834,13 +879,16 @@ pub(crate) fn dlr_steps_every_row<P: Isa>(
     if P::SCALAR {
         return reference::dlr_steps_every_row(a, row_lanes, eta0, alpha, step);
     }
-    let (eta0v, alphav) = (P::Eight::splat(eta0), P::Eight::splat(alpha));
+    let (eta0v, alphav) = (
+        P::Eight::splat(isa.eight(), eta0),
+        P::Eight::splat(isa.eight(), alpha),
+    );
     let mut a_chunks = a.chunks_exact(LANES);
     let mut lane_chunks = row_lanes.chunks_exact(LANES * LANES);
     let mut step_chunks = step.chunks_exact_mut(LANES);
     for ((ac, lc), sc) in (&mut a_chunks).zip(&mut lane_chunks).zip(&mut step_chunks) {
-        let lanes = load_vectors::<P::Eight, LANES>(lc);
-        eight_steps(eta0v, alphav, P::Eight::load(ac), &lanes).store(sc);
+        let lanes = load_vectors::<P::Eight, LANES>(isa.eight(), lc);
+        eight_steps(eta0v, alphav, P::Eight::load(isa.eight(), ac), &lanes).store(sc);
     }
     reference::dlr_steps_every_row(
         a_chunks.remainder(),

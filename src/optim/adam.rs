@@ -123,6 +123,7 @@ dispatched! {
 
 #[inline(always)]
 fn update_layer_on<P: Isa>(
+    isa: P,
     s: AdamScalars,
     m: &mut [f32],
     v: &mut [f32],
@@ -133,7 +134,15 @@ fn update_layer_on<P: Isa>(
     for j in 0..grad.n_rows(n_out) {
         let (a, delta) = grad.row(n_out, j);
         let r = j * n_out..(j + 1) * n_out;
-        update::adam_row::<P>(&mut w[r.clone()], &mut m[r.clone()], &mut v[r], a, delta, s);
+        update::adam_row::<P>(
+            isa,
+            &mut w[r.clone()],
+            &mut m[r.clone()],
+            &mut v[r],
+            a,
+            delta,
+            s,
+        );
     }
 }
 

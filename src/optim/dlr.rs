@@ -210,6 +210,7 @@ dispatched! {
 /// [`Dlr::update_layer`]'s work on path `P`.
 #[inline(always)]
 fn update_layer_on<P: Isa>(
+    isa: P,
     o: &mut Dlr,
     layer: usize,
     w: &mut [f32],
@@ -238,21 +239,28 @@ fn update_layer_on<P: Isa>(
                     };
                     let step = &mut o.touched_step[..rows.len()];
                     if every_row {
-                        update::dlr_steps_every_row::<P>(a, lanes, eta0, alpha, step);
+                        update::dlr_steps_every_row::<P>(isa, a, lanes, eta0, alpha, step);
                     } else {
-                        update::dlr_steps::<P>(rows, a, lanes, eta0, alpha, step);
+                        update::dlr_steps::<P>(isa, rows, a, lanes, eta0, alpha, step);
                     }
-                    update::dlr_rows_lanes::<P>(w, rows, step, alpha, delta, lanes);
+                    update::dlr_rows_lanes::<P>(isa, w, rows, step, alpha, delta, lanes);
                 }
                 Grad::Dense(g) => {
                     // Every row, input 1, each row its own δ; last row
                     // first, as `dlr_rows_lanes` goes.
                     let step = &mut o.touched_step[..n_in];
-                    update::dlr_steps_every_row::<P>(&o.ones[..n_in], lanes, eta0, alpha, step);
+                    update::dlr_steps_every_row::<P>(
+                        isa,
+                        &o.ones[..n_in],
+                        lanes,
+                        eta0,
+                        alpha,
+                        step,
+                    );
                     for (j, &s) in step.iter().enumerate().rev() {
                         let row = j * n_out..(j + 1) * n_out;
                         let new_lanes =
-                            update::dlr_row_lanes::<P>(&mut w[row.clone()], s, alpha, &g[row]);
+                            update::dlr_row_lanes::<P>(isa, &mut w[row.clone()], s, alpha, &g[row]);
                         lanes[j * LANES..(j + 1) * LANES].copy_from_slice(&new_lanes);
                     }
                 }
@@ -286,7 +294,7 @@ fn update_layer_on<P: Isa>(
                         let (j, a, _) = grad.listed_row(n_out, k);
                         if a != 0.0 {
                             let row = &mut w[j * n_out..(j + 1) * n_out];
-                            update::dlr_post_row::<P>(row, a, alpha, scaled, increment);
+                            update::dlr_post_row::<P>(isa, row, a, alpha, scaled, increment);
                         }
                     }
                 }
@@ -296,7 +304,7 @@ fn update_layer_on<P: Isa>(
                             *s = f * gi;
                         }
                         let row = &mut w[j * n_out..(j + 1) * n_out];
-                        update::dlr_post_row::<P>(row, 1.0, alpha, scaled, increment);
+                        update::dlr_post_row::<P>(isa, row, 1.0, alpha, scaled, increment);
                     }
                 }
             }
@@ -310,20 +318,7 @@ fn update_layer_on<P: Isa>(
 /// The `j` with `a_j ≠ 0`, written to the front of `rows` (`(a.len(),)`
 /// scratch), in order.
 fn nonzero_rows<'r>(a: &[f32], rows: &'r mut [u32]) -> &'r [u32] {
-    // Logistic inputs are all non-zero in practice: count the zeros
-    // (vectorized), and then the list is 0..n, written as vectors too.
-    if a.iter().filter(|&&aj| aj == 0.0).count() == 0 {
-        for (j, r) in rows.iter_mut().enumerate() {
-            *r = j as u32;
-        }
-        return rows;
-    }
-    // Branch-free: write every index, advance past the non-zero ones.
-    let mut n = 0;
-    for (j, &aj) in a.iter().enumerate() {
-        rows[n] = j as u32;
-        n += (aj != 0.0) as usize;
-    }
+    let n = crate::kernels::nonzero_indices(a, rows);
     &rows[..n]
 }
 

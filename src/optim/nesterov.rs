@@ -81,6 +81,7 @@ dispatched! {
 
 #[inline(always)]
 fn update_layer_on<P: Isa>(
+    isa: P,
     lr: f32,
     mu: f32,
     v: &mut [f32],
@@ -91,6 +92,6 @@ fn update_layer_on<P: Isa>(
     for j in 0..grad.n_rows(n_out) {
         let (a, delta) = grad.row(n_out, j);
         let r = j * n_out..(j + 1) * n_out;
-        update::nesterov_row::<P>(&mut w[r.clone()], &mut v[r], a, delta, lr, mu);
+        update::nesterov_row::<P>(isa, &mut w[r.clone()], &mut v[r], a, delta, lr, mu);
     }
 }

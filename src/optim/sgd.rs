@@ -52,13 +52,13 @@ dispatched! {
 }
 
 #[inline(always)]
-fn update_layer_on<P: Isa>(lr: f32, w: &mut [f32], n_out: usize, grad: &Grad<'_>) {
+fn update_layer_on<P: Isa>(isa: P, lr: f32, w: &mut [f32], n_out: usize, grad: &Grad<'_>) {
     match *grad {
-        Grad::Outer { a, active, delta } => update::sgd_rows::<P>(w, active, a, lr, delta),
+        Grad::Outer { a, active, delta } => update::sgd_rows::<P>(isa, w, active, a, lr, delta),
         Grad::Dense(_) => {
             for k in 0..grad.n_listed(n_out) {
                 let (j, a, delta) = grad.listed_row(n_out, k);
-                update::sgd_row::<P>(&mut w[j * n_out..(j + 1) * n_out], lr * a, delta);
+                update::sgd_row::<P>(isa, &mut w[j * n_out..(j + 1) * n_out], lr * a, delta);
             }
         }
     }

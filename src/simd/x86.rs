@@ -9,18 +9,21 @@
 //! | [`Sse2`] | [`F32x8Pair`] (two `__m128`) | [`F32x8Pair`] | [`F32x4<false>`] | separate |
 //!
 //! **Safety.** The intrinsics these types call need their instruction set
-//! on the CPU. A value of `F32x16` exists only inside a kernel instantiated
-//! for [`Avx512`], of `F32x8` and `F32x4<true>` only inside one for
-//! [`Avx2`] or [`Avx512`], and those instantiations are reached only
-//! through `simd::dispatched!`'s `#[target_feature]` functions, which it
-//! calls only when [`super::active_path`] names their path, which it does
-//! only after [`features`] found the instruction set on this CPU. The types
-//! are `pub(crate)` so that nothing outside the crate can build one.
-//! SSE2 (`F32x8Pair`, `F32x4<false>`) is part of every x86-64.
+//! on the CPU. Each path is a token type: [`Avx512`] and [`Avx2`] have a
+//! private field, and the only functions that make one
+//! ([`Avx512::detected`], [`Avx2::detected`], [`Avx512::avx2`]) do so where
+//! detection ([`super::best_path`], from [`features`]) saw the instruction
+//! set on this CPU with the OS saving its registers. A vector is made only
+//! from its token ([`Vector::zero`], [`Vector::splat`], [`Vector::load`]):
+//! a value of `F32x16` therefore proves AVX-512F and VL, and one of `F32x8`
+//! or `F32x4<true>` proves AVX2 and FMA, which is what every method's
+//! intrinsics need ("see the module doc" below). The fields are private
+//! to this module. SSE2 (`F32x8Pair`, `F32x4<false>`, token [`Sse2`]) is
+//! part of every x86-64.
 
 // Without the `avx2` or `avx512` feature, the types only those paths use
 // stay unused.
-#![cfg_attr(not(all(feature = "avx2", feature = "avx512")), allow(dead_code))]
+#![cfg_attr(not(all(dlr_avx2, dlr_avx512)), allow(dead_code))]
 
 use core::arch::x86_64::*;
 use core::ops::{Add, Mul, Neg, Sub};
@@ -92,16 +95,43 @@ unsafe fn read_xcr0() -> u64 {
 }
 
 /// The AVX-512 path (F and VL): 16 lanes, fused multiply-add; VL lets the
-/// 8- and 4-lane bodies use its masks instead of widening to 16 lanes.
+/// 8- and 4-lane bodies use its masks instead of widening to 16 lanes. A
+/// value is the proof that this CPU has AVX-512F and VL, AVX2 and FMA.
 #[derive(Clone, Copy, Debug)]
-pub struct Avx512;
+pub(crate) struct Avx512(());
+
+impl Avx512 {
+    /// The token, where detection saw the path's instruction sets.
+    #[inline(always)]
+    pub(crate) fn detected() -> Option<Self> {
+        (super::best_path() == SimdPath::Avx512).then_some(Avx512(()))
+    }
+
+    /// The AVX2 path's token: detection gives the AVX-512 path only where
+    /// AVX2 and FMA are there too (`best_x86_path`).
+    #[inline(always)]
+    pub(crate) fn avx2(self) -> Avx2 {
+        Avx2(())
+    }
+}
 
 impl Isa for Avx512 {
-    const PATH: SimdPath = SimdPath::Avx512;
     const WIDE_FROM: usize = 512;
     type Wide = F32x16;
     type Eight = F32x8;
     type Four = F32x4<true>;
+    #[inline(always)]
+    fn wide(self) -> Avx512 {
+        self
+    }
+    #[inline(always)]
+    fn eight(self) -> Avx2 {
+        self.avx2()
+    }
+    #[inline(always)]
+    fn four(self) -> Avx2 {
+        self.avx2()
+    }
     #[inline(always)]
     fn eights(v: F32x16) -> [F32x8; 2] {
         // SAFETY: see the module doc (an `F32x16` exists only under AVX-512F).
@@ -115,35 +145,67 @@ impl Isa for Avx512 {
     }
 }
 
-/// The AVX2 + FMA path: 8 lanes, fused multiply-add.
+/// The AVX2 + FMA path: 8 lanes, fused multiply-add. A value is the proof
+/// that this CPU has AVX2 and FMA.
 #[derive(Clone, Copy, Debug)]
-pub struct Avx2;
+pub(crate) struct Avx2(());
+
+impl Avx2 {
+    /// The token, where detection saw AVX2 and FMA (the AVX2 or the
+    /// AVX-512 path).
+    #[inline(always)]
+    pub(crate) fn detected() -> Option<Self> {
+        matches!(super::best_path(), SimdPath::Avx2 | SimdPath::Avx512).then_some(Avx2(()))
+    }
+}
 
 impl Isa for Avx2 {
-    const PATH: SimdPath = SimdPath::Avx2;
     type Wide = F32x8;
     type Eight = F32x8;
     type Four = F32x4<true>;
     #[inline(always)]
+    fn wide(self) -> Avx2 {
+        self
+    }
+    #[inline(always)]
+    fn eight(self) -> Avx2 {
+        self
+    }
+    #[inline(always)]
+    fn four(self) -> Avx2 {
+        self
+    }
+    #[inline(always)]
     fn eights(v: F32x8) -> [F32x8; 2] {
-        [v, F32x8::ZERO]
+        [v, F32x8::zero(v.token())]
     }
 }
 
 /// The SSE2 path (x86-64's baseline): 4 lanes, an 8-lane vector as two,
-/// multiply and add separate.
+/// multiply and add separate. Every x86-64 has it: no proof needed.
 #[derive(Clone, Copy, Debug)]
-pub struct Sse2;
+pub(crate) struct Sse2;
 
 impl Isa for Sse2 {
-    const PATH: SimdPath = SimdPath::Sse2;
     const FORWARD_BLOCK: usize = 6;
     type Wide = F32x8Pair;
     type Eight = F32x8Pair;
     type Four = F32x4<false>;
     #[inline(always)]
+    fn wide(self) -> Sse2 {
+        self
+    }
+    #[inline(always)]
+    fn eight(self) -> Sse2 {
+        self
+    }
+    #[inline(always)]
+    fn four(self) -> Sse2 {
+        self
+    }
+    #[inline(always)]
     fn eights(v: F32x8Pair) -> [F32x8Pair; 2] {
-        [v, F32x8Pair::ZERO]
+        [v, F32x8Pair::zero(Sse2)]
     }
 }
 
@@ -190,7 +252,7 @@ macro_rules! arith {
 /// 4 lanes in an `__m128`; `FUSED`: `mul_add` is one FMA instruction
 /// (the AVX paths), else a multiply and an add (SSE2).
 #[derive(Clone, Copy, Debug)]
-pub struct F32x4<const FUSED: bool>(__m128);
+pub(crate) struct F32x4<const FUSED: bool>(__m128);
 
 arith!(
     F32x4<true>,
@@ -210,21 +272,31 @@ arith!(
 );
 
 macro_rules! impl_f32x4 {
-    ($fused:literal) => {
+    ($fused:literal, $token:ident) => {
         impl Vector for F32x4<$fused> {
+            type Token = $token;
             const LANES: usize = 4;
-            // SAFETY: all-zero bits are the vector of four `+0.0`.
-            const ZERO: Self = Self(unsafe { core::mem::transmute::<[f32; 4], __m128>([0.0; 4]) });
             #[inline(always)]
-            fn splat(x: f32) -> Self {
-                // SAFETY: see the module doc.
+            fn zero(_: $token) -> Self {
+                // SAFETY: the token proves the path (module doc).
+                Self(unsafe { _mm_setzero_ps() })
+            }
+            #[inline(always)]
+            fn splat(_: $token, x: f32) -> Self {
+                // SAFETY: the token proves the path (module doc).
                 Self(unsafe { _mm_set1_ps(x) })
             }
             #[inline(always)]
-            fn load(s: &[f32]) -> Self {
+            fn load(_: $token, s: &[f32]) -> Self {
                 let s = &s[..4];
-                // SAFETY: `s` has 4 elements; the load may be unaligned.
+                // SAFETY: `s` has 4 elements; the load may be unaligned;
+                // the token proves the path (module doc).
                 Self(unsafe { _mm_loadu_ps(s.as_ptr()) })
+            }
+            #[inline(always)]
+            fn token(self) -> $token {
+                // The vector's existence is the proof (module doc).
+                $token::from_vector()
             }
             #[inline(always)]
             fn store(self, s: &mut [f32]) {
@@ -310,12 +382,29 @@ macro_rules! impl_f32x4 {
         }
     };
 }
-impl_f32x4!(true);
-impl_f32x4!(false);
+impl_f32x4!(true, Avx2);
+impl_f32x4!(false, Sse2);
+
+impl Sse2 {
+    /// The token a vector of the path carries.
+    #[inline(always)]
+    fn from_vector() -> Self {
+        Sse2
+    }
+}
+
+impl Avx2 {
+    /// The token a vector of the path carries: only for vectors that were
+    /// made from one (module doc).
+    #[inline(always)]
+    fn from_vector() -> Self {
+        Avx2(())
+    }
+}
 
 /// 8 lanes in an `__m256`, fused multiply-add (the AVX paths).
 #[derive(Clone, Copy, Debug)]
-pub struct F32x8(__m256);
+pub(crate) struct F32x8(__m256);
 
 arith!(
     F32x8,
@@ -327,19 +416,28 @@ arith!(
 );
 
 impl Vector for F32x8 {
+    type Token = Avx2;
     const LANES: usize = 8;
-    // SAFETY: all-zero bits are the vector of eight `+0.0`.
-    const ZERO: Self = Self(unsafe { core::mem::transmute::<[f32; 8], __m256>([0.0; 8]) });
     #[inline(always)]
-    fn splat(x: f32) -> Self {
-        // SAFETY: see the module doc.
+    fn zero(_: Avx2) -> Self {
+        // SAFETY: the token proves AVX (module doc).
+        Self(unsafe { _mm256_setzero_ps() })
+    }
+    #[inline(always)]
+    fn splat(_: Avx2, x: f32) -> Self {
+        // SAFETY: the token proves AVX (module doc).
         Self(unsafe { _mm256_set1_ps(x) })
     }
     #[inline(always)]
-    fn load(s: &[f32]) -> Self {
+    fn load(_: Avx2, s: &[f32]) -> Self {
         let s = &s[..8];
-        // SAFETY: `s` has 8 elements; the load may be unaligned.
+        // SAFETY: `s` has 8 elements; the load may be unaligned; the token
+        // proves AVX (module doc).
         Self(unsafe { _mm256_loadu_ps(s.as_ptr()) })
+    }
+    #[inline(always)]
+    fn token(self) -> Avx2 {
+        Avx2(())
     }
     #[inline(always)]
     fn store(self, s: &mut [f32]) {
@@ -425,8 +523,8 @@ impl Vector for F32x8 {
 impl Vector8 for F32x8 {
     const PERMUTES: bool = true;
     #[inline(always)]
-    fn from_array(a: [f32; 8]) -> Self {
-        Self::load(&a)
+    fn from_array(t: Avx2, a: [f32; 8]) -> Self {
+        Self::load(t, &a)
     }
     #[inline(always)]
     fn to_array(self) -> [f32; 8] {
@@ -498,7 +596,7 @@ unsafe fn add_pairs(a: __m256, b: __m256) -> __m256 {
 
 /// 16 lanes in an `__m512`, fused multiply-add (the AVX-512 path).
 #[derive(Clone, Copy, Debug)]
-pub struct F32x16(__m512);
+pub(crate) struct F32x16(__m512);
 
 impl Add for F32x16 {
     type Output = Self;
@@ -549,19 +647,28 @@ impl F32x16 {
 }
 
 impl Vector for F32x16 {
+    type Token = Avx512;
     const LANES: usize = 16;
-    // SAFETY: all-zero bits are the vector of sixteen `+0.0`.
-    const ZERO: Self = Self(unsafe { core::mem::transmute::<[f32; 16], __m512>([0.0; 16]) });
     #[inline(always)]
-    fn splat(x: f32) -> Self {
-        // SAFETY: see the module doc.
+    fn zero(_: Avx512) -> Self {
+        // SAFETY: the token proves AVX-512F (module doc).
+        Self(unsafe { _mm512_setzero_ps() })
+    }
+    #[inline(always)]
+    fn splat(_: Avx512, x: f32) -> Self {
+        // SAFETY: the token proves AVX-512F (module doc).
         Self(unsafe { _mm512_set1_ps(x) })
     }
     #[inline(always)]
-    fn load(s: &[f32]) -> Self {
+    fn load(_: Avx512, s: &[f32]) -> Self {
         let s = &s[..16];
-        // SAFETY: `s` has 16 elements; the load may be unaligned.
+        // SAFETY: `s` has 16 elements; the load may be unaligned; the token
+        // proves AVX-512F (module doc).
         Self(unsafe { _mm512_loadu_ps(s.as_ptr()) })
+    }
+    #[inline(always)]
+    fn token(self) -> Avx512 {
+        Avx512(())
     }
     #[inline(always)]
     fn store(self, s: &mut [f32]) {
@@ -653,7 +760,7 @@ impl Vector for F32x16 {
 
 /// 8 lanes as two SSE2 halves, multiply and add separate (the SSE2 path).
 #[derive(Clone, Copy, Debug)]
-pub struct F32x8Pair(F32x4<false>, F32x4<false>);
+pub(crate) struct F32x8Pair(F32x4<false>, F32x4<false>);
 
 impl F32x8Pair {
     #[inline(always)]
@@ -696,17 +803,25 @@ impl Neg for F32x8Pair {
 }
 
 impl Vector for F32x8Pair {
+    type Token = Sse2;
     const LANES: usize = 8;
-    const ZERO: Self = Self(F32x4::<false>::ZERO, F32x4::<false>::ZERO);
     #[inline(always)]
-    fn splat(x: f32) -> Self {
-        let h = F32x4::splat(x);
+    fn zero(t: Sse2) -> Self {
+        Self(F32x4::zero(t), F32x4::zero(t))
+    }
+    #[inline(always)]
+    fn splat(t: Sse2, x: f32) -> Self {
+        let h = F32x4::splat(t, x);
         Self(h, h)
     }
     #[inline(always)]
-    fn load(s: &[f32]) -> Self {
+    fn load(t: Sse2, s: &[f32]) -> Self {
         let s = &s[..8];
-        Self(F32x4::load(s), F32x4::load(&s[4..]))
+        Self(F32x4::load(t, s), F32x4::load(t, &s[4..]))
+    }
+    #[inline(always)]
+    fn token(self) -> Sse2 {
+        Sse2
     }
     #[inline(always)]
     fn store(self, s: &mut [f32]) {
@@ -770,8 +885,8 @@ impl Vector for F32x8Pair {
 impl Vector8 for F32x8Pair {
     const PERMUTES: bool = false;
     #[inline(always)]
-    fn from_array(a: [f32; 8]) -> Self {
-        Self::load(&a)
+    fn from_array(t: Sse2, a: [f32; 8]) -> Self {
+        Self::load(t, &a)
     }
     #[inline(always)]
     fn to_array(self) -> [f32; 8] {
@@ -781,22 +896,19 @@ impl Vector8 for F32x8Pair {
     }
     #[inline(always)]
     fn lane_totals(v: &[Self; 8]) -> Self {
-        Self::from_array(v.map(|x| lane_total(&x.to_array())))
+        Self::from_array(Sse2, v.map(|x| lane_total(&x.to_array())))
     }
     #[inline(always)]
     fn permute(self, idx: [i32; 8]) -> Self {
         let a = self.to_array();
-        Self::from_array(idx.map(|i| a[i as usize]))
+        Self::from_array(Sse2, idx.map(|i| a[i as usize]))
     }
     #[inline(always)]
     fn blend<const IMM: i32>(self, b: Self) -> Self {
         let (a, b) = (self.to_array(), b.to_array());
-        Self::from_array(core::array::from_fn(|k| {
-            if IMM & (1 << k) != 0 {
-                b[k]
-            } else {
-                a[k]
-            }
-        }))
+        Self::from_array(
+            Sse2,
+            core::array::from_fn(|k| if IMM & (1 << k) != 0 { b[k] } else { a[k] }),
+        )
     }
 }
