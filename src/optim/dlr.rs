@@ -30,7 +30,7 @@
 use alloc::vec;
 use alloc::vec::Vec;
 
-use super::{DlrNorm, DlrParams, Grad, ParamError};
+use super::{DlrNorm, DlrParams, Grad, LayerUpdate, ParamError};
 use crate::kernels;
 use crate::kernels::update;
 use crate::layer::Layer;
@@ -123,14 +123,9 @@ impl Dlr {
         self.params.norm
     }
 
-    /// The parameters in use (after any [`Dlr::set_learning_rate`]).
+    /// The parameters in use (after any [`LayerUpdate::set_learning_rate`]).
     pub fn params(&self) -> DlrParams {
         self.params
-    }
-
-    /// Sets η₀ (for schedules).
-    pub fn set_learning_rate(&mut self, eta0: f32) {
-        self.params.eta0 = eta0;
     }
 
     /// Steps taken; Eq. 3 recomputes its column sums exactly when this
@@ -176,28 +171,35 @@ impl Dlr {
         }
     }
 
-    pub(crate) fn begin_step(&mut self) {
-        self.steps += 1;
-        if self.params.norm == DlrNorm::Post && self.steps.is_multiple_of(RESYNC_EVERY) {
-            self.resync_pending = true;
-        }
-    }
-
     /// The learning rate `η_ij` of weight `w` in a neuron of squared norm
     /// `sum_sq`: `η₀ (|w| + α) / (‖·‖ + α)`.
     pub fn rate(&self, w: f32, sum_sq: f32) -> f32 {
         let DlrParams { eta0, alpha, .. } = self.params;
         eta0 * (w.abs() + alpha) / (crate::simd::exact_sqrt(sum_sq.max(0.0)) + alpha)
     }
+}
 
-    pub(crate) fn update_layer(
-        &mut self,
-        layer: usize,
-        w: &mut [f32],
-        n_out: usize,
-        grad: &Grad<'_>,
-    ) {
+impl LayerUpdate for Dlr {
+    /// Counts the step; Eq. 3 schedules its exact re-sync.
+    fn begin_step(&mut self) {
+        self.steps += 1;
+        if self.params.norm == DlrNorm::Post && self.steps.is_multiple_of(RESYNC_EVERY) {
+            self.resync_pending = true;
+        }
+    }
+
+    fn update_layer(&mut self, layer: usize, w: &mut [f32], n_out: usize, grad: &Grad<'_>) {
         update_layer_dispatched(self, layer, w, n_out, grad);
+    }
+
+    /// η₀.
+    fn learning_rate(&self) -> f32 {
+        self.params.eta0
+    }
+
+    /// Sets η₀ (for schedules).
+    fn set_learning_rate(&mut self, eta0: f32) {
+        self.params.eta0 = eta0;
     }
 }
 
