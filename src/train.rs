@@ -4,7 +4,9 @@
 //!
 //! [`train`] runs a whole training; [`Trainer`] is the same run as a state
 //! machine that can stop between any two steps, write a
-//! [`Checkpoint`] and go on from it exactly.
+//! [`Checkpoint`] and go on from it exactly. [`RunSpec`] describes a run
+//! before it runs, from the options to the training ([`Trainer::for_run`]
+//! starts one), and [`TrainConfig`] holds the trainer's options.
 
 use alloc::vec::Vec;
 
