@@ -177,6 +177,42 @@ impl Dlr {
         let DlrParams { eta0, alpha, .. } = self.params;
         eta0 * (w.abs() + alpha) / (crate::simd::exact_sqrt(sum_sq.max(0.0)) + alpha)
     }
+
+    /// The learning rate `η_ij` of every weight of layer `layer`, whose
+    /// weights are `weights` (as this optimizer left them), in `w`'s
+    /// pre-major order: [`Dlr::rate`] of each weight with the cached norm
+    /// its equation reads (row `j`'s for Eq. 1, column `i`'s for Eq. 3), so
+    /// that a caller need not know which.
+    ///
+    /// ```
+    /// use dlr::optim::{Dlr, DlrParams};
+    /// use dlr::Network;
+    ///
+    /// let net = Network::new(&[4, 3, 2], 1);
+    /// let layer = &net.layers()[0];
+    /// for params in [DlrParams::default(), DlrParams::post()] {
+    ///     let opt = Dlr::new(net.layers(), params)?;
+    ///     let rates: Vec<f32> = opt.rates(0, layer).collect();
+    ///     assert_eq!(rates.len(), 4 * 3);
+    ///     // w_21: input j = 2, output i = 1, at 2·3 + 1.
+    ///     let sum_sq = opt.cached_sum_sq(0);
+    ///     let s = if params == DlrParams::default() { sum_sq[2] } else { sum_sq[1] };
+    ///     assert_eq!(rates[7], opt.rate(layer.w[7], s as f32));
+    /// }
+    /// # Ok::<(), dlr::optim::ParamError>(())
+    /// ```
+    pub fn rates<'a>(&'a self, layer: usize, weights: &'a Layer) -> impl Iterator<Item = f32> + 'a {
+        let sum_sq = self.cached_sum_sq(layer);
+        let (n_out, norm) = (weights.n_out, self.params.norm);
+        weights.w.iter().enumerate().map(move |(k, &w)| {
+            let (j, i) = (k / n_out, k % n_out);
+            let s = match norm {
+                DlrNorm::Pre => sum_sq[j],
+                DlrNorm::Post => sum_sq[i],
+            };
+            self.rate(w, s as f32)
+        })
+    }
 }
 
 impl LayerUpdate for Dlr {
