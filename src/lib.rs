@@ -84,7 +84,7 @@
 //! [`optim::DlrParams`] (Eq. 1 or Eq. 3). [`Optimizer`] is any of them,
 //! chosen at run time from [`OptimizerParams`]; bad parameters are a
 //! [`optim::ParamError`] naming the parameter, its value and its bound.
-//! [`run::RunSpec`] describes a whole run, from the options to the
+//! [`train::RunSpec`] describes a whole run, from the options to the
 //! training, and [`train::Trainer`] runs it, with checkpoints
 //! ([`checkpoint`]) that resume exactly.
 //!
@@ -110,14 +110,14 @@ pub mod dataset;
 pub mod gemm;
 pub mod idx;
 pub mod kernels;
-pub mod layer;
+mod layer;
 #[cfg(feature = "std")]
 pub mod mnist;
 pub mod model;
 pub mod network;
 pub mod optim;
 pub mod rng;
-pub mod run;
+mod run;
 pub mod simd;
 pub mod train;
 

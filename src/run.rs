@@ -172,9 +172,20 @@ impl RunSpec {
         }
     }
 
-    /// Checks every field; the first that cannot work is the error.
+    /// Checks every field without building anything, for a program that
+    /// refuses a run before it loads data: the rule's parameters by their
+    /// rule's own check ([`OptimizerParams::validate`], the one its
+    /// constructor makes), then the run's other fields. The first that
+    /// cannot work is the error. [`crate::train::Trainer::for_run`] refuses
+    /// what this refuses.
     pub fn validate(&self) -> Result<(), RunError> {
         self.optimizer.validate()?;
+        self.check_fields()
+    }
+
+    /// Checks the fields other than the rule's parameters, which the rule's
+    /// constructor checks when [`crate::train::Trainer::for_run`] builds it.
+    pub(crate) fn check_fields(&self) -> Result<(), RunError> {
         let invalid = |field, what| Err(RunError::Invalid { field, what });
         if self.hidden.contains(&0) {
             return invalid(RunField::Hidden, "positive sizes");

@@ -4,7 +4,9 @@
 //!
 //! [`train`] runs a whole training; [`Trainer`] is the same run as a state
 //! machine that can stop between any two steps, write a
-//! [`Checkpoint`] and go on from it exactly.
+//! [`Checkpoint`] and go on from it exactly. [`RunSpec`] describes a run
+//! before it runs, from the options to the training ([`Trainer::for_run`]
+//! starts one), and [`TrainConfig`] holds the trainer's options.
 
 use alloc::vec::Vec;
 
@@ -486,6 +488,11 @@ enum Stepped {
 impl<'d> Trainer<'d, Optimizer> {
     /// The run `spec` from its start on `train_set`, with as many outputs
     /// as `classes` (at least the classes of both sets).
+    ///
+    /// `spec` is checked here, once: the run's own fields, then the rule's
+    /// parameters, by the rule's constructor ([`Optimizer::new`]). An error
+    /// is one [`RunSpec::validate`] reports too (when more than one field is
+    /// wrong, perhaps another of them).
     pub fn for_run(
         spec: &RunSpec,
         train_set: &'d Dataset,
@@ -493,7 +500,7 @@ impl<'d> Trainer<'d, Optimizer> {
         classes: usize,
         eval_threads: usize,
     ) -> Result<Self, RunError> {
-        spec.validate()?;
+        spec.check_fields()?;
         let classes = Dataset::output_units(train_set, test_set, classes);
         let net = spec.network(train_set.pixels(), classes);
         let opt = Optimizer::new(net.layers(), spec.optimizer)?;
@@ -715,5 +722,59 @@ impl Clock {
         {
             0.0
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{RunError, RunField, RunSpec, Trainer};
+    use crate::optim::{OptimizerKind, Param};
+    use crate::Dataset;
+
+    /// `for_run` checks a run's fields itself and its rule's parameters
+    /// through the rule's constructor: it refuses what
+    /// `RunSpec::validate` refuses, with the same error.
+    #[test]
+    fn for_run_refuses_what_validate_refuses() {
+        let images = (0..100).map(|i| if i % 10 == i / 10 { 255 } else { 0 });
+        let data = Dataset::from_parts(images.collect(), (0..10).collect(), 2, 5).unwrap();
+        let good = RunSpec::new(OptimizerKind::DlrPost);
+        let bad_param = |param, value| {
+            let mut spec = good.clone();
+            spec.optimizer.set(param, value).unwrap();
+            spec
+        };
+        let bad = [
+            bad_param(Param::Lr, -1.0),
+            bad_param(Param::Alpha, 0.0),
+            bad_param(Param::Lr, f32::NAN),
+            RunSpec {
+                hidden: alloc::vec![4, 0],
+                ..good.clone()
+            },
+            RunSpec {
+                batch: 0,
+                ..good.clone()
+            },
+            RunSpec {
+                max_epochs: 0.0,
+                ..good.clone()
+            },
+        ];
+        for spec in &bad {
+            let want = spec.validate().unwrap_err();
+            let got = Trainer::for_run(spec, &data, &data, 0, 1).unwrap_err();
+            // Debug text: a NaN value is its own error too.
+            assert_eq!(alloc::format!("{got:?}"), alloc::format!("{want:?}"));
+        }
+        assert!(matches!(
+            Trainer::for_run(&bad[3], &data, &data, 0, 1),
+            Err(RunError::Invalid {
+                field: RunField::Hidden,
+                ..
+            })
+        ));
+        good.validate().unwrap();
+        Trainer::for_run(&good, &data, &data, 0, 1).unwrap();
     }
 }

@@ -13,7 +13,7 @@ use common::synthetic_dataset;
 use dlr::checkpoint::{Checkpoint, CheckpointError, DataFingerprint};
 use dlr::model::crc32;
 use dlr::network::Network;
-use dlr::optim::{AdamParams, Optimizer, OptimizerKind, Sgd, SgdParams, RESYNC_EVERY};
+use dlr::optim::{AdamParams, LayerUpdate, Optimizer, OptimizerKind, Sgd, SgdParams, RESYNC_EVERY};
 use dlr::train::{train, TrainConfig, TrainReport, Trainer};
 use dlr::Dataset;
 

@@ -6,7 +6,7 @@
 use alloc::vec;
 use alloc::vec::Vec;
 
-use super::{AdamParams, Grad, ParamError};
+use super::{AdamParams, Grad, LayerUpdate, ParamError};
 use crate::kernels::update::{self, AdamScalars};
 use crate::layer::Layer;
 use crate::simd::{dispatched, Isa};
@@ -35,14 +35,9 @@ impl Adam {
         Self::from_state(params, 0, zeros(), zeros())
     }
 
-    /// The parameters in use (after any [`Adam::set_learning_rate`]).
+    /// The parameters in use (after any [`LayerUpdate::set_learning_rate`]).
     pub fn params(&self) -> AdamParams {
         self.params
-    }
-
-    /// Sets α (for schedules); it takes effect at the next step.
-    pub fn set_learning_rate(&mut self, lr: f32) {
-        self.params.lr = lr;
     }
 
     /// Steps taken (`t`).
@@ -78,8 +73,11 @@ impl Adam {
             second_moment,
         }
     }
+}
 
-    pub(crate) fn begin_step(&mut self) {
+impl LayerUpdate for Adam {
+    /// `t ← t + 1`, and the step's bias-corrected scalars.
+    fn begin_step(&mut self) {
         self.t += 1;
         // Bias corrections in f64: β₂ᵗ loses digits in f32 for large t.
         let p = self.params;
@@ -89,13 +87,7 @@ impl Adam {
         self.inv_sqrt_bc2 = (1.0 / crate::simd::exact_sqrt_f64(bc2)) as f32;
     }
 
-    pub(crate) fn update_layer(
-        &mut self,
-        layer: usize,
-        w: &mut [f32],
-        n_out: usize,
-        grad: &Grad<'_>,
-    ) {
+    fn update_layer(&mut self, layer: usize, w: &mut [f32], n_out: usize, grad: &Grad<'_>) {
         let s = AdamScalars {
             beta1: self.params.beta1,
             beta2: self.params.beta2,
@@ -106,6 +98,16 @@ impl Adam {
         let m = &mut self.first_moment[layer];
         let v = &mut self.second_moment[layer];
         update_layer_dispatched(s, m, v, w, n_out, grad);
+    }
+
+    /// α.
+    fn learning_rate(&self) -> f32 {
+        self.params.lr
+    }
+
+    /// Sets α (for schedules); it takes effect at the next step.
+    fn set_learning_rate(&mut self, lr: f32) {
+        self.params.lr = lr;
     }
 }
 

@@ -30,7 +30,7 @@
 use alloc::vec;
 use alloc::vec::Vec;
 
-use super::{DlrNorm, DlrParams, Grad, ParamError};
+use super::{DlrNorm, DlrParams, Grad, LayerUpdate, ParamError};
 use crate::kernels;
 use crate::kernels::update;
 use crate::layer::Layer;
@@ -123,14 +123,9 @@ impl Dlr {
         self.params.norm
     }
 
-    /// The parameters in use (after any [`Dlr::set_learning_rate`]).
+    /// The parameters in use (after any [`LayerUpdate::set_learning_rate`]).
     pub fn params(&self) -> DlrParams {
         self.params
-    }
-
-    /// Sets η₀ (for schedules).
-    pub fn set_learning_rate(&mut self, eta0: f32) {
-        self.params.eta0 = eta0;
     }
 
     /// Steps taken; Eq. 3 recomputes its column sums exactly when this
@@ -176,13 +171,6 @@ impl Dlr {
         }
     }
 
-    pub(crate) fn begin_step(&mut self) {
-        self.steps += 1;
-        if self.params.norm == DlrNorm::Post && self.steps.is_multiple_of(RESYNC_EVERY) {
-            self.resync_pending = true;
-        }
-    }
-
     /// The learning rate `η_ij` of weight `w` in a neuron of squared norm
     /// `sum_sq`: `η₀ (|w| + α) / (‖·‖ + α)`.
     pub fn rate(&self, w: f32, sum_sq: f32) -> f32 {
@@ -190,14 +178,64 @@ impl Dlr {
         eta0 * (w.abs() + alpha) / (crate::simd::exact_sqrt(sum_sq.max(0.0)) + alpha)
     }
 
-    pub(crate) fn update_layer(
-        &mut self,
-        layer: usize,
-        w: &mut [f32],
-        n_out: usize,
-        grad: &Grad<'_>,
-    ) {
+    /// The learning rate `η_ij` of every weight of layer `layer`, whose
+    /// weights are `weights` (as this optimizer left them), in `w`'s
+    /// pre-major order: [`Dlr::rate`] of each weight with the cached norm
+    /// its equation reads (row `j`'s for Eq. 1, column `i`'s for Eq. 3), so
+    /// that a caller need not know which.
+    ///
+    /// ```
+    /// use dlr::optim::{Dlr, DlrParams};
+    /// use dlr::Network;
+    ///
+    /// let net = Network::new(&[4, 3, 2], 1);
+    /// let layer = &net.layers()[0];
+    /// for params in [DlrParams::default(), DlrParams::post()] {
+    ///     let opt = Dlr::new(net.layers(), params)?;
+    ///     let rates: Vec<f32> = opt.rates(0, layer).collect();
+    ///     assert_eq!(rates.len(), 4 * 3);
+    ///     // w_21: input j = 2, output i = 1, at 2·3 + 1.
+    ///     let sum_sq = opt.cached_sum_sq(0);
+    ///     let s = if params == DlrParams::default() { sum_sq[2] } else { sum_sq[1] };
+    ///     assert_eq!(rates[7], opt.rate(layer.w[7], s as f32));
+    /// }
+    /// # Ok::<(), dlr::optim::ParamError>(())
+    /// ```
+    pub fn rates<'a>(&'a self, layer: usize, weights: &'a Layer) -> impl Iterator<Item = f32> + 'a {
+        let sum_sq = self.cached_sum_sq(layer);
+        let (n_out, norm) = (weights.n_out, self.params.norm);
+        weights.w.iter().enumerate().map(move |(k, &w)| {
+            let (j, i) = (k / n_out, k % n_out);
+            let s = match norm {
+                DlrNorm::Pre => sum_sq[j],
+                DlrNorm::Post => sum_sq[i],
+            };
+            self.rate(w, s as f32)
+        })
+    }
+}
+
+impl LayerUpdate for Dlr {
+    /// Counts the step; Eq. 3 schedules its exact re-sync.
+    fn begin_step(&mut self) {
+        self.steps += 1;
+        if self.params.norm == DlrNorm::Post && self.steps.is_multiple_of(RESYNC_EVERY) {
+            self.resync_pending = true;
+        }
+    }
+
+    fn update_layer(&mut self, layer: usize, w: &mut [f32], n_out: usize, grad: &Grad<'_>) {
         update_layer_dispatched(self, layer, w, n_out, grad);
+    }
+
+    /// η₀.
+    fn learning_rate(&self) -> f32 {
+        self.params.eta0
+    }
+
+    /// Sets η₀ (for schedules).
+    fn set_learning_rate(&mut self, eta0: f32) {
+        self.params.eta0 = eta0;
     }
 }
 

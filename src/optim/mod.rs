@@ -141,72 +141,19 @@ pub trait LayerUpdate {
     fn set_learning_rate(&mut self, lr: f32);
 }
 
-/// The [`LayerUpdate`] of a rule type whose inherent methods have the
-/// trait's names.
-macro_rules! layer_update_of_rule {
-    ($rule:ty, $lr:ident, |$s:ident, $layer:ident, $w:ident, $n_out:ident, $grad:ident| $update:expr, |$b:ident| $begin:expr) => {
-        impl LayerUpdate for $rule {
-            fn begin_step(&mut self) {
-                let $b = self;
-                $begin
-            }
-            fn update_layer(
-                &mut self,
-                $layer: usize,
-                $w: &mut [f32],
-                $n_out: usize,
-                $grad: &Grad<'_>,
-            ) {
-                let $s = self;
-                $update
-            }
-            fn learning_rate(&self) -> f32 {
-                self.params().$lr
-            }
-            fn set_learning_rate(&mut self, lr: f32) {
-                <$rule>::set_learning_rate(self, lr);
-            }
-        }
-    };
-}
-
-layer_update_of_rule!(
-    Sgd,
-    lr,
-    |o, _layer, w, n_out, grad| o.update_layer(w, n_out, grad),
-    |_o| {}
-);
-layer_update_of_rule!(
-    Nesterov,
-    lr,
-    |o, layer, w, n_out, grad| o.update_layer(layer, w, n_out, grad),
-    |_o| {}
-);
-layer_update_of_rule!(
-    Adam,
-    lr,
-    |o, layer, w, n_out, grad| o.update_layer(layer, w, n_out, grad),
-    |o| o.begin_step()
-);
-layer_update_of_rule!(
-    Dlr,
-    eta0,
-    |o, layer, w, n_out, grad| o.update_layer(layer, w, n_out, grad),
-    |o| o.begin_step()
-);
-
 impl LayerUpdate for Optimizer {
     fn begin_step(&mut self) {
         match self {
+            Optimizer::Sgd(o) => o.begin_step(),
+            Optimizer::Nesterov(o) => o.begin_step(),
             Optimizer::Adam(o) => o.begin_step(),
             Optimizer::Dlr(o) => o.begin_step(),
-            Optimizer::Sgd(_) | Optimizer::Nesterov(_) => {}
         }
     }
 
     fn update_layer(&mut self, layer: usize, w: &mut [f32], n_out: usize, grad: &Grad<'_>) {
         match self {
-            Optimizer::Sgd(o) => o.update_layer(w, n_out, grad),
+            Optimizer::Sgd(o) => o.update_layer(layer, w, n_out, grad),
             Optimizer::Nesterov(o) => o.update_layer(layer, w, n_out, grad),
             Optimizer::Adam(o) => o.update_layer(layer, w, n_out, grad),
             Optimizer::Dlr(o) => o.update_layer(layer, w, n_out, grad),
@@ -215,10 +162,10 @@ impl LayerUpdate for Optimizer {
 
     fn learning_rate(&self) -> f32 {
         match self {
-            Optimizer::Sgd(o) => LayerUpdate::learning_rate(o),
-            Optimizer::Nesterov(o) => LayerUpdate::learning_rate(o),
-            Optimizer::Adam(o) => LayerUpdate::learning_rate(o),
-            Optimizer::Dlr(o) => LayerUpdate::learning_rate(o),
+            Optimizer::Sgd(o) => o.learning_rate(),
+            Optimizer::Nesterov(o) => o.learning_rate(),
+            Optimizer::Adam(o) => o.learning_rate(),
+            Optimizer::Dlr(o) => o.learning_rate(),
         }
     }
 

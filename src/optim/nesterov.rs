@@ -14,7 +14,7 @@
 use alloc::vec;
 use alloc::vec::Vec;
 
-use super::{Grad, NesterovParams, ParamError};
+use super::{Grad, LayerUpdate, NesterovParams, ParamError};
 use crate::kernels::update;
 use crate::layer::Layer;
 use crate::simd::{dispatched, Isa};
@@ -46,30 +46,34 @@ impl Nesterov {
         Self { params, velocity }
     }
 
-    /// The parameters in use (after any [`Nesterov::set_learning_rate`]).
+    /// The parameters in use (after any [`LayerUpdate::set_learning_rate`]).
     pub fn params(&self) -> NesterovParams {
         self.params
-    }
-
-    /// Sets η (for schedules).
-    pub fn set_learning_rate(&mut self, lr: f32) {
-        self.params.lr = lr;
     }
 
     /// Velocity of layer `layer`, `(n_in, n_out)` pre-major.
     pub fn velocity(&self, layer: usize) -> &[f32] {
         &self.velocity[layer]
     }
+}
 
-    pub(crate) fn update_layer(
-        &mut self,
-        layer: usize,
-        w: &mut [f32],
-        n_out: usize,
-        grad: &Grad<'_>,
-    ) {
+impl LayerUpdate for Nesterov {
+    /// The velocity carries over: nothing to do.
+    fn begin_step(&mut self) {}
+
+    fn update_layer(&mut self, layer: usize, w: &mut [f32], n_out: usize, grad: &Grad<'_>) {
         let (lr, mu) = (self.params.lr, self.params.momentum);
         update_layer_dispatched(lr, mu, &mut self.velocity[layer], w, n_out, grad);
+    }
+
+    /// η.
+    fn learning_rate(&self) -> f32 {
+        self.params.lr
+    }
+
+    /// Sets η (for schedules).
+    fn set_learning_rate(&mut self, lr: f32) {
+        self.params.lr = lr;
     }
 }
 

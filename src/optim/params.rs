@@ -285,6 +285,13 @@ impl AdamParams {
 }
 
 /// Which neuron's norm scales DLR's rate.
+///
+/// A rule's name decides it once: [`OptimizerParams::default_for`] gives
+/// `dlr` [`DlrNorm::Pre`] and `dlr-post` [`DlrNorm::Post`] in
+/// [`DlrParams::norm`] ([`OptimizerParams::kind`] names the rule back from
+/// that field). Everything after reads the field: the rule's cache and
+/// update ([`crate::optim::Dlr`]), and [`crate::optim::Dlr::rates`] for a
+/// caller that wants each weight's rate without knowing the equation.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum DlrNorm {
     /// Eq. 1: the pre-synaptic neuron's outgoing weights (a row).

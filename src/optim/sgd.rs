@@ -1,6 +1,6 @@
 //! Plain SGD, `w_ij ← w_ij − η a_j δ_i`: no state, no momentum.
 
-use super::{Grad, ParamError, SgdParams};
+use super::{Grad, LayerUpdate, ParamError, SgdParams};
 use crate::kernels::update;
 use crate::layer::Layer;
 use crate::simd::{dispatched, Isa};
@@ -31,18 +31,28 @@ impl Sgd {
         }
     }
 
-    /// The parameters in use (after any [`Sgd::set_learning_rate`]).
+    /// The parameters in use (after any [`LayerUpdate::set_learning_rate`]).
     pub fn params(&self) -> SgdParams {
         self.params
     }
+}
 
-    /// Sets η (for schedules).
-    pub fn set_learning_rate(&mut self, lr: f32) {
-        self.params.lr = lr;
+impl LayerUpdate for Sgd {
+    /// No state: nothing to do.
+    fn begin_step(&mut self) {}
+
+    fn update_layer(&mut self, _layer: usize, w: &mut [f32], n_out: usize, grad: &Grad<'_>) {
+        update_layer_dispatched(self.params.lr, w, n_out, grad);
     }
 
-    pub(crate) fn update_layer(&mut self, w: &mut [f32], n_out: usize, grad: &Grad<'_>) {
-        update_layer_dispatched(self.params.lr, w, n_out, grad);
+    /// η.
+    fn learning_rate(&self) -> f32 {
+        self.params.lr
+    }
+
+    /// Sets η (for schedules).
+    fn set_learning_rate(&mut self, lr: f32) {
+        self.params.lr = lr;
     }
 }
 

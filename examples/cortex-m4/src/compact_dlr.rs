@@ -62,16 +62,6 @@ impl CompactDlr {
         }
     }
 
-    /// η₀.
-    pub fn learning_rate(&self) -> f32 {
-        self.eta0
-    }
-
-    /// Sets η₀.
-    pub fn set_learning_rate(&mut self, eta0: f32) {
-        self.eta0 = eta0;
-    }
-
     /// One row: factor from the cached norm, fused update, new norm cached.
     #[inline(always)]
     fn update_row(&self, row: &mut [f32], sum_sq: &mut f32, a_j: f32, delta: &[f32]) {
@@ -113,12 +103,14 @@ fn sqrt(x: f32) -> f32 {
 impl LayerUpdate for CompactDlr {
     fn begin_step(&mut self) {}
 
+    /// η₀.
     fn learning_rate(&self) -> f32 {
-        CompactDlr::learning_rate(self)
+        self.eta0
     }
 
-    fn set_learning_rate(&mut self, lr: f32) {
-        CompactDlr::set_learning_rate(self, lr);
+    /// Sets η₀.
+    fn set_learning_rate(&mut self, eta0: f32) {
+        self.eta0 = eta0;
     }
 
     fn update_layer(&mut self, layer: usize, w: &mut [f32], n_out: usize, grad: &Grad<'_>) {
