@@ -17,7 +17,8 @@ use plotters::prelude::*;
 use dlr::optim::OptimizerKind;
 use dlr::train::RunSpec;
 
-use crate::record::{hidden_text, RunRecord};
+use crate::join_sizes;
+use crate::record::RunRecord;
 use crate::sweep::{read_results, SweepError};
 
 /// One finished run.
@@ -225,7 +226,7 @@ fn csv_row(s: &ConfigStats) -> String {
     format!(
         "{},\"{}\",\"{}\",{},{},{},{},{},{},{},{},{}",
         s.spec.optimizer.kind(),
-        hidden_text(&s.spec.hidden),
+        join_sizes(&s.spec.hidden, ','),
         s.spec.params_text(),
         s.runs,
         s.reached,
@@ -249,7 +250,7 @@ pub fn best_markdown(best: &BTreeMap<(usize, Vec<usize>), ConfigStats>) -> Strin
             md,
             "| {} | {} | {} | {}/{} | {} | {} ± {} | {} ± {} |",
             s.spec.optimizer.kind(),
-            hidden_text(&s.spec.hidden),
+            join_sizes(&s.spec.hidden, ','),
             s.spec.params_text(),
             s.reached,
             s.runs,
@@ -304,7 +305,7 @@ pub fn write_report(records: &[Record], dir: &Path) -> Result<ReportFiles, Sweep
             md,
             "| {} | {} | {} | {}/{} | {} | {} | {} ± {} |",
             s.spec.optimizer.kind(),
-            hidden_text(&s.spec.hidden),
+            join_sizes(&s.spec.hidden, ','),
             s.spec.params_text(),
             s.reached,
             s.runs,
