@@ -13,6 +13,7 @@ use dlr::Dataset;
 use super::results::{check_out_path, open_results, result_line, WriterLock};
 use super::{err, RunRecord, SweepError};
 
+/// Checks every network of `runs`, as [`Trainer::for_run`] would build it
 /// on `train_set` and `test_set`, against [`crate::check_network_size`],
 /// before any of them is built.
 pub fn check_networks(
