@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::dlr;
+use common::{dlr, output_within};
 use dlr_cli::record::RunRecord;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -437,46 +437,6 @@ fn a_second_sweep_on_the_same_file_exits_2_at_once_naming_the_holder() {
     .unwrap();
     run_ok(&mut sweep(&dir, &small, &out, &[]));
     let _ = std::fs::remove_dir_all(&dir);
-}
-
-/// `cmd`'s output, or a failed test when it has not ended within `secs`
-/// (it is then killed): a sweep that blocks on a FIFO must not hang the
-/// suite.
-fn output_within(cmd: &mut Command, secs: u64) -> Output {
-    let mut child = cmd
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stdout = child.stdout.take().unwrap();
-    let mut stderr = child.stderr.take().unwrap();
-    let read_out = std::thread::spawn(move || {
-        let mut b = Vec::new();
-        let _ = std::io::Read::read_to_end(&mut stdout, &mut b);
-        b
-    });
-    let read_err = std::thread::spawn(move || {
-        let mut b = Vec::new();
-        let _ = std::io::Read::read_to_end(&mut stderr, &mut b);
-        b
-    });
-    let t0 = Instant::now();
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        if t0.elapsed() > Duration::from_secs(secs) {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("{cmd:?} did not end within {secs} s");
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    };
-    Output {
-        status,
-        stdout: read_out.join().unwrap(),
-        stderr: read_err.join().unwrap(),
-    }
 }
 
 /// A grid of `seeds` quick SGD runs at H = 4 on the tiny set.
