@@ -581,6 +581,57 @@ fn simd_flag_overrides_a_bad_dlr_simd_and_report_ignores_it() {
     assert_bad_input(&out, "DLR_SIMD", "bogus");
 }
 
+/// Every command that runs the kernels reads `DLR_SIMD` (as the default
+/// of its `--simd`): a bad value is one line naming it, before anything
+/// else is looked at, and `--simd` overrides it there too. `fetch` runs no
+/// kernel and does not read it.
+#[test]
+fn every_command_that_runs_kernels_reads_dlr_simd_and_fetch_does_not() {
+    let dir = tiny_set("simd-every");
+    let out_dir = dir.join("out");
+    for command in [
+        &["train"][..],
+        &["bench", "--hidden", "5"],
+        &["sweep", "--preset", "tiny", "--list"],
+        &["repro", "--quick", "--out", "/nonexistent-dlr/repro"],
+        &["eval", "--model", "/nonexistent-dlr/model.bin"],
+    ] {
+        let out = dlr()
+            .env("DLR_SIMD", "bogus")
+            .args(command)
+            .arg("--data")
+            .arg(&dir)
+            .output()
+            .unwrap();
+        assert_bad_input(&out, "DLR_SIMD", "bogus");
+    }
+    let out = dlr()
+        .env("DLR_SIMD", "bogus")
+        .args([
+            "eval",
+            "--model",
+            "/nonexistent-dlr/model.bin",
+            "--simd",
+            "scalar",
+        ])
+        .output()
+        .unwrap();
+    assert_bad_input(&out, "/nonexistent-dlr/model.bin", "");
+    let out = dlr()
+        .env("DLR_SIMD", "bogus")
+        .arg("fetch")
+        .arg("--dir")
+        .arg(&out_dir)
+        .output()
+        .unwrap();
+    assert_bad_input(&out, "mirror", "");
+    assert!(
+        !stderr_lines(&out)[0].contains("DLR_SIMD"),
+        "{:?}",
+        stderr_lines(&out)
+    );
+}
+
 #[test]
 fn bench_simd_all_with_a_path_this_machine_lacks_is_exit_2() {
     let dir = tiny_set("bench-all-missing");
