@@ -6,7 +6,7 @@ use dlr::optim::OptimizerKind;
 use super::flags::{force, parse_kind, BenchSimdArgs, DataArgs};
 use super::{emit, interactive, Failure};
 
-// The options of `dlr bench`.
+/// The options of `dlr bench`.
 #[derive(Args, Debug)]
 pub struct BenchArgs {
     /// Hidden sizes, comma-separated.

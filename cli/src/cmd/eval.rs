@@ -9,7 +9,7 @@ use dlr_cli::{join_sizes, one_line};
 use super::flags::{DataArgs, SimdArgs};
 use super::Failure;
 
-// The options of `dlr eval`.
+/// The options of `dlr eval`.
 #[derive(Args, Debug)]
 pub struct EvalArgs {
     /// The model file.

@@ -6,8 +6,8 @@ use clap::Args;
 
 use super::{emit, Failure};
 
-// The options of `dlr fetch`. No `--simd`: it runs no kernel, so it does
-// not read `DLR_SIMD` either.
+/// The options of `dlr fetch`. No `--simd`: it runs no kernel, so it does
+/// not read `DLR_SIMD` either.
 #[derive(Args, Debug)]
 pub struct FetchArgs {
     /// Directory to download into.

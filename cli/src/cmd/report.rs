@@ -7,7 +7,7 @@ use dlr_cli::report::{best_configs, best_markdown, config_stats, read_records, w
 
 use super::{emit, Failure};
 
-// The options of `dlr report`.
+/// The options of `dlr report`.
 #[derive(Args, Debug)]
 pub struct ReportArgs {
     /// JSONL files written by `dlr sweep`.

@@ -8,7 +8,7 @@ use dlr_cli::repro::ReproConfig;
 use super::flags::{DataArgs, JobsArgs, SimdArgs};
 use super::Failure;
 
-// The options of `dlr repro`.
+/// The options of `dlr repro`.
 #[derive(Args, Debug)]
 pub struct ReproArgs {
     /// Small grids and few seeds: minutes instead of hours.

@@ -10,7 +10,7 @@ use dlr_cli::sweep::{parse_shard, preset, run_sweep, Grid, SweepOptions, PRESETS
 use super::flags::{DataArgs, JobsArgs, SimdArgs};
 use super::{check_threads, Failure};
 
-// The options of `dlr sweep`.
+/// The options of `dlr sweep`.
 #[derive(Args, Debug)]
 pub struct SweepArgs {
     /// Grid file, TOML (*.toml) or JSON (anything else).

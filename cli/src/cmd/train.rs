@@ -11,7 +11,7 @@ use dlr_cli::{ends_with_separator, join_sizes, one_line, parent_dir};
 use super::flags::{parse_kind, DataArgs, SimdArgs};
 use super::{check_threads, interactive, Failure, EXIT_DIVERGED};
 
-// The options of `dlr train`.
+/// The options of `dlr train`.
 #[derive(Args, Debug)]
 #[command(allow_negative_numbers = true)]
 pub struct TrainArgs {
