@@ -8,6 +8,8 @@
 //! round. Per hidden size it also times the evaluation of the whole test
 //! set on one thread, as the trainer runs it (from the lit pixels listed
 //! once, `LitImages`), and one online epoch of DLR.
+//! [`table`] and [`json_lines`] write the results as the program prints
+//! them.
 //!
 //! **Heap layouts.** Where the allocator happens to put the weights, the
 //! optimizer state and the scratch buffers relative to each other moves a
@@ -199,6 +201,85 @@ pub fn run(
         });
     }
     (steps_out, sizes_out)
+}
+
+/// The JSON objects of `dlr bench --json`, one per (optimizer, size) of a
+/// [`run`] on the SIMD path `simd`.
+pub fn json_lines(
+    config: &BenchConfig,
+    steps: &[StepCost],
+    sizes: &[SizeCost],
+    simd: &str,
+) -> Vec<serde_json::Value> {
+    steps
+        .iter()
+        .map(|s| {
+            let size = sizes.iter().find(|z| z.hidden == s.hidden);
+            serde_json::json!({
+                "optimizer": s.optimizer.name(),
+                "hidden": s.hidden,
+                "us_per_step": s.us_per_step,
+                "us_min": s.us_min,
+                "us_max": s.us_max,
+                "ns_per_weight": 1e3 * s.us_per_step / s.weights as f64,
+                "weights": s.weights,
+                "steps_per_round": s.steps_per_round,
+                "repeats": config.repeats,
+                "layouts": config.layouts,
+                "seed": config.seed,
+                "eval_ms": size.map(|z| z.eval_ms),
+                "dlr_epoch_seconds": size.and_then(|z| z.dlr_epoch_seconds),
+                "simd": simd,
+            })
+        })
+        .collect()
+}
+
+/// The table `dlr bench` prints for a [`run`] on the SIMD path `simd`: a
+/// line saying what was measured, the column names, and a row per hidden
+/// size (µs per step of each optimizer, Adam/DLR, DLR/SGD, the test set's
+/// evaluation and a DLR epoch), each line ending in a newline.
+pub fn table(config: &BenchConfig, steps: &[StepCost], sizes: &[SizeCost], simd: &str) -> String {
+    let mut text = format!(
+        "per-step cost, batch 1: median over {} heap layouts of the median of {} rounds, seed {} (SIMD path: {simd})\n",
+        config.layouts, config.repeats, config.seed
+    );
+    let mut header = format!("{:>6}", "H");
+    for k in &config.optimizers {
+        header += &format!("{:>12}", k.name());
+    }
+    text += &format!(
+        "{header}{:>12}{:>12}{:>14}{:>12}\n",
+        "adam/dlr", "dlr/sgd", "eval 10k ms", "epoch s"
+    );
+    for size in sizes {
+        let h = size.hidden;
+        let cost = |k: OptimizerKind| {
+            steps
+                .iter()
+                .find(|s| s.hidden == h && s.optimizer == k)
+                .map(|s| s.us_per_step)
+        };
+        let mut row = format!("{h:>6}");
+        for &k in &config.optimizers {
+            row += &format!("{:>10.2}us", cost(k).unwrap_or(f64::NAN));
+        }
+        let ratio = |a: OptimizerKind, b: OptimizerKind| match (cost(a), cost(b)) {
+            (Some(x), Some(y)) => format!("{:.2}", x / y),
+            _ => "-".into(),
+        };
+        let epoch = size
+            .dlr_epoch_seconds
+            .map_or("-".into(), |s| format!("{s:.3}"));
+        text += &format!(
+            "{row}{:>12}{:>12}{:>14.2}{:>12}\n",
+            ratio(OptimizerKind::Adam, OptimizerKind::Dlr),
+            ratio(OptimizerKind::Dlr, OptimizerKind::Sgd),
+            size.eval_ms,
+            epoch
+        );
+    }
+    text
 }
 
 /// One network, optimizer and workspace per optimizer. Layout 0 allocates

@@ -1,9 +1,10 @@
 //! The `dlr` program's commands, as a library so that its tests reach them.
 //!
-//! `main.rs` parses the command line and calls into these modules; the
+//! The program's commands (`main.rs` and its `cmd/` modules, one per
+//! command) parse the command line and call into these modules; the
 //! numeric work is the [`dlr`] library's.
 //!
-//! - [`mod@bench`]: `dlr bench`, the per-step cost table.
+//! - [`mod@bench`]: `dlr bench`, the per-step costs, their table and JSON.
 //! - [`fetch`]: `dlr fetch`, downloading and verifying MNIST.
 //! - [`cache`]: the checked cache of decompressed MNIST files.
 //! - [`sweep`]: `dlr sweep`, grids of trainings as JSON lines.
@@ -67,21 +68,33 @@ pub fn check_network_size(sizes: &[usize]) -> Result<(), String> {
         Some(n) if n <= MAX_WEIGHTS => Ok(()),
         Some(n) => Err(format!(
             "a {} network has {n} weights, more than the {MAX_WEIGHTS} this program builds",
-            sizes_text(sizes)
+            join_sizes(sizes, '-')
         )),
         None => Err(format!(
             "a {} network has more weights than a usize counts",
-            sizes_text(sizes)
+            join_sizes(sizes, '-')
         )),
     }
 }
 
-fn sizes_text(sizes: &[usize]) -> String {
-    sizes
-        .iter()
-        .map(usize::to_string)
-        .collect::<Vec<_>>()
-        .join("-")
+/// Sizes as text, joined by `separator`: the one way the program writes
+/// sizes. A list of them, as `--hidden` takes it and as run keys, summaries
+/// and `dlr eval` write it, takes `,` (`300,100`); a network's shape in a
+/// sentence takes `-` (`784-100-10`).
+///
+/// ```
+/// assert_eq!(dlr_cli::join_sizes(&[300, 100], ','), "300,100");
+/// assert_eq!(dlr_cli::join_sizes(&[784, 100, 10], '-'), "784-100-10");
+/// ```
+pub fn join_sizes(sizes: &[usize], separator: char) -> String {
+    let mut text = String::new();
+    for (i, size) in sizes.iter().enumerate() {
+        if i > 0 {
+            text.push(separator);
+        }
+        text += &size.to_string();
+    }
+    text
 }
 
 #[cfg(test)]

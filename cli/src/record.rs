@@ -9,18 +9,7 @@ use dlr::optim::{OptimizerKind, OptimizerParams, Param};
 use dlr::train::{RunField, RunSpec, TrainReport};
 use serde_json::{json, Map, Value};
 
-/// The hidden sizes as text: `100` or `300,100`.
-///
-/// ```
-/// assert_eq!(dlr_cli::record::hidden_text(&[300, 100]), "300,100");
-/// ```
-pub fn hidden_text(hidden: &[usize]) -> String {
-    hidden
-        .iter()
-        .map(|h| h.to_string())
-        .collect::<Vec<_>>()
-        .join(",")
-}
+use crate::join_sizes;
 
 /// An `f32` as the shortest decimal that reads back to it (0.9, not
 /// 0.8999999761581421), as a JSON number.
@@ -82,7 +71,7 @@ impl RunRecord for RunSpec {
         format!(
             "{} hidden={} {} batch={} init_scale={} target={} max_epochs={} eval_every={}",
             self.optimizer.kind(),
-            hidden_text(&self.hidden),
+            join_sizes(&self.hidden, ','),
             self.params_text(),
             self.batch,
             self.init_scale,

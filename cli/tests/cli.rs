@@ -336,25 +336,27 @@ fn bench_bad_arguments_are_exit_2() {
     }
 }
 
+/// `dlr train` with `extra` on the tiny set for a million epochs towards an
+/// accuracy no run reaches: minutes of training, so that a refusal that
+/// comes only after training is a test that times out, not one that passes.
+/// A refusal before training takes milliseconds; the deadline is far from
+/// both, for a loaded machine.
+fn train_that_must_refuse_first(dir: &Path, extra: &[&str]) -> Output {
+    let mut cmd = dlr();
+    cmd.args(["train", "--max-epochs", "1000000", "--target", "2"])
+        .args(extra)
+        .arg("--data")
+        .arg(dir);
+    common::output_within(&mut cmd, 30)
+}
+
 #[test]
 fn unwritable_save_and_checkpoint_fail_before_training() {
     let dir = tiny_set("unwritable");
     // /sys refuses new files even to root.
     for flag in ["--save", "--checkpoint"] {
-        let out = dlr()
-            .args([
-                "train",
-                "--max-epochs",
-                "50",
-                flag,
-                "/sys/dlr-model.bin",
-                "--data",
-            ])
-            .arg(&dir)
-            .output()
-            .unwrap();
+        let out = train_that_must_refuse_first(&dir, &[flag, "/sys/dlr-model.bin"]);
         assert_bad_input(&out, "/sys/dlr-model.bin", "cannot write");
-        assert!(out.stdout.is_empty(), "{flag}: it trained first");
     }
 }
 
@@ -543,13 +545,8 @@ fn save_and_checkpoint_on_one_file_is_exit_2_before_training() {
 fn a_save_path_ending_in_a_separator_fails_before_training() {
     let dir = tiny_set("save-slash");
     let target = format!("{}/newdir/", dir.display());
-    let out = dlr()
-        .args(["train", "--max-epochs", "50", "--save", &target, "--data"])
-        .arg(&dir)
-        .output()
-        .unwrap();
+    let out = train_that_must_refuse_first(&dir, &["--save", &target]);
     assert_bad_input(&out, "newdir", "names a directory");
-    assert!(out.stdout.is_empty(), "it trained first");
 }
 
 /// `--simd` wins over `DLR_SIMD`, and commands that run no kernel do not
@@ -582,6 +579,57 @@ fn simd_flag_overrides_a_bad_dlr_simd_and_report_ignores_it() {
         .output()
         .unwrap();
     assert_bad_input(&out, "DLR_SIMD", "bogus");
+}
+
+/// Every command that runs the kernels reads `DLR_SIMD` (as the default
+/// of its `--simd`): a bad value is one line naming it, before anything
+/// else is looked at, and `--simd` overrides it there too. `fetch` runs no
+/// kernel and does not read it.
+#[test]
+fn every_command_that_runs_kernels_reads_dlr_simd_and_fetch_does_not() {
+    let dir = tiny_set("simd-every");
+    let out_dir = dir.join("out");
+    for command in [
+        &["train"][..],
+        &["bench", "--hidden", "5"],
+        &["sweep", "--preset", "tiny", "--list"],
+        &["repro", "--quick", "--out", "/nonexistent-dlr/repro"],
+        &["eval", "--model", "/nonexistent-dlr/model.bin"],
+    ] {
+        let out = dlr()
+            .env("DLR_SIMD", "bogus")
+            .args(command)
+            .arg("--data")
+            .arg(&dir)
+            .output()
+            .unwrap();
+        assert_bad_input(&out, "DLR_SIMD", "bogus");
+    }
+    let out = dlr()
+        .env("DLR_SIMD", "bogus")
+        .args([
+            "eval",
+            "--model",
+            "/nonexistent-dlr/model.bin",
+            "--simd",
+            "scalar",
+        ])
+        .output()
+        .unwrap();
+    assert_bad_input(&out, "/nonexistent-dlr/model.bin", "");
+    let out = dlr()
+        .env("DLR_SIMD", "bogus")
+        .arg("fetch")
+        .arg("--dir")
+        .arg(&out_dir)
+        .output()
+        .unwrap();
+    assert_bad_input(&out, "mirror", "");
+    assert!(
+        !stderr_lines(&out)[0].contains("DLR_SIMD"),
+        "{:?}",
+        stderr_lines(&out)
+    );
 }
 
 #[test]

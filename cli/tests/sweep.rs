@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::dlr;
+use common::{dlr, output_within};
 use dlr_cli::record::RunRecord;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -395,27 +395,67 @@ alpha = [0.3, 0.5]
     }
 }
 
+/// A sweep refused because another holds the file's lock leaves the file
+/// as it was: it takes the lock before it opens (and would repair) the
+/// file.
 #[test]
 fn a_second_sweep_on_the_same_file_exits_2_at_once_naming_the_holder() {
     let dir = workdir("lock");
-    let grid = dir.join("grid.json");
-    std::fs::write(&grid, GRID).unwrap();
     let out = dir.join("runs.jsonl");
-    let mut first = sweep(&dir, &grid, &out, &["--jobs", "1"])
+    // One whole result line, then the start of a line cut short, which a
+    // sweep that opens the file cuts away.
+    let small = dir.join("small.json");
+    std::fs::write(
+        &small,
+        r#"{"name": "small", "hidden": [4], "seeds": 1, "max_epochs": 0.1,
+            "params": {"sgd": {"lr": [0.5]}}, "optimizers": ["sgd"]}"#,
+    )
+    .unwrap();
+    run_ok(&mut sweep(&dir, &small, &out, &[]));
+    let whole = std::fs::read(&out).unwrap();
+    let cut_line: &[u8] = br#"{"optimizer":"sgd","hidden":4,"#;
+    let append_cut_line = || {
+        use std::io::Write;
+        let mut f = std::fs::OpenOptions::new().append(true).open(&out).unwrap();
+        f.write_all(cut_line).unwrap();
+    };
+    append_cut_line();
+    // The holder: one run of a million epochs, killed long before it ends,
+    // so that it writes no line meanwhile.
+    let slow = dir.join("slow.json");
+    std::fs::write(
+        &slow,
+        r#"{"name": "slow", "hidden": [4], "seeds": 1, "target": 2, "max_epochs": 1000000,
+            "params": {"sgd": {"lr": [0.5]}}, "optimizers": ["sgd"]}"#,
+    )
+    .unwrap();
+    let mut first = sweep(&dir, &slow, &out, &["--jobs", "1"])
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    // The first holds the lock once it has written its holder line.
+    // The first holds the lock once it has written its holder line, and
+    // has opened the file once the cut line is gone.
     let lock = dir.join("runs.jsonl.lock");
     let t0 = Instant::now();
-    while std::fs::read_to_string(&lock).map_or(true, |t| t.is_empty()) {
-        assert!(t0.elapsed() < Duration::from_secs(60), "no lock file");
+    while std::fs::read_to_string(&lock).map_or(true, |t| t.is_empty())
+        || std::fs::read(&out).unwrap() != whole
+    {
+        assert!(
+            t0.elapsed() < Duration::from_secs(60),
+            "no lock file, or the file was not repaired"
+        );
         std::thread::sleep(Duration::from_millis(5));
     }
+    // The cut line again, for the second sweep to leave alone.
+    append_cut_line();
+    let before = std::fs::read(&out).unwrap();
     let t1 = Instant::now();
-    let second = sweep(&dir, &grid, &out, &["--jobs", "1"]).output().unwrap();
+    let second = sweep(&dir, &small, &out, &["--jobs", "1"])
+        .output()
+        .unwrap();
     let took = t1.elapsed();
+    let after = std::fs::read(&out).unwrap();
     let _ = first.kill();
     let _ = first.wait();
     let stderr = String::from_utf8_lossy(&second.stderr);
@@ -427,56 +467,17 @@ fn a_second_sweep_on_the_same_file_exits_2_at_once_naming_the_holder() {
         "does not name the holder: {stderr}"
     );
     assert!(took < Duration::from_secs(10), "it waited {took:?}");
-    // Once the holder is gone, the file can be written again.
-    let small = dir.join("small.json");
-    std::fs::write(
-        &small,
-        r#"{"name": "small", "hidden": [4], "seeds": 1, "max_epochs": 0.1,
-            "params": {"sgd": {"lr": [0.5]}}, "optimizers": ["sgd"]}"#,
-    )
-    .unwrap();
+    assert!(
+        after == before,
+        "the refused sweep changed the file: {:?} became {:?}",
+        String::from_utf8_lossy(&before),
+        String::from_utf8_lossy(&after)
+    );
+    // Once the holder is gone, the file can be written again: the cut line
+    // goes, and the run already there is not run again.
     run_ok(&mut sweep(&dir, &small, &out, &[]));
+    assert_eq!(std::fs::read(&out).unwrap(), whole);
     let _ = std::fs::remove_dir_all(&dir);
-}
-
-/// `cmd`'s output, or a failed test when it has not ended within `secs`
-/// (it is then killed): a sweep that blocks on a FIFO must not hang the
-/// suite.
-fn output_within(cmd: &mut Command, secs: u64) -> Output {
-    let mut child = cmd
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stdout = child.stdout.take().unwrap();
-    let mut stderr = child.stderr.take().unwrap();
-    let read_out = std::thread::spawn(move || {
-        let mut b = Vec::new();
-        let _ = std::io::Read::read_to_end(&mut stdout, &mut b);
-        b
-    });
-    let read_err = std::thread::spawn(move || {
-        let mut b = Vec::new();
-        let _ = std::io::Read::read_to_end(&mut stderr, &mut b);
-        b
-    });
-    let t0 = Instant::now();
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        if t0.elapsed() > Duration::from_secs(secs) {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("{cmd:?} did not end within {secs} s");
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    };
-    Output {
-        status,
-        stdout: read_out.join().unwrap(),
-        stderr: read_err.join().unwrap(),
-    }
 }
 
 /// A grid of `seeds` quick SGD runs at H = 4 on the tiny set.
