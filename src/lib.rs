@@ -36,9 +36,18 @@
 //! | SGD `w ← w − η a_j δ` | [`kernels::sgd_row`]; [`kernels::sgd_rows`] (a layer's rows with `a_j ≠ 0`) | [`kernels::reference::sgd_row`], [`kernels::reference::sgd_rows`] |
 //! | Nesterov | [`kernels::nesterov_row`] | [`kernels::reference::nesterov_row`] |
 //! | Adam | [`kernels::adam_row`] | [`kernels::reference::adam_row`] |
-//! | DLR Eq. 1, fused with the new row norm | [`kernels::dlr_row`], [`kernels::dlr_row_lanes`] (the norm as 8 lane sums, as the optimizer keeps it); [`kernels::dlr_rows_lanes`] (a layer's listed rows, as a step runs it) | [`kernels::reference::dlr_row`], [`kernels::reference::dlr_row_lanes`], [`kernels::reference::dlr_rows_lanes`] |
+//! | DLR Eq. 1, fused with the new row norm | [`kernels::dlr_row`], [`kernels::dlr_row_lanes`] (the norm as 8 lane sums, as the optimizer keeps it); [`kernels::dlr_rows_lanes`] (a layer's listed rows) | [`kernels::reference::dlr_row`], [`kernels::reference::dlr_row_lanes`], [`kernels::reference::dlr_rows_lanes`] |
 //! | DLR Eq. 1 steps `η₀ a_j / (‖w_·j‖ + α)`, 8 rows at a time | [`kernels::dlr_steps`], [`kernels::dlr_steps_every_row`] | [`kernels::reference::dlr_steps`], [`kernels::reference::dlr_steps_every_row`] |
 //! | DLR Eq. 3, fused with column-norm upkeep | [`kernels::dlr_post_row`] | [`kernels::reference::dlr_post_row`] |
+//! | which rows an input touches, `{j : a_j ≠ 0}` | [`kernels::nonzero_indices`] | [`kernels::reference::nonzero_indices`] |
+//!
+//! Each public kernel reads the active SIMD path once per call. A training
+//! step runs the same generic bodies (`kernels/dense.rs`,
+//! `kernels/update.rs`) through one path read per layer instead: the
+//! network's passes and each rule's `update_layer_dispatched` (on an
+//! AVX-512 CPU, layers under 512 outputs on the AVX2 instantiation, the
+//! same bits); docs/architecture.md lists the route from the command line
+//! to them.
 //!
 //! ## SIMD paths
 //! The kernels are written once over `simd::Vector` (crate-private) and compiled for
