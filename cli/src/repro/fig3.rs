@@ -10,7 +10,7 @@ use crate::bench::layer_sizes;
 use crate::report::{mean_sd, median, plot_lines, Panel, Series, SeriesStyle};
 use crate::sweep::SweepError;
 use dlr::network::Network;
-use dlr::optim::{DlrNorm, LayerUpdate, Optimizer, OptimizerKind, Scheduled, Sgd, SgdParams};
+use dlr::optim::{LayerUpdate, Optimizer, OptimizerKind, Scheduled, Sgd, SgdParams};
 use dlr::train::{RunSpec, TrainConfig, Trainer};
 use dlr::Dataset;
 
@@ -23,16 +23,7 @@ pub fn mean_dlr_rates(net: &Network, opt: &Optimizer) -> Option<Vec<f64>> {
             .iter()
             .enumerate()
             .map(|(l, layer)| {
-                let ss = d.cached_sum_sq(l);
-                let mut sum = 0.0f64;
-                for (k, &w) in layer.w.iter().enumerate() {
-                    let (j, i) = (k / layer.n_out, k % layer.n_out);
-                    let s = match d.norm() {
-                        DlrNorm::Pre => ss[j],
-                        DlrNorm::Post => ss[i],
-                    };
-                    sum += d.rate(w, s as f32) as f64;
-                }
+                let sum = d.rates(l, layer).fold(0.0f64, |s, r| s + r as f64);
                 sum / layer.w.len().max(1) as f64
             })
             .collect(),
