@@ -68,8 +68,9 @@ use alloc::vec;
 use alloc::vec::Vec;
 use core::fmt;
 
+use crate::crc32::crc32;
 use crate::dataset::Dataset;
-use crate::model::{crc32, ModelError};
+use crate::model::ModelError;
 use crate::network::Network;
 use crate::optim::{
     Adam, Dlr, DlrCache, DlrNorm, Nesterov, Optimizer, OptimizerKind, OptimizerParams, Param, Sgd,

@@ -104,6 +104,7 @@
 extern crate alloc;
 
 pub mod checkpoint;
+pub mod crc32;
 pub mod dataset;
 pub mod gemm;
 pub mod idx;
