@@ -110,6 +110,7 @@ pub mod gemm;
 pub mod idx;
 pub mod kernels;
 pub mod layer;
+mod le;
 #[cfg(feature = "std")]
 pub mod mnist;
 pub mod model;

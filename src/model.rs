@@ -13,6 +13,7 @@
 use alloc::vec::Vec;
 use core::fmt;
 
+use crate::le::{Reader, Truncated};
 use crate::network::{Layer, Network};
 
 /// The file's first eight bytes.
@@ -100,7 +101,7 @@ impl Network {
     /// assert_eq!(Network::from_bytes(&bytes[..40]), Err(ModelError::Truncated));
     /// ```
     pub fn from_bytes(bytes: &[u8]) -> Result<Network, ModelError> {
-        let mut r = Reader { bytes, pos: 0 };
+        let mut r = Reader::<ModelError>::new(bytes);
         if r.take(8)? != MAGIC {
             return Err(ModelError::BadMagic);
         }
@@ -128,7 +129,7 @@ impl Network {
         }
         let body = n_weights.checked_mul(4).ok_or(ModelError::BadShape)?;
         let expected = r
-            .pos
+            .pos()
             .checked_add(body)
             .and_then(|n| n.checked_add(4))
             .ok_or(ModelError::BadShape)?;
@@ -149,11 +150,7 @@ impl Network {
         }
         let mut layers = Vec::with_capacity(n_sizes - 1);
         for p in sizes.windows(2) {
-            let raw = r.take(4 * p[0] * p[1])?;
-            let w = raw
-                .chunks_exact(4)
-                .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
-                .collect();
+            let w = r.f32s(p[0] * p[1])?;
             layers.push(Layer {
                 n_in: p[0],
                 n_out: p[1],
@@ -161,25 +158,6 @@ impl Network {
             });
         }
         Network::from_layers(layers).ok_or(ModelError::BadShape)
-    }
-}
-
-struct Reader<'a> {
-    bytes: &'a [u8],
-    pos: usize,
-}
-
-impl<'a> Reader<'a> {
-    fn take(&mut self, n: usize) -> Result<&'a [u8], ModelError> {
-        let end = self.pos.checked_add(n).ok_or(ModelError::Truncated)?;
-        let s = self.bytes.get(self.pos..end).ok_or(ModelError::Truncated)?;
-        self.pos = end;
-        Ok(s)
-    }
-
-    fn u32(&mut self) -> Result<u32, ModelError> {
-        let b = self.take(4)?;
-        Ok(u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
     }
 }
 
@@ -191,3 +169,7 @@ impl<'a> Reader<'a> {
 pub use crate::crc32::crc32;
 
 impl core::error::Error for ModelError {}
+
+impl Truncated for ModelError {
+    const TRUNCATED: Self = ModelError::Truncated;
+}
