@@ -4,11 +4,12 @@
 //! of the program's MNIST cache.
 //!
 //! One implementation, two back ends:
-//! - with the `std` feature, [`flate2::Crc`], already a dependency for
+//! - with the `std` feature, `flate2::Crc`, already a dependency for
 //!   gzip. With flate2's `zlib-rs` back end (this crate's choice) that is
 //!   zlib-rs's CRC-32: PCLMULQDQ folding on x86-64 and the CRC instructions
-//!   on aarch64, picked at run time, some ten times the speed of a table, and
-//!   no crate of its own;
+//!   on aarch64, picked at run time (a braided table elsewhere), and no
+//!   crate of its own. On x86-64 it is about 15 times the table loop's speed
+//!   (47 MB of MNIST images: some 6 ms against 100 ms);
 //! - without `std`, a loop over a 256-entry table (1 KiB of read-only data,
 //!   built at compile time): small enough for a microcontroller's flash,
 //!   a few instructions per byte.
