@@ -68,8 +68,10 @@ use alloc::vec;
 use alloc::vec::Vec;
 use core::fmt;
 
+use crate::crc32::crc32;
 use crate::dataset::Dataset;
-use crate::model::{crc32, ModelError};
+use crate::le::{self, Truncated};
+use crate::model::ModelError;
 use crate::network::Network;
 use crate::optim::{
     Adam, Dlr, DlrCache, DlrNorm, Nesterov, Optimizer, OptimizerKind, OptimizerParams, Param, Sgd,
@@ -409,7 +411,7 @@ impl Checkpoint {
     /// Reads a checkpoint file's bytes, checking every field (see the
     /// [module docs](self)). Allocates only what the bytes hold.
     pub fn from_bytes(bytes: &[u8]) -> Result<Checkpoint, CheckpointError> {
-        let mut r = Reader { bytes, pos: 0 };
+        let mut r = Reader::new(bytes);
         if r.take(MAGIC.len())? != MAGIC {
             return Err(CheckpointError::BadMagic);
         }
@@ -420,9 +422,9 @@ impl Checkpoint {
         let ck = read_body(&mut r)?;
         // The fields are all there; the checksum tells whether they are the
         // ones written.
-        let end = r.pos;
+        let end = r.pos();
         let stored = r.u32()?;
-        if r.pos != bytes.len() {
+        if r.pos() != bytes.len() {
             return Err(CheckpointError::TrailingBytes);
         }
         if crc32(&bytes[..end]) != stored {
@@ -502,11 +504,7 @@ fn read_body(r: &mut Reader<'_>) -> Result<Checkpoint, CheckpointError> {
     if n != data.train_len {
         return Err(CheckpointError::BadField("order length"));
     }
-    let order_bytes = r.take(count_bytes(n, 4)?)?;
-    let order: Vec<u32> = order_bytes
-        .chunks_exact(4)
-        .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]))
-        .collect();
+    let order = r.u32s(n)?;
     if !is_permutation(&order) {
         return Err(CheckpointError::BadField("shuffled order"));
     }
@@ -521,12 +519,12 @@ fn read_body(r: &mut Reader<'_>) -> Result<Checkpoint, CheckpointError> {
         return Err(CheckpointError::BadField("next evaluation"));
     }
     // Report.
-    let reached = r.bool()?;
+    let reached = read_bool(r)?;
     let test_accuracy = r.f64()?;
     let train_seconds = r.f64()?;
     let eval_seconds = r.f64()?;
     let h = r.u64()?;
-    let history_bytes = r.take(count_bytes(h, 16)?)?;
+    let history_bytes = r.take_items(h, 16)?;
     let history = history_bytes
         .chunks_exact(16)
         .map(|c| {
@@ -583,7 +581,7 @@ fn read_optimizer(
         }
         OptimizerParams::Dlr(p) => {
             let steps = r.u64()?;
-            let resync_pending = r.bool()?;
+            let resync_pending = read_bool(r)?;
             let (row_sum_sq, col_sum_sq) = if p.norm == DlrNorm::Pre {
                 let rows = layers
                     .iter()
@@ -647,14 +645,6 @@ fn is_permutation(order: &[u32]) -> bool {
     true
 }
 
-/// `count · size` bytes, or `Truncated` when that cannot be a slice length.
-fn count_bytes(count: u64, size: usize) -> Result<usize, CheckpointError> {
-    usize::try_from(count)
-        .ok()
-        .and_then(|c| c.checked_mul(size))
-        .ok_or(CheckpointError::Truncated)
-}
-
 fn kind_code(kind: OptimizerKind) -> u8 {
     match kind {
         OptimizerKind::Sgd => 0,
@@ -704,76 +694,18 @@ impl Writer {
     }
 }
 
-struct Reader<'a> {
-    bytes: &'a [u8],
-    pos: usize,
+type Reader<'a> = le::Reader<'a, CheckpointError>;
+
+impl Truncated for CheckpointError {
+    const TRUNCATED: Self = CheckpointError::Truncated;
 }
 
-impl<'a> Reader<'a> {
-    fn take(&mut self, n: usize) -> Result<&'a [u8], CheckpointError> {
-        let end = self.pos.checked_add(n).ok_or(CheckpointError::Truncated)?;
-        let s = self
-            .bytes
-            .get(self.pos..end)
-            .ok_or(CheckpointError::Truncated)?;
-        self.pos = end;
-        Ok(s)
-    }
-
-    fn array<const N: usize>(&mut self) -> Result<[u8; N], CheckpointError> {
-        let mut a = [0u8; N];
-        a.copy_from_slice(self.take(N)?);
-        Ok(a)
-    }
-
-    fn u8(&mut self) -> Result<u8, CheckpointError> {
-        Ok(self.array::<1>()?[0])
-    }
-
-    fn bool(&mut self) -> Result<bool, CheckpointError> {
-        match self.u8()? {
-            0 => Ok(false),
-            1 => Ok(true),
-            _ => Err(CheckpointError::BadField("flag")),
-        }
-    }
-
-    fn u32(&mut self) -> Result<u32, CheckpointError> {
-        Ok(u32::from_le_bytes(self.array()?))
-    }
-
-    fn u64(&mut self) -> Result<u64, CheckpointError> {
-        Ok(u64::from_le_bytes(self.array()?))
-    }
-
-    fn f32(&mut self) -> Result<f32, CheckpointError> {
-        Ok(f32::from_le_bytes(self.array()?))
-    }
-
-    fn f64(&mut self) -> Result<f64, CheckpointError> {
-        Ok(f64::from_le_bytes(self.array()?))
-    }
-
-    /// `n` `f32`s; the bytes are checked to be there before allocating.
-    fn f32s(&mut self, n: usize) -> Result<Vec<f32>, CheckpointError> {
-        let raw = self.take(count_bytes(n as u64, 4)?)?;
-        Ok(raw
-            .chunks_exact(4)
-            .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
-            .collect())
-    }
-
-    /// `n` `f64`s; the bytes are checked to be there before allocating.
-    fn f64s(&mut self, n: usize) -> Result<Vec<f64>, CheckpointError> {
-        let raw = self.take(count_bytes(n as u64, 8)?)?;
-        Ok(raw
-            .chunks_exact(8)
-            .map(|c| {
-                let mut b = [0u8; 8];
-                b.copy_from_slice(c);
-                f64::from_le_bytes(b)
-            })
-            .collect())
+/// A `u8` flag: 0 or 1.
+fn read_bool(r: &mut Reader<'_>) -> Result<bool, CheckpointError> {
+    match r.u8()? {
+        0 => Ok(false),
+        1 => Ok(true),
+        _ => Err(CheckpointError::BadField("flag")),
     }
 }
 

@@ -115,11 +115,13 @@
 extern crate alloc;
 
 pub mod checkpoint;
+pub mod crc32;
 pub mod dataset;
 pub mod gemm;
 pub mod idx;
 pub mod kernels;
 mod layer;
+mod le;
 #[cfg(feature = "std")]
 pub mod mnist;
 pub mod model;

@@ -13,6 +13,7 @@
 use alloc::vec::Vec;
 use core::fmt;
 
+use crate::le::{Reader, Truncated};
 use crate::network::{Layer, Network};
 
 /// The file's first eight bytes.
@@ -100,7 +101,7 @@ impl Network {
     /// assert_eq!(Network::from_bytes(&bytes[..40]), Err(ModelError::Truncated));
     /// ```
     pub fn from_bytes(bytes: &[u8]) -> Result<Network, ModelError> {
-        let mut r = Reader { bytes, pos: 0 };
+        let mut r = Reader::<ModelError>::new(bytes);
         if r.take(8)? != MAGIC {
             return Err(ModelError::BadMagic);
         }
@@ -128,7 +129,7 @@ impl Network {
         }
         let body = n_weights.checked_mul(4).ok_or(ModelError::BadShape)?;
         let expected = r
-            .pos
+            .pos()
             .checked_add(body)
             .and_then(|n| n.checked_add(4))
             .ok_or(ModelError::BadShape)?;
@@ -149,11 +150,7 @@ impl Network {
         }
         let mut layers = Vec::with_capacity(n_sizes - 1);
         for p in sizes.windows(2) {
-            let raw = r.take(4 * p[0] * p[1])?;
-            let w = raw
-                .chunks_exact(4)
-                .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
-                .collect();
+            let w = r.f32s(p[0] * p[1])?;
             layers.push(Layer {
                 n_in: p[0],
                 n_out: p[1],
@@ -164,51 +161,15 @@ impl Network {
     }
 }
 
-struct Reader<'a> {
-    bytes: &'a [u8],
-    pos: usize,
-}
-
-impl<'a> Reader<'a> {
-    fn take(&mut self, n: usize) -> Result<&'a [u8], ModelError> {
-        let end = self.pos.checked_add(n).ok_or(ModelError::Truncated)?;
-        let s = self.bytes.get(self.pos..end).ok_or(ModelError::Truncated)?;
-        self.pos = end;
-        Ok(s)
-    }
-
-    fn u32(&mut self) -> Result<u32, ModelError> {
-        let b = self.take(4)?;
-        Ok(u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
-    }
-}
-
-/// CRC-32 (IEEE 802.3, reflected, polynomial 0xEDB88320), as zlib and gzip compute it.
-pub fn crc32(bytes: &[u8]) -> u32 {
-    const TABLE: [u32; 256] = {
-        let mut t = [0u32; 256];
-        let mut i = 0;
-        while i < 256 {
-            let mut c = i as u32;
-            let mut k = 0;
-            while k < 8 {
-                c = if c & 1 != 0 {
-                    0xEDB8_8320 ^ (c >> 1)
-                } else {
-                    c >> 1
-                };
-                k += 1;
-            }
-            t[i] = c;
-            i += 1;
-        }
-        t
-    };
-    let mut crc = !0u32;
-    for &b in bytes {
-        crc = TABLE[((crc ^ b as u32) & 0xFF) as usize] ^ (crc >> 8);
-    }
-    !crc
-}
+/// The CRC-32 of the model and checkpoint files, now [`crate::crc32::crc32`].
+///
+/// Kept only until the integration tests use `dlr::crc32::crc32`; not a
+/// second public path.
+#[doc(hidden)]
+pub use crate::crc32::crc32;
 
 impl core::error::Error for ModelError {}
+
+impl Truncated for ModelError {
+    const TRUNCATED: Self = ModelError::Truncated;
+}

@@ -9,9 +9,9 @@ use std::io::Write;
 use std::sync::OnceLock;
 
 use dlr::checkpoint::Checkpoint;
+use dlr::crc32::crc32;
 use dlr::idx;
 use dlr::mnist::{self, DataError};
-use dlr::model::crc32;
 use dlr::train::Trainer;
 use dlr::{Dataset, Network};
 

@@ -3,49 +3,18 @@
 //! library builds the whole file in one `Vec`, 102 KB at 784-32-10, which
 //! the device cannot hold beside the weights.
 //!
+//! The CRC is the library's streaming [`Crc32`] (its table loop without
+//! `std`), fed as the bytes go out.
+//!
 //! ```text
 //! "DLRMODEL" | version u32 | L+1 u32 | sizes u32… | weights f32… | CRC-32 of all before
 //! ```
 //! (little-endian; weights layer by layer, pre-major.)
 
+use dlr::crc32::Crc32;
 use dlr::model::{MAGIC, VERSION};
 
 use crate::host::{File, FileError, Mode};
-
-/// CRC-32 (IEEE, reflected, polynomial 0xEDB88320), fed piece by piece; the
-/// same value as `dlr::model::crc32` of the concatenation.
-#[derive(Clone, Copy, Debug)]
-pub struct Crc32(u32);
-
-impl Crc32 {
-    /// The CRC of nothing so far.
-    pub fn new() -> Self {
-        Self(!0)
-    }
-
-    /// Adds `bytes`.
-    pub fn update(&mut self, bytes: &[u8]) {
-        // Bit by bit: no 1 KB table in flash, and the model is written once.
-        for &b in bytes {
-            self.0 ^= u32::from(b);
-            for _ in 0..8 {
-                let mask = (self.0 & 1).wrapping_neg();
-                self.0 = (self.0 >> 1) ^ (0xEDB8_8320 & mask);
-            }
-        }
-    }
-
-    /// The CRC of everything added.
-    pub fn finish(self) -> u32 {
-        !self.0
-    }
-}
-
-impl Default for Crc32 {
-    fn default() -> Self {
-        Self::new()
-    }
-}
 
 /// A file being written with the CRC of everything written so far.
 struct Writer {
