@@ -133,8 +133,8 @@ fn read_entry(entry: &Path) -> Option<Vec<u8>> {
 /// An empty buffer with room for `len` bytes, which Linux is asked to back
 /// with transparent huge pages: the first write to each 4 KiB page of a
 /// fresh allocation is a page fault, some 11,500 of them for the training
-/// images, and a 2 MiB page takes the place of 512 (BENCHMARKS.md, "Time to
-/// 96 %, second round").
+/// images, and a 2 MiB page takes the place of 512 (BENCHMARKS.md, "What
+/// the profiling found").
 fn buffer_of_capacity(len: usize) -> Vec<u8> {
     let mut bytes = Vec::with_capacity(len);
     #[cfg(target_os = "linux")]
