@@ -285,8 +285,8 @@ impl Checkpoint {
         if hidden != this.hidden.as_slice() {
             return mismatch(
                 RunField::Hidden,
-                crate::run::join_sizes(&this.hidden),
-                crate::run::join_sizes(hidden),
+                crate::network::join_sizes(&this.hidden, ','),
+                crate::network::join_sizes(hidden, ','),
             );
         }
         let c = &checkpoint.config;

@@ -693,6 +693,26 @@ impl BatchWorkspace {
     }
 }
 
+/// Layer sizes as text, joined by `separator`: the one way the crate and
+/// its program write sizes. A list (`--hidden`, run keys) takes `,`
+/// (`300,100`); a network's shape in a sentence takes `-` (`784-100-10`).
+///
+/// ```
+/// assert_eq!(dlr::network::join_sizes(&[300, 100], ','), "300,100");
+/// assert_eq!(dlr::network::join_sizes(&[784, 100, 10], '-'), "784-100-10");
+/// ```
+pub fn join_sizes(sizes: &[usize], separator: char) -> alloc::string::String {
+    use core::fmt::Write;
+    let mut text = alloc::string::String::new();
+    for (i, size) in sizes.iter().enumerate() {
+        if i > 0 {
+            text.push(separator);
+        }
+        let _ = write!(text, "{size}");
+    }
+    text
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

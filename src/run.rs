@@ -7,7 +7,7 @@
 
 use alloc::string::String;
 use alloc::vec::Vec;
-use core::fmt::{self, Write as _};
+use core::fmt;
 
 use crate::network::{Network, DEFAULT_INIT_SCALE};
 use crate::optim::{OptimizerKind, OptimizerParams, Param, ParamError};
@@ -230,16 +230,4 @@ impl RunSpec {
     pub fn network(&self, inputs: usize, classes: usize) -> Network {
         Network::with_init_scale(&self.layers(inputs, classes), self.seed, self.init_scale)
     }
-}
-
-/// Sizes as `300,100`.
-pub(crate) fn join_sizes(sizes: &[usize]) -> String {
-    let mut text = String::new();
-    for (i, s) in sizes.iter().enumerate() {
-        if i > 0 {
-            text.push(',');
-        }
-        let _ = write!(text, "{s}");
-    }
-    text
 }

@@ -218,6 +218,8 @@ pub(crate) trait Isa: Copy + 'static {
 
 /// The scalar path: every kernel runs its twin in `kernels::reference`.
 /// Its token needs no proof: plain `f32` arithmetic runs everywhere.
+// Unused where `wide` is the only path (no `dlr_scalar`).
+#[cfg_attr(not(dlr_scalar), allow(dead_code))]
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Scalar;
 
@@ -286,9 +288,13 @@ const COMPILED_PATH: SimdPath = if cfg!(all(target_arch = "aarch64", target_feat
 /// Plain `f32` lanes with unfused arithmetic: the vector type of the
 /// [`Scalar`] path (whose kernels run their twins instead; it exists so
 /// that the generic bodies compile for it).
+// Unused where `wide` is the only path (no `dlr_scalar`).
+#[cfg_attr(not(dlr_scalar), allow(dead_code))]
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub(crate) struct Lanes<const N: usize>(pub [f32; N]);
 
+// Unused where `wide` is the only path (no `dlr_scalar`).
+#[cfg_attr(not(dlr_scalar), allow(dead_code))]
 impl<const N: usize> Lanes<N> {
     #[inline(always)]
     fn map(self, f: impl Fn(f32) -> f32) -> Self {
@@ -323,6 +329,8 @@ impl<const N: usize> Neg for Lanes<N> {
     }
 }
 
+// Unused where `wide` is the only path (no `dlr_scalar`).
+#[cfg_attr(not(dlr_scalar), allow(dead_code))]
 /// All ones (true) or all zeros (false), as a lane of a mask.
 #[inline(always)]
 fn mask_lane(b: bool) -> f32 {

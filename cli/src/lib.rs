@@ -77,25 +77,7 @@ pub fn check_network_size(sizes: &[usize]) -> Result<(), String> {
     }
 }
 
-/// Sizes as text, joined by `separator`: the one way the program writes
-/// sizes. A list of them, as `--hidden` takes it and as run keys, summaries
-/// and `dlr eval` write it, takes `,` (`300,100`); a network's shape in a
-/// sentence takes `-` (`784-100-10`).
-///
-/// ```
-/// assert_eq!(dlr_cli::join_sizes(&[300, 100], ','), "300,100");
-/// assert_eq!(dlr_cli::join_sizes(&[784, 100, 10], '-'), "784-100-10");
-/// ```
-pub fn join_sizes(sizes: &[usize], separator: char) -> String {
-    let mut text = String::new();
-    for (i, size) in sizes.iter().enumerate() {
-        if i > 0 {
-            text.push(separator);
-        }
-        text += &size.to_string();
-    }
-    text
-}
+pub use dlr::network::join_sizes;
 
 #[cfg(test)]
 mod tests {

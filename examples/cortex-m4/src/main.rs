@@ -95,7 +95,7 @@ fn run() -> u32 {
     let need = training::need(options.optimizer, &sizes);
     // The cached block of the shuffled order is allocated next.
     let free = board::HEAP.free().saturating_sub(4 * BLOCK + 64);
-    let shape = Shape(&sizes);
+    let shape = dlr::network::join_sizes(&sizes, '-');
     if need.total() > free {
         host::fail(
             EXIT_FAILURE,
@@ -280,21 +280,6 @@ fn run() -> u32 {
         EXIT_DIVERGED
     } else {
         EXIT_SUCCESS
-    }
-}
-
-/// Layer sizes as `784-32-10`.
-struct Shape<'a>(&'a [usize]);
-
-impl core::fmt::Display for Shape<'_> {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        for (k, s) in self.0.iter().enumerate() {
-            if k > 0 {
-                f.write_str("-")?;
-            }
-            write!(f, "{s}")?;
-        }
-        Ok(())
     }
 }
 
