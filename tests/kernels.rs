@@ -18,6 +18,7 @@ fn lengths() -> impl Iterator<Item = usize> {
 
 #[test]
 fn axpy_matches_twin() {
+    common::force_requested_path();
     let mut rng = Rng::new(1);
     for n in lengths() {
         let x = uniform_vec(&mut rng, n, -1.0, 1.0);
@@ -33,6 +34,7 @@ fn axpy_matches_twin() {
 
 #[test]
 fn dot_and_sum_squares_match_twin() {
+    common::force_requested_path();
     let mut rng = Rng::new(2);
     for n in lengths() {
         let x = uniform_vec(&mut rng, n, -1.0, 1.0);
@@ -52,6 +54,7 @@ fn dot_and_sum_squares_match_twin() {
 
 #[test]
 fn sigmoid_matches_twin() {
+    common::force_requested_path();
     let mut rng = Rng::new(3);
     for n in lengths() {
         let z0 = uniform_vec(&mut rng, n, -20.0, 20.0);
@@ -64,6 +67,7 @@ fn sigmoid_matches_twin() {
 
 #[test]
 fn sigmoid_extremes_and_nan() {
+    common::force_requested_path();
     let mut z = vec![
         -1000.0,
         -87.0,
@@ -87,6 +91,7 @@ fn sigmoid_extremes_and_nan() {
 
 #[test]
 fn output_delta_matches_twin() {
+    common::force_requested_path();
     let mut rng = Rng::new(4);
     for n in lengths() {
         let y = uniform_vec(&mut rng, n, 0.0, 1.0);
@@ -104,6 +109,7 @@ fn output_delta_matches_twin() {
 
 #[test]
 fn hidden_delta_matches_twin() {
+    common::force_requested_path();
     let mut rng = Rng::new(5);
     for n_h in [1, 7, 13, 33, 67] {
         for n_next in lengths().take(20) {
@@ -124,6 +130,7 @@ fn hidden_delta_matches_twin() {
 /// alike, for every length (vector lanes and scalar tails).
 #[test]
 fn deltas_flush_subnormals_to_zero() {
+    common::force_requested_path();
     for n in lengths() {
         let y = vec![1e-20f32; n];
         let label = n - 1;
@@ -153,6 +160,7 @@ fn deltas_flush_subnormals_to_zero() {
 
 #[test]
 fn sgd_row_matches_twin() {
+    common::force_requested_path();
     let mut rng = Rng::new(6);
     for n in lengths() {
         let w0 = uniform_vec(&mut rng, n, -1.0, 1.0);
@@ -166,6 +174,7 @@ fn sgd_row_matches_twin() {
 
 #[test]
 fn nesterov_row_matches_twin() {
+    common::force_requested_path();
     let mut rng = Rng::new(7);
     for n in lengths() {
         let w0 = uniform_vec(&mut rng, n, -1.0, 1.0);
@@ -181,6 +190,7 @@ fn nesterov_row_matches_twin() {
 
 #[test]
 fn adam_row_matches_twin() {
+    common::force_requested_path();
     let mut rng = Rng::new(8);
     for n in lengths() {
         let w0 = uniform_vec(&mut rng, n, -1.0, 1.0);
@@ -204,6 +214,7 @@ fn adam_row_matches_twin() {
 
 #[test]
 fn dlr_row_matches_twin() {
+    common::force_requested_path();
     let mut rng = Rng::new(9);
     for n in lengths() {
         let w0 = uniform_vec(&mut rng, n, -1.0, 1.0);
@@ -234,6 +245,7 @@ fn random_rows(rng: &mut Rng, n_in: usize, k: usize) -> Vec<u32> {
 /// `rows = None`, on every row with a non-zero input.
 #[test]
 fn sgd_rows_matches_sgd_row_and_twin() {
+    common::force_requested_path();
     let mut rng = Rng::new(31);
     let n_in = 11;
     for n in lengths() {
@@ -266,6 +278,7 @@ fn sgd_rows_matches_sgd_row_and_twin() {
 /// its twin.
 #[test]
 fn dlr_rows_lanes_matches_dlr_row_lanes_and_twin() {
+    common::force_requested_path();
     let mut rng = Rng::new(32);
     let n_in = 11;
     // Random lists, every row in order (a layer after the first; rows of
@@ -336,6 +349,7 @@ fn dlr_rows_lanes_matches_dlr_row_lanes_and_twin() {
 
 #[test]
 fn dlr_post_row_matches_twin() {
+    common::force_requested_path();
     let mut rng = Rng::new(10);
     for n in lengths() {
         let w0 = uniform_vec(&mut rng, n, -1.0, 1.0);
@@ -351,6 +365,7 @@ fn dlr_post_row_matches_twin() {
 
 #[test]
 fn kernels_match_twins_on_misaligned_subslices() {
+    common::force_requested_path();
     let mut rng = Rng::new(11);
     let big_x = uniform_vec(&mut rng, 200, -1.0, 1.0);
     let big_w = uniform_vec(&mut rng, 200, -1.0, 1.0);
@@ -374,6 +389,7 @@ fn kernels_match_twins_on_misaligned_subslices() {
 
 #[test]
 fn empty_slices_are_fine() {
+    common::force_requested_path();
     let mut w: Vec<f32> = vec![];
     assert_eq!(kernels::dlr_row(&mut w, 1.0, 1.0, &[]), 0.0);
     assert_eq!(kernels::dot(&[], &[]), 0.0);
@@ -382,6 +398,7 @@ fn empty_slices_are_fine() {
 
 #[test]
 fn forward_rows_matches_twin() {
+    common::force_requested_path();
     let mut rng = Rng::new(12);
     for n_out in lengths() {
         let n_in = 37;
@@ -407,6 +424,7 @@ fn forward_rows_matches_twin() {
 
 #[test]
 fn forward_lit_matches_twin_and_forward_rows() {
+    common::force_requested_path();
     let mut rng = Rng::new(21);
     for n_out in lengths() {
         let n_in = 41;
@@ -465,6 +483,7 @@ fn forward_lit_matches_twin_and_forward_rows() {
 
 #[test]
 fn forward_group_matches_twin_and_forward_rows() {
+    common::force_requested_path();
     use kernels::GROUP;
     let mut rng = Rng::new(23);
     let n_in = 37;
@@ -534,6 +553,7 @@ fn forward_group_matches_twin_and_forward_rows() {
 #[test]
 #[should_panic(expected = "forward_group takes 4 × 8 to 23 outputs, not 96")]
 fn forward_group_refuses_a_wide_layer() {
+    common::force_requested_path();
     let a = [0.5f32; 2 * kernels::GROUP];
     let mut z = vec![0.0; kernels::GROUP * 24];
     kernels::forward_group(&mut z, &[1.0; 48], &a);
@@ -541,6 +561,7 @@ fn forward_group_refuses_a_wide_layer() {
 
 #[test]
 fn dlr_steps_matches_twin_bit_for_bit() {
+    common::force_requested_path();
     let mut rng = Rng::new(13);
     for n_rows in [1, 9, 37, 784] {
         let row_lanes = uniform_vec(&mut rng, n_rows * 8, 0.0, 0.5);
@@ -562,6 +583,7 @@ fn dlr_steps_matches_twin_bit_for_bit() {
 /// gathering kernel given `rows = 0..n`.
 #[test]
 fn dlr_steps_every_row_matches_twin_and_gather() {
+    common::force_requested_path();
     let mut rng = Rng::new(23);
     for n in (0..40).chain([100, 300, 1000]) {
         let row_lanes = uniform_vec(&mut rng, n * 8, 0.0, 0.5);
@@ -585,6 +607,7 @@ fn dlr_steps_every_row_matches_twin_and_gather() {
 /// magnitudes where the order of the additions shows in the result.
 #[test]
 fn lane_totals_agree_bit_for_bit() {
+    common::force_requested_path();
     let mut rng = Rng::new(21);
     let mut differs_from_sequential = false;
     for _ in 0..2000 {
@@ -612,6 +635,7 @@ fn lane_totals_agree_bit_for_bit() {
 #[test]
 #[should_panic]
 fn dlr_steps_rejects_a_row_out_of_bounds() {
+    common::force_requested_path();
     let mut step = [0.0; 9];
     let rows = [0, 1, 2, 3, 4, 5, 6, 7, 12];
     kernels::dlr_steps(&rows, &[1.0; 10], &[1.0; 80], 1.0, 1.0, &mut step);
@@ -622,6 +646,7 @@ fn dlr_steps_rejects_a_row_out_of_bounds() {
 /// over [−100, 100], where f32 underflows and saturates at both ends.
 #[test]
 fn sigmoid_accuracy_bound_against_f64() {
+    common::force_requested_path();
     let zs: Vec<f32> = (-100_000..=100_000).map(|k| k as f32 * 1e-3).collect();
     let mut s = zs.clone();
     kernels::sigmoid(&mut s);
@@ -641,6 +666,7 @@ fn sigmoid_accuracy_bound_against_f64() {
 
 #[test]
 fn flush_subnormal_matches_twin_on_every_kind_of_value() {
+    common::force_requested_path();
     use dlr::simd::{f32x8, Vector};
     let tiny = f32::MIN_POSITIVE;
     let values = [
@@ -688,6 +714,7 @@ fn flush_subnormal_matches_twin_on_every_kind_of_value() {
 /// subnormal arithmetic. With it they reach exactly zero.
 #[test]
 fn decaying_optimizer_state_reaches_exact_zero() {
+    common::force_requested_path();
     for n in [3, 10, 13, 100] {
         let zero_grad = vec![0.0f32; n];
         let (mut w, mut v) = (vec![0.5f32; n], vec![1e-3f32; n]);
@@ -720,6 +747,7 @@ fn decaying_optimizer_state_reaches_exact_zero() {
 
 #[test]
 fn exact_sqrt_is_correctly_rounded() {
+    common::force_requested_path();
     use dlr::simd::{exact_sqrt, exact_sqrt_f64};
     let mut rng = Rng::new(11);
     let mut xs: Vec<f32> = vec![
@@ -747,6 +775,7 @@ fn exact_sqrt_is_correctly_rounded() {
 
 #[test]
 fn exp_bounded_is_within_two_eps_on_its_range() {
+    common::force_requested_path();
     use dlr::simd::{f32x4, f32x8, Vector};
     let xs: Vec<f32> = (-870_000..=870_000)
         .map(|k| k as f32 * 1e-4)
@@ -795,6 +824,7 @@ fn exp_bounded_is_within_two_eps_on_its_range() {
 
 #[test]
 fn aligned_buffers_are_32_byte_aligned_zeros_of_the_asked_length() {
+    common::force_requested_path();
     use dlr::simd::AlignedF32s;
     for len in [0, 1, 7, 8, 9, 10, 100, 101] {
         let mut buf = AlignedF32s::zeros(len);
@@ -817,6 +847,7 @@ fn aligned_buffers_are_32_byte_aligned_zeros_of_the_asked_length() {
 
 #[test]
 fn prefetch_accepts_any_slice_and_changes_nothing() {
+    common::force_requested_path();
     let data: Vec<f32> = (0..1000).map(|i| i as f32).collect();
     for start in [0, 1, 3, 17] {
         for len in [0, 1, 15, 16, 17, 100, 983] {

@@ -33,6 +33,42 @@ pub fn assert_close(what: &str, x: &[f32], reference: &[f32], atol: f32, rtol: f
     );
 }
 
+/// Forces the SIMD path `DLR_SIMD` names, if it is set, for the whole test
+/// process, and checks that it is the path the kernels run: call it first
+/// in every test of a file that tools/ci/cross.sh runs once per path. The
+/// variable is read once; the check runs at every call, so a test that
+/// left another path forced shows in the next one.
+///
+/// The library reads no environment: the tests do, so that one build runs
+/// its tests on each path the machine has.
+///
+/// # Panics
+/// If `DLR_SIMD` names no path or one this machine (or build) lacks, or if
+/// the kernels run another path than the one it names.
+#[track_caller]
+pub fn force_requested_path() {
+    static REQUESTED: std::sync::OnceLock<Option<dlr::simd::SimdPath>> = std::sync::OnceLock::new();
+    let requested = *REQUESTED.get_or_init(|| {
+        let name = std::env::var_os("DLR_SIMD").unwrap_or_default();
+        let name = name.to_string_lossy();
+        if name.is_empty() {
+            return None;
+        }
+        let path = dlr::simd::parse_path(&name)
+            .unwrap_or_else(|e| panic!("DLR_SIMD={name}: {e}; the tests cannot run on it"));
+        dlr::simd::force_path(path)
+            .unwrap_or_else(|e| panic!("DLR_SIMD={name}: cannot force it: {e}"));
+        Some(path)
+    });
+    if let Some(path) = requested {
+        let active = dlr::simd::active_path();
+        assert_eq!(
+            active, path,
+            "DLR_SIMD={path} was forced, but the kernels run {active}"
+        );
+    }
+}
+
 /// A synthetic `u8` image set: each class `c` lights a band of pixels, plus
 /// noise, so small networks can learn it. `pixels` per image.
 pub fn synthetic_dataset(n: usize, rows: usize, cols: usize, seed: u64) -> dlr::Dataset {
