@@ -602,13 +602,21 @@ fn dlr_steps_every_row_matches_twin_and_gather() {
 }
 
 /// The three ways of totalling eight partial sums agree to the last bit:
-/// `lane_total`, `lane_totals` (eight at once, the transpose) and, where
-/// AVX is compiled in, `wide`'s `reduce_add`, on values of mixed
-/// magnitudes where the order of the additions shows in the result.
+/// `lane_total`, `lane_totals` (eight at once, the transpose) and, on an
+/// x86 vector path (the active one: `DLR_SIMD` or the best), the 8-lane
+/// `reduce_add` the kernels run, on values of mixed magnitudes where the
+/// order of the additions shows in the result.
 #[test]
 fn lane_totals_agree_bit_for_bit() {
     common::force_requested_path();
     let mut rng = Rng::new(21);
+    // Every x86 vector path totals an 8-lane vector in this order (the
+    // scalar twin sums in sequence; `wide`'s order elsewhere is its own).
+    let path = dlr::simd::active_path();
+    let reduces_in_lane_total_order = matches!(
+        path,
+        dlr::simd::SimdPath::Sse2 | dlr::simd::SimdPath::Avx2 | dlr::simd::SimdPath::Avx512
+    );
     let mut differs_from_sequential = false;
     for _ in 0..2000 {
         let rows: [f32x8; 8] = core::array::from_fn(|_| {
@@ -620,9 +628,12 @@ fn lane_totals_agree_bit_for_bit() {
         for (k, row) in rows.iter().enumerate() {
             let one = dlr::simd::lane_total(row.as_array());
             assert_eq!(totals.as_array()[k].to_bits(), one.to_bits());
-            // `wide` adds in this order under AVX; without it, in another.
-            if cfg!(target_feature = "avx") {
-                assert_eq!(row.reduce_add().to_bits(), one.to_bits());
+            // The 8-lane `reduce_add` of the dispatched x86 path: `dot` of
+            // one 8-lane vector (no 4-lane step, no scalar tail) with ones,
+            // whose products are the row's values exactly.
+            if reduces_in_lane_total_order {
+                let reduced = kernels::dot(row.as_array(), &[1.0; 8]);
+                assert_eq!(reduced.to_bits(), one.to_bits(), "{path}: reduce_add");
             }
             let sequential: f32 = row.as_array().iter().sum();
             differs_from_sequential |= sequential != one;
