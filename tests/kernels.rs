@@ -644,7 +644,7 @@ fn lane_totals_agree_bit_for_bit() {
 }
 
 #[test]
-#[should_panic]
+#[should_panic(expected = "out of bounds")]
 fn dlr_steps_rejects_a_row_out_of_bounds() {
     common::force_requested_path();
     let mut step = [0.0; 9];
