@@ -13,6 +13,7 @@
 use alloc::vec::Vec;
 use core::fmt;
 
+use crate::crc32::crc32;
 use crate::le::{Reader, Truncated};
 use crate::network::{Layer, Network};
 
@@ -161,12 +162,6 @@ impl Network {
     }
 }
 
-/// The CRC-32 of the model and checkpoint files, now [`crate::crc32::crc32`].
-///
-/// Kept only until the integration tests use `dlr::crc32::crc32`; not a
-/// second public path.
-#[doc(hidden)]
-pub use crate::crc32::crc32;
 
 impl core::error::Error for ModelError {}
 

@@ -11,7 +11,7 @@ use std::cell::Cell;
 
 use common::synthetic_dataset;
 use dlr::checkpoint::{Checkpoint, CheckpointError, DataFingerprint};
-use dlr::model::crc32;
+use dlr::crc32::crc32;
 use dlr::network::Network;
 use dlr::optim::{AdamParams, LayerUpdate, Optimizer, OptimizerKind, Sgd, SgdParams, RESYNC_EVERY};
 use dlr::train::{train, TrainConfig, TrainReport, Trainer};
@@ -125,6 +125,7 @@ fn run_with_stops(
 
 #[test]
 fn resuming_from_bytes_anywhere_gives_the_uninterrupted_run() {
+    common::force_requested_path();
     let s = setup();
     for kind in OptimizerKind::ALL {
         for batch in [1, 7] {
@@ -153,6 +154,7 @@ fn resuming_from_bytes_anywhere_gives_the_uninterrupted_run() {
 
 #[test]
 fn dlr_post_resumes_exactly_across_its_resync_schedule() {
+    common::force_requested_path();
     // Eq. 3 recomputes its column sums every RESYNC_EVERY steps; a resume
     // just before, at and after such a step must not move that schedule.
     let s = setup();
@@ -167,6 +169,7 @@ fn dlr_post_resumes_exactly_across_its_resync_schedule() {
 
 #[test]
 fn a_resume_that_recomputed_the_norm_cache_would_be_caught() {
+    common::force_requested_path();
     // The test above can fail: rebuilding DLR's cache from the weights (as
     // `Optimizer::new` would) instead of restoring it changes the run.
     let s = setup();
@@ -184,6 +187,7 @@ fn a_resume_that_recomputed_the_norm_cache_would_be_caught() {
 
 #[test]
 fn eval_every_and_stops_never_change_the_weights() {
+    common::force_requested_path();
     let s = setup();
     let base = run_with_stops(&s, OptimizerKind::Adam, &config(1, 1.5), &[]).0;
     for eval_every in [0, 1, 33, 1000] {
@@ -204,6 +208,7 @@ fn eval_every_and_stops_never_change_the_weights() {
 
 #[test]
 fn a_finished_run_resumes_as_finished() {
+    common::force_requested_path();
     let s = setup();
     let cfg = TrainConfig {
         target: 0.3,
@@ -234,6 +239,7 @@ fn sample_checkpoint(s: &Setup, kind: OptimizerKind) -> Checkpoint {
 
 #[test]
 fn checkpoints_round_trip_byte_for_byte() {
+    common::force_requested_path();
     let s = setup();
     for kind in OptimizerKind::ALL {
         let bytes = sample_checkpoint(&s, kind).to_bytes();
@@ -246,6 +252,7 @@ fn checkpoints_round_trip_byte_for_byte() {
 
 #[test]
 fn every_truncation_is_rejected() {
+    common::force_requested_path();
     let s = setup();
     for kind in [OptimizerKind::Nesterov, OptimizerKind::DlrPost] {
         let bytes = sample_checkpoint(&s, kind).to_bytes();
@@ -274,6 +281,7 @@ fn every_truncation_is_rejected() {
 
 #[test]
 fn every_bit_flip_is_rejected() {
+    common::force_requested_path();
     let s = setup();
     let bytes = sample_checkpoint(&s, OptimizerKind::Adam).to_bytes();
     // Every bit of the header, the options and the last kilobyte; every
@@ -301,6 +309,7 @@ fn reread(ck: &Checkpoint) -> Result<Checkpoint, CheckpointError> {
 
 #[test]
 fn inconsistent_fields_are_rejected_even_with_a_good_checksum() {
+    common::force_requested_path();
     let s = setup();
     let good = sample_checkpoint(&s, OptimizerKind::Dlr);
     assert!(reread(&good).is_ok());
@@ -373,6 +382,7 @@ fn inconsistent_fields_are_rejected_even_with_a_good_checksum() {
 
 #[test]
 fn a_checkpoint_refuses_other_data_and_other_shapes() {
+    common::force_requested_path();
     let s = setup();
     let ck = sample_checkpoint(&s, OptimizerKind::Dlr);
     let other_train = synthetic_dataset(300, 6, 6, 7);
@@ -439,6 +449,7 @@ fn a_checkpoint_refuses_other_data_and_other_shapes() {
 
 #[test]
 fn huge_declared_lengths_fail_without_allocating() {
+    common::force_requested_path();
     let s = setup();
     let good = sample_checkpoint(&s, OptimizerKind::Sgd);
     // Declare a training set of 2^40 images: the order's length must match
@@ -474,6 +485,7 @@ fn huge_declared_lengths_fail_without_allocating() {
 
 #[test]
 fn a_diverged_run_makes_no_checkpoint() {
+    common::force_requested_path();
     let s = setup();
     // ε = 0 makes Adam divide 0 by 0 on the first weight with no gradient.
     let params = AdamParams {
@@ -503,6 +515,7 @@ fn config_for_divergence() -> TrainConfig {
 
 #[test]
 fn the_generator_state_continues_rand_pcgs_stream_exactly() {
+    common::force_requested_path();
     use rand_core::{Rng as _, SeedableRng};
     for seed in [0, 1, 5, 0x5DEE_CE66_D1CE_5EED, u64::MAX] {
         let mut ours = dlr::rng::Rng::new(seed);

@@ -30,6 +30,7 @@ fn trained_bytes(kind: OptimizerKind, seed: u64, eval_every: usize, batch: usize
 
 #[test]
 fn same_seed_gives_identical_models_for_every_optimizer() {
+    common::force_requested_path();
     for kind in OptimizerKind::ALL {
         for batch in [1, 8] {
             let a = trained_bytes(kind, 7, 100, batch);
@@ -48,6 +49,7 @@ fn same_seed_gives_identical_models_for_every_optimizer() {
 
 #[test]
 fn batched_sgemm_evaluation_agrees_with_the_sparse_path() {
+    common::force_requested_path();
     use dlr::network::{BatchWorkspace, Workspace};
     let data = synthetic_dataset(333, 6, 6, 9);
     for seed in 0..3 {
@@ -64,6 +66,7 @@ fn batched_sgemm_evaluation_agrees_with_the_sparse_path() {
 
 #[test]
 fn lit_pixel_evaluation_counts_what_the_image_path_counts() {
+    common::force_requested_path();
     use dlr::dataset::LitImages;
     use dlr::network::Workspace;
     let data = synthetic_dataset(333, 6, 6, 9);

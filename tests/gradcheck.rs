@@ -90,6 +90,7 @@ fn check(sizes: &[usize], seed: u64) {
 
 #[test]
 fn backprop_matches_finite_differences_on_random_small_networks() {
+    common::force_requested_path();
     let shapes: [&[usize]; 5] = [
         &[7, 5, 3],
         &[9, 4, 10],

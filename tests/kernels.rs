@@ -18,6 +18,7 @@ fn lengths() -> impl Iterator<Item = usize> {
 
 #[test]
 fn axpy_matches_twin() {
+    common::force_requested_path();
     let mut rng = Rng::new(1);
     for n in lengths() {
         let x = uniform_vec(&mut rng, n, -1.0, 1.0);
@@ -33,6 +34,7 @@ fn axpy_matches_twin() {
 
 #[test]
 fn dot_and_sum_squares_match_twin() {
+    common::force_requested_path();
     let mut rng = Rng::new(2);
     for n in lengths() {
         let x = uniform_vec(&mut rng, n, -1.0, 1.0);
@@ -52,6 +54,7 @@ fn dot_and_sum_squares_match_twin() {
 
 #[test]
 fn sigmoid_matches_twin() {
+    common::force_requested_path();
     let mut rng = Rng::new(3);
     for n in lengths() {
         let z0 = uniform_vec(&mut rng, n, -20.0, 20.0);
@@ -64,6 +67,7 @@ fn sigmoid_matches_twin() {
 
 #[test]
 fn sigmoid_extremes_and_nan() {
+    common::force_requested_path();
     let mut z = vec![
         -1000.0,
         -87.0,
@@ -87,6 +91,7 @@ fn sigmoid_extremes_and_nan() {
 
 #[test]
 fn output_delta_matches_twin() {
+    common::force_requested_path();
     let mut rng = Rng::new(4);
     for n in lengths() {
         let y = uniform_vec(&mut rng, n, 0.0, 1.0);
@@ -104,6 +109,7 @@ fn output_delta_matches_twin() {
 
 #[test]
 fn hidden_delta_matches_twin() {
+    common::force_requested_path();
     let mut rng = Rng::new(5);
     for n_h in [1, 7, 13, 33, 67] {
         for n_next in lengths().take(20) {
@@ -124,6 +130,7 @@ fn hidden_delta_matches_twin() {
 /// alike, for every length (vector lanes and scalar tails).
 #[test]
 fn deltas_flush_subnormals_to_zero() {
+    common::force_requested_path();
     for n in lengths() {
         let y = vec![1e-20f32; n];
         let label = n - 1;
@@ -153,6 +160,7 @@ fn deltas_flush_subnormals_to_zero() {
 
 #[test]
 fn sgd_row_matches_twin() {
+    common::force_requested_path();
     let mut rng = Rng::new(6);
     for n in lengths() {
         let w0 = uniform_vec(&mut rng, n, -1.0, 1.0);
@@ -166,6 +174,7 @@ fn sgd_row_matches_twin() {
 
 #[test]
 fn nesterov_row_matches_twin() {
+    common::force_requested_path();
     let mut rng = Rng::new(7);
     for n in lengths() {
         let w0 = uniform_vec(&mut rng, n, -1.0, 1.0);
@@ -181,6 +190,7 @@ fn nesterov_row_matches_twin() {
 
 #[test]
 fn adam_row_matches_twin() {
+    common::force_requested_path();
     let mut rng = Rng::new(8);
     for n in lengths() {
         let w0 = uniform_vec(&mut rng, n, -1.0, 1.0);
@@ -204,6 +214,7 @@ fn adam_row_matches_twin() {
 
 #[test]
 fn dlr_row_matches_twin() {
+    common::force_requested_path();
     let mut rng = Rng::new(9);
     for n in lengths() {
         let w0 = uniform_vec(&mut rng, n, -1.0, 1.0);
@@ -234,6 +245,7 @@ fn random_rows(rng: &mut Rng, n_in: usize, k: usize) -> Vec<u32> {
 /// `rows = None`, on every row with a non-zero input.
 #[test]
 fn sgd_rows_matches_sgd_row_and_twin() {
+    common::force_requested_path();
     let mut rng = Rng::new(31);
     let n_in = 11;
     for n in lengths() {
@@ -266,6 +278,7 @@ fn sgd_rows_matches_sgd_row_and_twin() {
 /// its twin.
 #[test]
 fn dlr_rows_lanes_matches_dlr_row_lanes_and_twin() {
+    common::force_requested_path();
     let mut rng = Rng::new(32);
     let n_in = 11;
     // Random lists, every row in order (a layer after the first; rows of
@@ -336,6 +349,7 @@ fn dlr_rows_lanes_matches_dlr_row_lanes_and_twin() {
 
 #[test]
 fn dlr_post_row_matches_twin() {
+    common::force_requested_path();
     let mut rng = Rng::new(10);
     for n in lengths() {
         let w0 = uniform_vec(&mut rng, n, -1.0, 1.0);
@@ -351,6 +365,7 @@ fn dlr_post_row_matches_twin() {
 
 #[test]
 fn kernels_match_twins_on_misaligned_subslices() {
+    common::force_requested_path();
     let mut rng = Rng::new(11);
     let big_x = uniform_vec(&mut rng, 200, -1.0, 1.0);
     let big_w = uniform_vec(&mut rng, 200, -1.0, 1.0);
@@ -374,6 +389,7 @@ fn kernels_match_twins_on_misaligned_subslices() {
 
 #[test]
 fn empty_slices_are_fine() {
+    common::force_requested_path();
     let mut w: Vec<f32> = vec![];
     assert_eq!(kernels::dlr_row(&mut w, 1.0, 1.0, &[]), 0.0);
     assert_eq!(kernels::dot(&[], &[]), 0.0);
@@ -382,6 +398,7 @@ fn empty_slices_are_fine() {
 
 #[test]
 fn forward_rows_matches_twin() {
+    common::force_requested_path();
     let mut rng = Rng::new(12);
     for n_out in lengths() {
         let n_in = 37;
@@ -407,6 +424,7 @@ fn forward_rows_matches_twin() {
 
 #[test]
 fn forward_lit_matches_twin_and_forward_rows() {
+    common::force_requested_path();
     let mut rng = Rng::new(21);
     for n_out in lengths() {
         let n_in = 41;
@@ -465,6 +483,7 @@ fn forward_lit_matches_twin_and_forward_rows() {
 
 #[test]
 fn forward_group_matches_twin_and_forward_rows() {
+    common::force_requested_path();
     use kernels::GROUP;
     let mut rng = Rng::new(23);
     let n_in = 37;
@@ -534,6 +553,7 @@ fn forward_group_matches_twin_and_forward_rows() {
 #[test]
 #[should_panic(expected = "forward_group takes 4 × 8 to 23 outputs, not 96")]
 fn forward_group_refuses_a_wide_layer() {
+    common::force_requested_path();
     let a = [0.5f32; 2 * kernels::GROUP];
     let mut z = vec![0.0; kernels::GROUP * 24];
     kernels::forward_group(&mut z, &[1.0; 48], &a);
@@ -541,6 +561,7 @@ fn forward_group_refuses_a_wide_layer() {
 
 #[test]
 fn dlr_steps_matches_twin_bit_for_bit() {
+    common::force_requested_path();
     let mut rng = Rng::new(13);
     for n_rows in [1, 9, 37, 784] {
         let row_lanes = uniform_vec(&mut rng, n_rows * 8, 0.0, 0.5);
@@ -562,6 +583,7 @@ fn dlr_steps_matches_twin_bit_for_bit() {
 /// gathering kernel given `rows = 0..n`.
 #[test]
 fn dlr_steps_every_row_matches_twin_and_gather() {
+    common::force_requested_path();
     let mut rng = Rng::new(23);
     for n in (0..40).chain([100, 300, 1000]) {
         let row_lanes = uniform_vec(&mut rng, n * 8, 0.0, 0.5);
@@ -580,12 +602,21 @@ fn dlr_steps_every_row_matches_twin_and_gather() {
 }
 
 /// The three ways of totalling eight partial sums agree to the last bit:
-/// `lane_total`, `lane_totals` (eight at once, the transpose) and, where
-/// AVX is compiled in, `wide`'s `reduce_add`, on values of mixed
-/// magnitudes where the order of the additions shows in the result.
+/// `lane_total`, `lane_totals` (eight at once, the transpose) and, on an
+/// x86 vector path (the active one: `DLR_SIMD` or the best), the 8-lane
+/// `reduce_add` the kernels run, on values of mixed magnitudes where the
+/// order of the additions shows in the result.
 #[test]
 fn lane_totals_agree_bit_for_bit() {
+    common::force_requested_path();
     let mut rng = Rng::new(21);
+    // Every x86 vector path totals an 8-lane vector in this order (the
+    // scalar twin sums in sequence; `wide`'s order elsewhere is its own).
+    let path = dlr::simd::active_path();
+    let reduces_in_lane_total_order = matches!(
+        path,
+        dlr::simd::SimdPath::Sse2 | dlr::simd::SimdPath::Avx2 | dlr::simd::SimdPath::Avx512
+    );
     let mut differs_from_sequential = false;
     for _ in 0..2000 {
         let rows: [f32x8; 8] = core::array::from_fn(|_| {
@@ -597,9 +628,12 @@ fn lane_totals_agree_bit_for_bit() {
         for (k, row) in rows.iter().enumerate() {
             let one = dlr::simd::lane_total(row.as_array());
             assert_eq!(totals.as_array()[k].to_bits(), one.to_bits());
-            // `wide` adds in this order under AVX; without it, in another.
-            if cfg!(target_feature = "avx") {
-                assert_eq!(row.reduce_add().to_bits(), one.to_bits());
+            // The 8-lane `reduce_add` of the dispatched x86 path: `dot` of
+            // one 8-lane vector (no 4-lane step, no scalar tail) with ones,
+            // whose products are the row's values exactly.
+            if reduces_in_lane_total_order {
+                let reduced = kernels::dot(row.as_array(), &[1.0; 8]);
+                assert_eq!(reduced.to_bits(), one.to_bits(), "{path}: reduce_add");
             }
             let sequential: f32 = row.as_array().iter().sum();
             differs_from_sequential |= sequential != one;
@@ -610,8 +644,9 @@ fn lane_totals_agree_bit_for_bit() {
 }
 
 #[test]
-#[should_panic]
+#[should_panic(expected = "out of bounds")]
 fn dlr_steps_rejects_a_row_out_of_bounds() {
+    common::force_requested_path();
     let mut step = [0.0; 9];
     let rows = [0, 1, 2, 3, 4, 5, 6, 7, 12];
     kernels::dlr_steps(&rows, &[1.0; 10], &[1.0; 80], 1.0, 1.0, &mut step);
@@ -622,6 +657,7 @@ fn dlr_steps_rejects_a_row_out_of_bounds() {
 /// over [−100, 100], where f32 underflows and saturates at both ends.
 #[test]
 fn sigmoid_accuracy_bound_against_f64() {
+    common::force_requested_path();
     let zs: Vec<f32> = (-100_000..=100_000).map(|k| k as f32 * 1e-3).collect();
     let mut s = zs.clone();
     kernels::sigmoid(&mut s);
@@ -645,6 +681,7 @@ fn sigmoid_accuracy_bound_against_f64() {
 /// subnormal arithmetic. With it they reach exactly zero.
 #[test]
 fn decaying_optimizer_state_reaches_exact_zero() {
+    common::force_requested_path();
     for n in [3, 10, 13, 100] {
         let zero_grad = vec![0.0f32; n];
         let (mut w, mut v) = (vec![0.5f32; n], vec![1e-3f32; n]);
@@ -677,6 +714,7 @@ fn decaying_optimizer_state_reaches_exact_zero() {
 
 #[test]
 fn exact_sqrt_is_correctly_rounded() {
+    common::force_requested_path();
     use dlr::simd::{exact_sqrt, exact_sqrt_f64};
     let mut rng = Rng::new(11);
     let mut xs: Vec<f32> = vec![
@@ -704,6 +742,7 @@ fn exact_sqrt_is_correctly_rounded() {
 
 #[test]
 fn aligned_buffers_are_32_byte_aligned_zeros_of_the_asked_length() {
+    common::force_requested_path();
     use dlr::simd::AlignedF32s;
     for len in [0, 1, 7, 8, 9, 10, 100, 101] {
         let mut buf = AlignedF32s::zeros(len);
@@ -726,6 +765,7 @@ fn aligned_buffers_are_32_byte_aligned_zeros_of_the_asked_length() {
 
 #[test]
 fn prefetch_accepts_any_slice_and_changes_nothing() {
+    common::force_requested_path();
     let data: Vec<f32> = (0..1000).map(|i| i as f32).collect();
     for start in [0, 1, 3, 17] {
         for len in [0, 1, 15, 16, 17, 100, 983] {

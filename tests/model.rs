@@ -77,5 +77,5 @@ fn corruptions_are_rejected() {
 #[test]
 fn crc32_matches_the_standard_check_value() {
     // The CRC-32/ISO-HDLC check value of "123456789".
-    assert_eq!(dlr::model::crc32(b"123456789"), 0xCBF4_3926);
+    assert_eq!(dlr::crc32::crc32(b"123456789"), 0xCBF4_3926);
 }

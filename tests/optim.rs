@@ -164,6 +164,7 @@ fn fused_matches_textbook(kind: OptimizerKind, n_in: usize, n_out: usize, seed: 
 
 #[test]
 fn fused_dlr_eq1_matches_two_pass_formula() {
+    common::force_requested_path();
     for (s, (n_in, n_out)) in [(50, 37), (17, 8), (31, 100), (9, 1)]
         .into_iter()
         .enumerate()
@@ -174,6 +175,7 @@ fn fused_dlr_eq1_matches_two_pass_formula() {
 
 #[test]
 fn fused_dlr_eq3_matches_two_pass_formula() {
+    common::force_requested_path();
     for (s, (n_in, n_out)) in [(50, 37), (17, 8), (31, 100), (9, 1)]
         .into_iter()
         .enumerate()
@@ -184,6 +186,7 @@ fn fused_dlr_eq3_matches_two_pass_formula() {
 
 #[test]
 fn dlr_eq3_column_norm_cache_drift_stays_bounded_over_1e5_steps() {
+    common::force_requested_path();
     let (n_in, n_out) = (40, 13);
     let mut rng = Rng::new(5);
     let mut net = Network::with_init_scale(&[n_in, n_out], 5, 1.0);
@@ -237,6 +240,7 @@ fn dlr_eq3_column_norm_cache_drift_stays_bounded_over_1e5_steps() {
 
 #[test]
 fn dlr_skips_rows_with_zero_input() {
+    common::force_requested_path();
     let mut net = Network::with_init_scale(&[6, 5], 3, 1.0);
     let before: Layer = net.layers()[0].clone();
     for kind in [
@@ -277,6 +281,7 @@ fn dlr_skips_rows_with_zero_input() {
 
 #[test]
 fn adam_first_step_moves_each_weight_by_about_lr() {
+    common::force_requested_path();
     // With m̂ = g and v̂ = g² after one step, Adam moves every weight with a
     // non-zero gradient by α g/(|g| + ε) ≈ α sign(g).
     let mut net = Network::with_init_scale(&[4, 3], 1, 1.0);
@@ -316,6 +321,7 @@ fn adam_first_step_moves_each_weight_by_about_lr() {
 
 #[test]
 fn nesterov_two_steps_follow_the_formula() {
+    common::force_requested_path();
     let mut net = Network::with_init_scale(&[2, 2], 1, 1.0);
     let w0 = net.layers()[0].w.clone();
     let (lr, mu) = (0.1f32, 0.9f32);
@@ -353,6 +359,7 @@ fn nesterov_two_steps_follow_the_formula() {
 
 #[test]
 fn invalid_hyper_parameters_are_rejected_naming_the_parameter() {
+    common::force_requested_path();
     let net = Network::new(&[3, 2], 1);
     let bad: [(OptimizerParams, Param); 7] = [
         (SgdParams { lr: -0.1 }.into(), Param::Lr),
@@ -443,6 +450,7 @@ fn invalid_hyper_parameters_are_rejected_naming_the_parameter() {
 /// DLR's re-sync included: 1,200 steps pass two of DLR-post's re-syncs).
 #[test]
 fn each_rule_type_trains_as_its_optimizer() {
+    common::force_requested_path();
     use dlr::network::Workspace;
     fn train(net: &mut Network, opt: &mut impl LayerUpdate) {
         let mut rng = Rng::new(5);

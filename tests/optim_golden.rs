@@ -132,6 +132,8 @@ def run(name, make_step):
 print(f"// torch {torch.__version__}, numpy {np.__version__}")
 */
 
+mod common;
+
 use dlr::network::{BatchWorkspace, Layer, Network, Workspace};
 use dlr::optim::{
     Adam, AdamParams, Dlr, DlrNorm, DlrParams, LayerUpdate, Nesterov, NesterovParams, Sgd,
@@ -273,6 +275,7 @@ run("SGD", sgd)
 */
 #[test]
 fn sgd_matches_torch() {
+    common::force_requested_path();
     let net = network();
     let mut opt = sgd(&net);
     check("SGD", net, &mut opt, &SGD);
@@ -289,6 +292,7 @@ run("NESTEROV", nesterov)
 */
 #[test]
 fn nesterov_matches_torch() {
+    common::force_requested_path();
     let net = network();
     let mut opt = nesterov(&net);
     check("Nesterov", net, &mut opt, &NESTEROV);
@@ -304,6 +308,7 @@ run("ADAM", adam)
 */
 #[test]
 fn adam_matches_torch() {
+    common::force_requested_path();
     let net = network();
     let mut opt = adam(&net);
     check("Adam", net, &mut opt, &ADAM);
@@ -330,6 +335,7 @@ run("DLR_EQ3", dlr(f32(5.0), f32(0.3), axis=0))
 */
 #[test]
 fn dlr_eq1_matches_numpy() {
+    common::force_requested_path();
     let net = network();
     let mut opt = dlr_eq1(&net);
     check("DLR Eq. 1", net, &mut opt, &DLR_EQ1);
@@ -339,6 +345,7 @@ fn dlr_eq1_matches_numpy() {
 /// weights (a column of dlr's `(n_in, n_out)` layout).
 #[test]
 fn dlr_eq3_matches_numpy() {
+    common::force_requested_path();
     let net = network();
     let mut opt = dlr_eq3(&net);
     check("DLR Eq. 3", net, &mut opt, &DLR_EQ3);

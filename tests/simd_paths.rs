@@ -1,7 +1,9 @@
 //! Every kernel and optimizer on every SIMD path this machine has
 //! (`dlr::simd::SimdPath`), in one process: against the scalar twins
-//! (odd lengths, misaligned sub-slices, random data, NaN and extreme
-//! values), deterministic on each path, AVX-512 bit for bit AVX2, models
+//! (odd lengths, lengths that end AVX-512's 16-lane head with every tail,
+//! misaligned sub-slices, random data, NaN, ±∞ and extreme values in the
+//! element-wise and the layer kernels alike), deterministic on each path,
+//! AVX-512 bit for bit AVX2 (NaN's sign and payload aside), models
 //! of different paths apart by rounding only, checkpoints resumed on
 //! another path.
 //!
@@ -13,7 +15,7 @@ mod common;
 
 use std::sync::Mutex;
 
-use common::{synthetic_dataset, uniform_vec};
+use common::{mismatches, synthetic_dataset, uniform_vec, within};
 use dlr::checkpoint::Checkpoint;
 use dlr::kernels::{self, reference};
 use dlr::network::Network;
@@ -44,68 +46,151 @@ fn on_each_path<T>(what: &str, mut f: impl FnMut(SimdPath) -> T) -> Vec<(SimdPat
     done
 }
 
-/// Lengths: every one to 40, odd ones beyond, the network's.
+/// Lengths: every one to 40, odd ones beyond, the network's, and from
+/// `Isa::WIDE_FROM` (512) on, where AVX-512 runs a 16-lane head first:
+/// 512 + 0..=15 puts each combination of its 8-lane step, its 4-lane step
+/// and the 0–3 elements the twin takes after that head; 1001, 1023 and 2047
+/// do the same after longer heads.
 fn lengths() -> impl Iterator<Item = usize> {
-    (0..=40).chain([47, 63, 64, 65, 100, 300, 784])
+    (0..=40)
+        .chain([47, 63, 64, 65, 100, 300, 784])
+        .chain(512..=527)
+        .chain([1001, 1023, 2047])
+}
+
+/// The lengths from `Isa::WIDE_FROM` on.
+fn wide_lengths() -> impl Iterator<Item = usize> {
+    lengths().filter(|&n| n >= 512)
+}
+
+/// NaN, ±∞, `f32::MAX`, subnormals and −0.
+const SPECIALS: [f32; 7] = [
+    f32::NAN,
+    f32::INFINITY,
+    f32::NEG_INFINITY,
+    f32::MAX,
+    1e-40,
+    -1e-41,
+    -0.0,
+];
+
+/// Writes `specials` into `v` where every part of a kernel meets them:
+/// seven places spread over the head, and each of the last 15 elements
+/// (the 8-lane step, the 4-lane step and the scalar tail after any head),
+/// the cycle turned by `turn` so that each special lands in each part at
+/// some length.
+fn put_specials(v: &mut [f32], specials: &[f32], turn: usize) {
+    let n = v.len();
+    if n == 0 {
+        return;
+    }
+    for (k, &s) in specials.iter().enumerate() {
+        v[(k * 5 + 3) % n] = s;
+    }
+    for i in 0..n.min(15) {
+        v[n - 1 - i] = specials[(i + turn) % specials.len()];
+    }
 }
 
 /// `n` values from `[-1, 1)`, copied to offset `offset` of a buffer so
-/// that the slice starts misaligned; every seventh length also carries the
-/// special values (NaN, ±∞, `f32::MAX`, subnormals, −0).
+/// that the slice starts misaligned; with `special`, carrying [`SPECIALS`]
+/// ([`put_specials`]).
 fn input(rng: &mut Rng, n: usize, offset: usize, special: bool) -> (Vec<f32>, usize) {
     let mut buf = vec![0.0; offset];
     buf.extend(uniform_vec(rng, n, -1.0, 1.0));
-    if special && n > 0 {
-        let specials = [
-            f32::NAN,
-            f32::INFINITY,
-            f32::NEG_INFINITY,
-            f32::MAX,
-            1e-40,
-            -1e-41,
-            -0.0,
-        ];
-        for (k, &s) in specials.iter().enumerate() {
-            let i = (k * 5 + 3) % n;
-            buf[offset + i] = s;
-        }
+    if special {
+        put_specials(&mut buf[offset..], &SPECIALS, n);
     }
     (buf, offset)
 }
 
-/// `|x − r| ≤ atol + rtol·|r|`, NaN where the twin has NaN, the same
-/// infinities; collects the bits of `x` into `bits`.
+/// `|x − r| ≤ atol + rtol·|r|`, NaN exactly where the twin has NaN, the
+/// same infinities exactly ([`common::matches_twin`]); collects the bits of
+/// `x` into `bits`.
 #[track_caller]
 fn check(what: &str, x: &[f32], r: &[f32], atol: f32, rtol: f32, bits: &mut Vec<u32>) {
     assert_eq!(x.len(), r.len(), "{what}: lengths");
+    let bad = mismatches(x, r, atol, rtol);
+    assert!(
+        bad.is_empty(),
+        "{what}: outside |x − twin| ≤ {atol:e} + {rtol:e}·|twin| (NaN where the twin has \
+         NaN, the same infinities); first five: {}",
+        bad.join(", ")
+    );
+    push_bits(bits, x);
+}
+
+/// [`check`] with a bound of its own for each element: `|x_i − r_i| ≤ tol_i`.
+#[track_caller]
+fn check_each(what: &str, x: &[f32], r: &[f32], tol: &[f32], bits: &mut Vec<u32>) {
+    assert!(
+        x.len() == r.len() && x.len() == tol.len(),
+        "{what}: lengths"
+    );
     let bad: Vec<String> = x
         .iter()
         .zip(r)
+        .zip(tol)
         .enumerate()
-        .filter(|(_, (&a, &b))| {
-            if b.is_nan() || a.is_nan() {
-                a.is_nan() != b.is_nan()
-            } else if b.is_infinite() || a.is_infinite() {
-                a != b && (a - b).abs() > atol + rtol * b.abs()
-            } else {
-                (a - b).abs() > atol + rtol * b.abs()
-            }
-        })
+        .filter(|(_, ((&a, &b), &t))| !within(a, b, t))
         .take(5)
-        .map(|(i, (a, b))| format!("[{i}] {a:e} vs twin {b:e}"))
+        .map(|(i, ((a, b), t))| format!("[{i}] {a:e} vs twin {b:e} (bound {t:e})"))
         .collect();
-    assert!(bad.is_empty(), "{what}: {}", bad.join(", "));
-    bits.extend(x.iter().map(|v| v.to_bits()));
+    assert!(
+        bad.is_empty(),
+        "{what}: outside |x − twin| ≤ bound (NaN where the twin has NaN, the same \
+         infinities); first five: {}",
+        bad.join(", ")
+    );
+    push_bits(bits, x);
+}
+
+/// Appends the bits of `x` to `bits`, every NaN as the one quiet NaN: the
+/// sign and payload of a NaN are no result (IEEE 754 leaves them open, and
+/// the paths' instructions pick different ones).
+fn push_bits(bits: &mut Vec<u32>, x: &[f32]) {
+    bits.extend(x.iter().map(|v| {
+        if v.is_nan() {
+            f32::NAN.to_bits()
+        } else {
+            v.to_bits()
+        }
+    }));
+}
+
+/// A kernel that flushes subnormal results to zero left none.
+#[track_caller]
+fn check_flushed(what: &str, x: &[f32]) {
+    let bad: Vec<String> = x
+        .iter()
+        .enumerate()
+        .filter(|(_, v)| v.is_subnormal())
+        .take(5)
+        .map(|(i, v)| format!("[{i}] {v:e}"))
+        .collect();
+    assert!(bad.is_empty(), "{what}: subnormal left: {}", bad.join(", "));
+}
+
+/// `k ε Σ|terms|` in `f64` over the finite terms (a bound on a sum in
+/// another order or with other roundings), as a finite `f32`: an infinite
+/// or NaN term makes the result infinite or NaN, compared exactly.
+fn sum_bound(k: f64, terms: impl Iterator<Item = f32>) -> f32 {
+    let s: f64 = terms
+        .filter(|t| t.is_finite())
+        .map(|t| f64::from(t).abs())
+        .sum();
+    (k * f64::from(EPS) * s).min(f64::from(f32::MAX)) as f32
 }
 
 /// Every kernel against its twin on the active path; the bits of every
-/// output, for the determinism and cross-path checks.
+/// output, for the determinism and cross-path checks. Each length runs at
+/// every offset 0..8; odd offsets carry [`SPECIALS`].
 fn kernel_battery(path: SimdPath) -> Vec<u32> {
     let mut rng = Rng::new(7);
     let mut bits = Vec::new();
     for n in lengths() {
-        for offset in [0, 1, 3, 7] {
-            let special = n % 7 == 3 && offset == 1;
+        for offset in 0..8 {
+            let special = offset % 2 == 1;
             let tag = format!("{path} n={n} offset={offset} special={special}");
             let (xb, o) = input(&mut rng, n, offset, special);
             let x = &xb[o..];
@@ -137,18 +222,22 @@ fn kernel_battery(path: SimdPath) -> Vec<u32> {
                 &mut bits,
             );
 
-            // dot: another summation order, bound n·ε·Σ|x y|.
-            if !special {
-                let scale: f32 = x.iter().zip(y0).map(|(p, q)| (p * q).abs()).sum();
-                let (d, d_ref) = (kernels::dot(x, y0), reference::dot(x, y0));
-                check(
-                    &format!("dot {tag}"),
-                    &[d],
-                    &[d_ref],
-                    (n as f32 + 1.0) * EPS * scale + 1e-7,
-                    0.0,
-                    &mut bits,
-                );
+            // dot: another summation order, bound (n + 1)·ε·Σ|x y|.
+            let bound = sum_bound(n as f64 + 1.0, x.iter().zip(y0).map(|(p, q)| p * q)) + 1e-7;
+            let (d, d_ref) = (kernels::dot(x, y0), reference::dot(x, y0));
+            check(&format!("dot {tag}"), &[d], &[d_ref], bound, 0.0, &mut bits);
+            let bound = sum_bound(n as f64 + 1.0, x.iter().map(|p| p * p)) + 1e-7;
+            let (s, s_ref) = (kernels::sum_squares(x), reference::sum_squares(x));
+            check(
+                &format!("sum_squares {tag}"),
+                &[s],
+                &[s_ref],
+                bound,
+                0.0,
+                &mut bits,
+            );
+            if special {
+                dot_specials(&tag, y0, &mut bits);
             }
 
             // sigmoid of z ∈ 20·[-1, 1) (and the specials).
@@ -165,13 +254,31 @@ fn kernel_battery(path: SimdPath) -> Vec<u32> {
                 &mut bits,
             );
 
-            // Output delta of outputs in [0, 1].
-            if !special {
-                let yv: Vec<f32> = y0.iter().map(|v| 0.5 + 0.5 * v).collect();
+            // Output delta of outputs in [0, 1]; with the specials, also
+            // NaN, ±∞, MAX, an output whose delta is subnormal (1e-20),
+            // −0 and 1, then the same without NaN (an infinite loss).
+            let mut yv: Vec<f32> = y0.iter().map(|v| 0.5 + 0.5 * v).collect();
+            let mut outputs = vec![yv.clone()];
+            if special {
+                let extremes = [
+                    f32::NAN,
+                    f32::INFINITY,
+                    f32::NEG_INFINITY,
+                    f32::MAX,
+                    1e-20,
+                    -0.0,
+                    1.0,
+                ];
+                put_specials(&mut yv, &extremes, n);
+                outputs = vec![yv.clone()];
+                put_specials(&mut yv, &extremes[1..], n);
+                outputs.push(yv);
+            }
+            for yv in &outputs {
                 let label = n / 3;
                 let (mut d, mut d_ref) = (vec![f32::NAN; n], vec![f32::NAN; n]);
-                let loss = kernels::output_delta(&yv, label, 0, &mut d);
-                let loss_ref = reference::output_delta(&yv, label, 0, &mut d_ref);
+                let loss = kernels::output_delta(yv, label, 0, &mut d);
+                let loss_ref = reference::output_delta(yv, label, 0, &mut d_ref);
                 check(
                     &format!("output_delta {tag}"),
                     &d,
@@ -180,6 +287,7 @@ fn kernel_battery(path: SimdPath) -> Vec<u32> {
                     4.0 * EPS,
                     &mut bits,
                 );
+                check_flushed(&format!("output_delta {tag}"), &d);
                 check(
                     &format!("loss {tag}"),
                     &[loss],
@@ -204,6 +312,7 @@ fn kernel_battery(path: SimdPath) -> Vec<u32> {
                 4.0 * EPS,
                 &mut bits,
             );
+            check_flushed(&format!("nesterov v {tag}"), &v);
             check(
                 &format!("nesterov w {tag}"),
                 &w,
@@ -256,6 +365,8 @@ fn kernel_battery(path: SimdPath) -> Vec<u32> {
                 4.0 * EPS,
                 &mut bits,
             );
+            check_flushed(&format!("adam m {tag}"), &m);
+            check_flushed(&format!("adam v {tag}"), &v);
             check(
                 &format!("adam w {tag}"),
                 &w,
@@ -265,7 +376,8 @@ fn kernel_battery(path: SimdPath) -> Vec<u32> {
                 &mut bits,
             );
 
-            // DLR Eq. 1 row: weights, and the new Σw² from its lanes.
+            // DLR Eq. 1 row: weights, and the new Σw² from its lanes (and
+            // from `dlr_row`, their total).
             let (mut w, mut w_ref) = (yb.clone(), yb.clone());
             let lanes = kernels::dlr_row_lanes(&mut w[o..], 0.05, 0.3, x);
             let s_ref = reference::dlr_row(&mut w_ref[o..], 0.05, 0.3, x);
@@ -285,6 +397,17 @@ fn kernel_battery(path: SimdPath) -> Vec<u32> {
                 1e-7,
                 (2.0 * n as f32 + 2.0) * EPS,
                 &mut bits,
+            );
+            let mut w_total = yb.clone();
+            let s = kernels::dlr_row(&mut w_total[o..], 0.05, 0.3, x);
+            let same = |p: &[f32], q: &[f32]| {
+                p.iter()
+                    .zip(q)
+                    .all(|(a, b)| a.to_bits() == b.to_bits() || a.is_nan() && b.is_nan())
+            };
+            assert!(
+                same(&[s], &[total]) && same(&w_total, &w),
+                "dlr_row {tag}: not dlr_row_lanes and its lane total"
             );
 
             // DLR Eq. 3 row.
@@ -312,138 +435,321 @@ fn kernel_battery(path: SimdPath) -> Vec<u32> {
         }
     }
     layer_battery(path, &mut rng, &mut bits);
+    forward_group_battery(path, &mut rng, &mut bits);
     bits
 }
 
-/// The layer kernels (forward pass, hidden delta, row lists, DLR steps) on
-/// layers of every width in `lengths()`.
-fn layer_battery(path: SimdPath, rng: &mut Rng, bits: &mut Vec<u32>) {
-    let n_in = 13;
-    for n_out in lengths().filter(|&n| n > 0) {
-        let tag = format!("{path} n_out={n_out}");
-        let w0 = uniform_vec(rng, n_in * n_out, -1.0, 1.0);
-        let x = uniform_vec(rng, n_in, 0.0, 1.0);
-        let rows: Vec<u32> = vec![0, 2, 3, 4, 5, 7, 8, 9, 10, 12];
-        let (mut z, mut z_ref) = (vec![f32::NAN; n_out], vec![f32::NAN; n_out]);
-        kernels::forward_rows(&mut z, &w0, &x, &rows);
-        reference::forward_rows(&mut z_ref, &w0, &x, &rows);
-        check(
-            &format!("forward_rows {tag}"),
-            &z,
-            &z_ref,
-            1e-6,
-            32.0 * EPS,
-            bits,
-        );
-        // The same sum from an image's lit pixels: the bits of forward_rows
-        // on the pixels scaled to [0, 1].
-        let pixels: Vec<u8> = rows.iter().map(|&j| (j * 19 + 1) as u8).collect();
-        let mut dense_x = vec![0.0; n_in];
-        for (&j, &p) in rows.iter().zip(&pixels) {
-            dense_x[j as usize] = reference::pixel_value(p);
-        }
-        let (mut lit, mut lit_ref) = (vec![f32::NAN; n_out], vec![f32::NAN; n_out]);
-        kernels::forward_lit(&mut lit, &w0, &rows, &pixels);
-        reference::forward_lit(&mut lit_ref, &w0, &rows, &pixels);
-        kernels::forward_rows(&mut z, &w0, &dense_x, &rows);
-        check(
-            &format!("forward_lit {tag}"),
-            &lit,
-            &lit_ref,
-            1e-6,
-            32.0 * EPS,
-            bits,
-        );
-        assert!(
-            lit.iter().zip(&z).all(|(a, b)| a.to_bits() == b.to_bits()),
-            "forward_lit {tag}: not forward_rows' bits"
-        );
-
-        let h = uniform_vec(rng, n_in, 0.0, 1.0);
-        let d = uniform_vec(rng, n_out, -0.25, 0.25);
-        let (mut e, mut e_ref) = (vec![f32::NAN; n_in], vec![f32::NAN; n_in]);
-        kernels::hidden_delta(&h, &w0, &d, &mut e);
-        reference::hidden_delta(&h, &w0, &d, &mut e_ref);
-        check(
-            &format!("hidden_delta {tag}"),
-            &e,
-            &e_ref,
-            (n_out as f32 + 1.0) * EPS * 0.25,
-            0.0,
-            bits,
-        );
-
-        let a: Vec<f32> = (0..n_in)
-            .map(|j| if j % 4 == 1 { 0.0 } else { x[j] })
-            .collect();
-        for list in [Some(&rows[..]), None] {
-            let (mut w, mut w_ref) = (w0.clone(), w0.clone());
-            kernels::sgd_rows(&mut w, list, &a, 0.1, &d);
-            reference::sgd_rows(&mut w_ref, list, &a, 0.1, &d);
+/// `dot` with one special value (NaN, ±∞, `f32::MAX`) at the first
+/// element or at each of the last 15 (the 4-lane step and the scalar tail),
+/// the other factor positive there: the sum is that NaN or infinity, or
+/// finite, as the twin's.
+fn dot_specials(tag: &str, y0: &[f32], bits: &mut Vec<u32>) {
+    let n = y0.len();
+    if n == 0 {
+        return;
+    }
+    let x0: Vec<f32> = y0.iter().rev().copied().collect();
+    let places = std::iter::once(0).chain(n.saturating_sub(15)..n);
+    for p in places {
+        for s in [f32::NAN, f32::INFINITY, f32::NEG_INFINITY, f32::MAX] {
+            let (mut x, mut y) = (x0.clone(), y0.to_vec());
+            x[p] = s;
+            y[p] = 0.5;
+            let bound = sum_bound(n as f64 + 1.0, x.iter().zip(&y).map(|(a, b)| a * b)) + 1e-7;
+            let (d, d_ref) = (kernels::dot(&x, &y), reference::dot(&x, &y));
             check(
-                &format!("sgd_rows {tag}"),
-                &w,
-                &w_ref,
-                4.0 * EPS,
-                4.0 * EPS,
+                &format!("dot {tag} x[{p}] = {s:e}"),
+                &[d],
+                &[d_ref],
+                bound,
+                0.0,
                 bits,
             );
         }
+    }
+}
 
-        let every: Vec<u32> = (0..n_in as u32).collect();
-        for list in [&rows, &every] {
-            let (mut w, mut w_ref) = (w0.clone(), w0.clone());
-            let mut lanes = vec![0.0; n_in * 8];
-            for (j, l) in lanes.chunks_exact_mut(8).enumerate() {
-                l[0] = reference::sum_squares(&w0[j * n_out..(j + 1) * n_out]);
+/// The layer kernels (forward pass, hidden delta, row lists, DLR steps):
+/// layers of 13 inputs and every width in `lengths()`, and of every input
+/// count from 512 on and 10 outputs (the hidden delta's flush and the row
+/// lists past AVX-512's 16-lane head); each aligned, misaligned, and
+/// misaligned with NaN, ±∞ and extremes.
+fn layer_battery(path: SimdPath, rng: &mut Rng, bits: &mut Vec<u32>) {
+    let shapes = lengths()
+        .filter(|&n| n > 0)
+        .map(|n| (13, n))
+        .chain(wide_lengths().map(|n| (n, 10)));
+    for (n_in, n_out) in shapes {
+        let misaligned = 1 + (n_in + n_out) % 7;
+        for (offset, special) in [(0, false), (misaligned, false), (misaligned, true)] {
+            layer_case(path, n_in, n_out, offset, special, rng, bits);
+        }
+    }
+}
+
+/// `v` at offset `offset` of a zero-filled buffer.
+fn at_offset(v: &[f32], offset: usize) -> Vec<f32> {
+    let mut buf = vec![0.0; offset];
+    buf.extend_from_slice(v);
+    buf
+}
+
+/// [`layer_battery`] on one layer. With `special`: rows 0, `n_in / 2` and
+/// `n_in − 1` of the weights carry [`SPECIALS`] at their head and their last
+/// 15 columns; the forward input is `f32::MAX`, 0 (against the infinite
+/// weights: NaN), a subnormal and −0 on listed rows and NaN on an unlisted
+/// one (which no kernel may read); the hidden outputs carry NaN, ±∞, MAX,
+/// 2·10⁻³⁸ (a subnormal delta, flushed) and a subnormal; the deltas of the
+/// updates carry [`SPECIALS`], those of the hidden delta a subnormal and
+/// −0; the update inputs `a` NaN, ±∞, MAX and a subnormal.
+#[allow(clippy::too_many_arguments)]
+fn layer_case(
+    path: SimdPath,
+    n_in: usize,
+    n_out: usize,
+    o: usize,
+    special: bool,
+    rng: &mut Rng,
+    bits: &mut Vec<u32>,
+) {
+    let tag = format!("{path} {n_in}×{n_out} offset={o} special={special}");
+    let mut w0 = uniform_vec(rng, n_in * n_out, -1.0, 1.0);
+    let mut x = uniform_vec(rng, n_in, 0.0, 1.0);
+    let mut h = uniform_vec(rng, n_in, 0.0, 1.0);
+    let mut d_back = uniform_vec(rng, n_out, -0.25, 0.25);
+    let mut d = d_back.clone();
+    // Rows 1, 6, 11, … are not listed; a fifth of the inputs are zero.
+    let rows: Vec<u32> = (0..n_in as u32).filter(|j| j % 5 != 1).collect();
+    let mut a: Vec<f32> = (0..n_in)
+        .map(|j| if j % 4 == 1 { 0.0 } else { x[j] })
+        .collect();
+    if special {
+        for (k, j) in [0, n_in / 2, n_in - 1].into_iter().enumerate() {
+            put_specials(
+                &mut w0[j * n_out..(j + 1) * n_out],
+                &SPECIALS,
+                n_out + 2 * k,
+            );
+        }
+        let n = n_in;
+        for (j, v) in [(n - 1, 0.0), (n / 2, f32::MAX), (2, 1e-40), (n / 3, -0.0)] {
+            if j % 5 != 1 {
+                x[j] = v;
             }
-            let mut lanes_ref = lanes.clone();
-            let (mut step, mut step_ref) = (vec![0.0; list.len()], vec![0.0; list.len()]);
-            kernels::dlr_steps(list, &a, &lanes, 0.5, 0.3, &mut step);
-            reference::dlr_steps(list, &a, &lanes, 0.5, 0.3, &mut step_ref);
+        }
+        x[1] = f32::NAN;
+        put_specials(
+            &mut h,
+            &[
+                f32::NAN,
+                f32::INFINITY,
+                f32::NEG_INFINITY,
+                f32::MAX,
+                2e-38,
+                1e-40,
+            ],
+            n_in,
+        );
+        put_specials(&mut d, &SPECIALS, n_out);
+        d_back[0] = 1e-40;
+        d_back[n_out - 1] = -0.0;
+        for (j, v) in [
+            (0, f32::NAN),
+            (2, f32::INFINITY),
+            (n / 2, f32::NEG_INFINITY),
+        ] {
+            a[j] = v;
+        }
+        a[n - 1] = f32::MAX;
+        a[n / 3] = 1e-40;
+    }
+    let wb = at_offset(&w0, o);
+    let w0 = &wb[o..];
+
+    // Forward pass: z_i ← Σ_{j ∈ rows} x_j w_ji, in the twin's order with
+    // other roundings: |z − twin| ≤ 2 (rows + 1) ε Σ|x_j w_ji|.
+    let (mut z, mut z_ref) = (vec![f32::NAN; n_out + o], vec![f32::NAN; n_out + o]);
+    kernels::forward_rows(&mut z[o..], w0, &x, &rows);
+    reference::forward_rows(&mut z_ref[o..], w0, &x, &rows);
+    let k = 2.0 * (rows.len() as f64 + 1.0);
+    let tol: Vec<f32> = (0..n_out)
+        .map(|i| {
+            let terms = rows
+                .iter()
+                .map(|&j| x[j as usize] * w0[j as usize * n_out + i]);
+            sum_bound(k, terms) + 1e-30
+        })
+        .collect();
+    check_each(
+        &format!("forward_rows {tag}"),
+        &z[o..],
+        &z_ref[o..],
+        &tol,
+        bits,
+    );
+    // The same sum from an image's lit pixels: the bits of forward_rows
+    // on the pixels scaled to [0, 1].
+    let pixels: Vec<u8> = rows.iter().map(|&j| (j * 19 + 1) as u8).collect();
+    let mut dense_x = vec![0.0; n_in];
+    for (&j, &p) in rows.iter().zip(&pixels) {
+        dense_x[j as usize] = reference::pixel_value(p);
+    }
+    let (mut lit, mut lit_ref) = (vec![f32::NAN; n_out], vec![f32::NAN; n_out]);
+    kernels::forward_lit(&mut lit, w0, &rows, &pixels);
+    reference::forward_lit(&mut lit_ref, w0, &rows, &pixels);
+    let mut z = vec![f32::NAN; n_out];
+    kernels::forward_rows(&mut z, w0, &dense_x, &rows);
+    let tol: Vec<f32> = (0..n_out)
+        .map(|i| {
+            let terms = rows
+                .iter()
+                .map(|&j| dense_x[j as usize] * w0[j as usize * n_out + i]);
+            sum_bound(k, terms) + 1e-30
+        })
+        .collect();
+    check_each(&format!("forward_lit {tag}"), &lit, &lit_ref, &tol, bits);
+    assert!(
+        lit.iter().zip(&z).all(|(a, b)| a.to_bits() == b.to_bits()),
+        "forward_lit {tag}: not forward_rows' bits"
+    );
+
+    // Hidden delta e_i ← h_i (1 − h_i) Σ_k w_ik d_k: another summation
+    // order, |e − twin| ≤ (n_out + 2) ε |h_i (1 − h_i)| Σ_k |w_ik d_k|.
+    let (mut e, mut e_ref) = (vec![f32::NAN; n_in], vec![f32::NAN; n_in]);
+    kernels::hidden_delta(&h, w0, &d_back, &mut e);
+    reference::hidden_delta(&h, w0, &d_back, &mut e_ref);
+    let tol: Vec<f32> = (0..n_in)
+        .map(|i| {
+            let g = (h[i] * (1.0 - h[i])).abs();
+            let terms = (0..n_out).map(|k| g * w0[i * n_out + k] * d_back[k]);
+            sum_bound(n_out as f64 + 2.0, terms) + 1e-30
+        })
+        .collect();
+    check_each(&format!("hidden_delta {tag}"), &e, &e_ref, &tol, bits);
+    check_flushed(&format!("hidden_delta {tag}"), &e);
+
+    // SGD on the listed rows and on every row.
+    for list in [Some(&rows[..]), None] {
+        let (mut w, mut w_ref) = (wb.clone(), wb.clone());
+        kernels::sgd_rows(&mut w[o..], list, &a, 0.1, &d);
+        reference::sgd_rows(&mut w_ref[o..], list, &a, 0.1, &d);
+        check(
+            &format!("sgd_rows {tag} listed={}", list.is_some()),
+            &w,
+            &w_ref,
+            4.0 * EPS,
+            4.0 * EPS,
+            bits,
+        );
+    }
+
+    // DLR Eq. 1: the steps of the listed rows and of every row, then the
+    // rows' update with its lane sums.
+    let every: Vec<u32> = (0..n_in as u32).collect();
+    let mut lanes0 = vec![0.0; n_in * 8];
+    for (j, l) in lanes0.chunks_exact_mut(8).enumerate() {
+        // The row's Σw² spread over the lanes (NaN and ∞ in some).
+        let row = &w0[j * n_out..(j + 1) * n_out];
+        for (i, &wi) in row.iter().enumerate() {
+            l[i % 8] += wi * wi;
+        }
+    }
+    for list in [&rows, &every] {
+        let tag = format!("{tag} rows={}", list.len());
+        let (mut w, mut w_ref) = (wb.clone(), wb.clone());
+        let (mut lanes, mut lanes_ref) = (lanes0.clone(), lanes0.clone());
+        let (mut step, mut step_ref) = (vec![0.0; list.len()], vec![0.0; list.len()]);
+        kernels::dlr_steps(list, &a, &lanes, 0.5, 0.3, &mut step);
+        reference::dlr_steps(list, &a, &lanes, 0.5, 0.3, &mut step_ref);
+        check(
+            &format!("dlr_steps {tag}"),
+            &step,
+            &step_ref,
+            0.0,
+            0.0,
+            bits,
+        );
+        if list.len() == n_in {
+            let mut step_all = vec![0.0; n_in];
+            kernels::dlr_steps_every_row(&a, &lanes, 0.5, 0.3, &mut step_all);
             check(
-                &format!("dlr_steps {tag}"),
-                &step,
+                &format!("dlr_steps_every_row {tag}"),
+                &step_all,
                 &step_ref,
                 0.0,
                 0.0,
                 bits,
             );
-            if list.len() == n_in {
-                let mut step_all = vec![0.0; n_in];
-                kernels::dlr_steps_every_row(&a, &lanes, 0.5, 0.3, &mut step_all);
-                check(
-                    &format!("dlr_steps_every_row {tag}"),
-                    &step_all,
-                    &step_ref,
-                    0.0,
-                    0.0,
-                    bits,
+        }
+        kernels::dlr_rows_lanes(&mut w[o..], list, &step, 0.3, &d, &mut lanes);
+        reference::dlr_rows_lanes(&mut w_ref[o..], list, &step_ref, 0.3, &d, &mut lanes_ref);
+        check(
+            &format!("dlr_rows_lanes w {tag}"),
+            &w,
+            &w_ref,
+            4.0 * EPS,
+            8.0 * EPS,
+            bits,
+        );
+        let totals = |l: &[f32]| -> Vec<f32> {
+            l.chunks_exact(8)
+                .map(|c| lane_total(c.try_into().unwrap()))
+                .collect()
+        };
+        check(
+            &format!("dlr_rows_lanes Σw² {tag}"),
+            &totals(&lanes),
+            &totals(&lanes_ref),
+            1e-7,
+            (2.0 * n_out as f32 + 2.0) * EPS,
+            bits,
+        );
+    }
+}
+
+/// `forward_group` (layers of 8 to 23 outputs) against its twin and, bit
+/// for bit, `forward_rows`; misaligned weights, and NaN, ±∞ and MAX in
+/// some weights and inputs.
+fn forward_group_battery(path: SimdPath, rng: &mut Rng, bits: &mut Vec<u32>) {
+    use kernels::GROUP;
+    let n_in = 37;
+    let every: Vec<u32> = (0..n_in as u32).collect();
+    for n_out in 8..24 {
+        for (o, special) in [(0, false), (1 + n_out % 7, true)] {
+            let tag = format!("{path} {n_in}×{n_out} offset={o} special={special}");
+            let mut w = uniform_vec(rng, n_in * n_out, -1.0, 1.0);
+            let mut a = uniform_vec(rng, GROUP * n_in, 0.0, 1.0);
+            if special {
+                put_specials(&mut w[5 * n_out..6 * n_out], &SPECIALS, n_out);
+                put_specials(&mut w[(n_in - 1) * n_out..], &SPECIALS[1..], n_out);
+                a[n_in + 5] = 0.0;
+                a[2 * n_in + 3] = f32::INFINITY;
+                a[3 * n_in + 7] = f32::MAX;
+            }
+            let wb = at_offset(&w, o);
+            let w = &wb[o..];
+            let (mut z, mut z_ref) = (vec![f32::NAN; GROUP * n_out], vec![f32::NAN; GROUP * n_out]);
+            kernels::forward_group(&mut z, w, &a);
+            reference::forward_group(&mut z_ref, w, &a);
+            let tol: Vec<f32> = (0..GROUP * n_out)
+                .map(|gi| {
+                    let (g, i) = (gi / n_out, gi % n_out);
+                    let terms = (0..n_in).map(|j| a[g * n_in + j] * w[j * n_out + i]);
+                    sum_bound(2.0 * (n_in as f64 + 1.0), terms) + 1e-30
+                })
+                .collect();
+            check_each(&format!("forward_group {tag}"), &z, &z_ref, &tol, bits);
+            for g in 0..GROUP {
+                let mut z_rows = vec![f32::NAN; n_out];
+                kernels::forward_rows(&mut z_rows, w, &a[g * n_in..(g + 1) * n_in], &every);
+                assert!(
+                    z[g * n_out..(g + 1) * n_out]
+                        .iter()
+                        .zip(&z_rows)
+                        .all(|(x, y)| x.to_bits() == y.to_bits()),
+                    "forward_group {tag}, input {g}: not forward_rows' bits"
                 );
             }
-            kernels::dlr_rows_lanes(&mut w, list, &step, 0.3, &d, &mut lanes);
-            reference::dlr_rows_lanes(&mut w_ref, list, &step_ref, 0.3, &d, &mut lanes_ref);
-            check(
-                &format!("dlr_rows_lanes w {tag}"),
-                &w,
-                &w_ref,
-                4.0 * EPS,
-                8.0 * EPS,
-                bits,
-            );
-            let totals = |l: &[f32]| -> Vec<f32> {
-                l.chunks_exact(8)
-                    .map(|c| lane_total(c.try_into().unwrap()))
-                    .collect()
-            };
-            check(
-                &format!("dlr_rows_lanes Σw² {tag}"),
-                &totals(&lanes),
-                &totals(&lanes_ref),
-                1e-7,
-                (2.0 * n_out as f32 + 2.0) * EPS,
-                bits,
-            );
         }
     }
 }

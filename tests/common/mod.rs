@@ -8,8 +8,52 @@ pub fn uniform_vec(rng: &mut Rng, n: usize, lo: f32, hi: f32) -> Vec<f32> {
     (0..n).map(|_| lo + (hi - lo) * rng.uniform()).collect()
 }
 
-/// Asserts `|x_i − r_i| ≤ atol + rtol·|r_i|` elementwise; on failure prints
-/// the first five mismatches with their indices.
+/// Whether `x` (a kernel's value) passes against `r` (its twin's): NaN
+/// exactly where the twin has NaN; where either is infinite, the same value
+/// exactly (a finite bound never admits an infinity, nor one infinity the
+/// other); otherwise `|x − r| ≤ atol + rtol·|r|`.
+///
+/// # Panics
+/// If `atol` or `rtol` is not finite: such a bound admits every value.
+pub fn matches_twin(x: f32, r: f32, atol: f32, rtol: f32) -> bool {
+    assert!(
+        atol.is_finite() && rtol.is_finite(),
+        "tolerance atol {atol:e}, rtol {rtol:e} is not finite"
+    );
+    if x.is_nan() || r.is_nan() {
+        x.is_nan() && r.is_nan()
+    } else if x.is_infinite() || r.is_infinite() {
+        x == r
+    } else {
+        (x - r).abs() <= atol + rtol * r.abs()
+    }
+}
+
+/// [`matches_twin`] with a bound of its own for each element: NaN exactly
+/// where the twin has NaN, infinities exactly, else `|x − r| ≤ tol`.
+///
+/// # Panics
+/// If `tol` is not finite.
+pub fn within(x: f32, r: f32, tol: f32) -> bool {
+    matches_twin(x, r, tol, 0.0)
+}
+
+/// The first five elements where `x` fails [`matches_twin`] against
+/// `reference`, as `[i] simd x vs twin r`.
+pub fn mismatches(x: &[f32], reference: &[f32], atol: f32, rtol: f32) -> Vec<String> {
+    x.iter()
+        .zip(reference)
+        .enumerate()
+        .filter(|(_, (&a, &r))| !matches_twin(a, r, atol, rtol))
+        .take(5)
+        .map(|(i, (a, r))| format!("[{i}] simd {a:e} vs twin {r:e}"))
+        .collect()
+}
+
+/// Asserts `|x_i − r_i| ≤ atol + rtol·|r_i|` elementwise, for finite data:
+/// NaN on either side is a mismatch, and an infinity passes only against
+/// the same infinity ([`matches_twin`]). On failure prints the first five
+/// mismatches with their indices.
 #[track_caller]
 pub fn assert_close(what: &str, x: &[f32], reference: &[f32], atol: f32, rtol: f32) {
     assert_eq!(x.len(), reference.len(), "{what}: lengths differ");
@@ -17,11 +61,7 @@ pub fn assert_close(what: &str, x: &[f32], reference: &[f32], atol: f32, rtol: f
         .iter()
         .zip(reference)
         .enumerate()
-        // Written so that NaN on either side counts as a mismatch.
-        .filter(|(_, (a, r))| {
-            let within = (*a - *r).abs() <= atol + rtol * r.abs();
-            !within
-        })
+        .filter(|(_, (&a, &r))| a.is_nan() || r.is_nan() || !matches_twin(a, r, atol, rtol))
         .take(5)
         .map(|(i, (a, r))| format!("[{i}] simd {a:e} vs twin {r:e}"))
         .collect();
@@ -31,6 +71,42 @@ pub fn assert_close(what: &str, x: &[f32], reference: &[f32], atol: f32, rtol: f
         x.len(),
         bad.join(", ")
     );
+}
+
+/// Forces the SIMD path `DLR_SIMD` names, if it is set, for the whole test
+/// process, and checks that it is the path the kernels run: call it first
+/// in every test of a file that tools/ci/cross.sh runs once per path. The
+/// variable is read once; the check runs at every call, so a test that
+/// left another path forced shows in the next one.
+///
+/// The library reads no environment: the tests do, so that one build runs
+/// its tests on each path the machine has.
+///
+/// # Panics
+/// If `DLR_SIMD` names no path or one this machine (or build) lacks, or if
+/// the kernels run another path than the one it names.
+#[track_caller]
+pub fn force_requested_path() {
+    static REQUESTED: std::sync::OnceLock<Option<dlr::simd::SimdPath>> = std::sync::OnceLock::new();
+    let requested = *REQUESTED.get_or_init(|| {
+        let name = std::env::var_os("DLR_SIMD").unwrap_or_default();
+        let name = name.to_string_lossy();
+        if name.is_empty() {
+            return None;
+        }
+        let path = dlr::simd::parse_path(&name)
+            .unwrap_or_else(|e| panic!("DLR_SIMD={name}: {e}; the tests cannot run on it"));
+        dlr::simd::force_path(path)
+            .unwrap_or_else(|e| panic!("DLR_SIMD={name}: cannot force it: {e}"));
+        Some(path)
+    });
+    if let Some(path) = requested {
+        let active = dlr::simd::active_path();
+        assert_eq!(
+            active, path,
+            "DLR_SIMD={path} was forced, but the kernels run {active}"
+        );
+    }
 }
 
 /// A synthetic `u8` image set: each class `c` lights a band of pixels, plus
