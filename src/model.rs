@@ -162,7 +162,6 @@ impl Network {
     }
 }
 
-
 impl core::error::Error for ModelError {}
 
 impl Truncated for ModelError {
