@@ -6,11 +6,11 @@
 use std::hint::black_box;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use dlr::dataset::Dataset;
 use dlr::kernels::{self, reference};
 use dlr::network::{BatchWorkspace, Network, Workspace};
 use dlr::optim::{Grad, LayerUpdate, Optimizer, OptimizerKind};
 use dlr::rng::Rng;
-use dlr::Dataset;
 use wide::f32x8;
 
 fn data(n: usize, seed: u64) -> Vec<f32> {

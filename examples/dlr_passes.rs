@@ -22,7 +22,7 @@ use std::time::Instant;
 
 use dlr::optim::Grad;
 use dlr::optim::{DlrParams, LayerUpdate};
-use dlr::{kernels, OptimizerKind};
+use dlr::{kernels, optim::OptimizerKind};
 
 fn main() {
     let mut args = std::env::args().skip(1);

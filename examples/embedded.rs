@@ -33,7 +33,7 @@ use alloc::vec::Vec;
 use dlr::network::Workspace;
 use dlr::optim::{Dlr, DlrParams};
 use dlr::rng::Rng;
-use dlr::{Dataset, Network};
+use dlr::{dataset::Dataset, network::Network};
 
 // The tiny data set, regenerated and checked by `tests/embedded.rs`.
 static TRAIN_IMAGES: &[u8] = include_bytes!("data/lines-train-images.idx");

@@ -18,7 +18,7 @@ use std::time::Instant;
 
 use dlr::optim::Grad;
 use dlr::optim::LayerUpdate;
-use dlr::OptimizerKind;
+use dlr::optim::OptimizerKind;
 
 fn main() {
     let hidden = support::hidden_arg("layer_costs", std::env::args().nth(1), 100);

@@ -57,7 +57,7 @@ impl Dataset {
     ///
     /// ```
     /// use dlr::idx::IdxError;
-    /// use dlr::Dataset;
+    /// use dlr::dataset::Dataset;
     ///
     /// let data = Dataset::from_parts(vec![0, 9, 200, 3], vec![1, 3], 1, 2)?;
     /// assert_eq!(data.classes(), 4);
@@ -110,7 +110,7 @@ impl Dataset {
     ///
     /// ```
     /// use dlr::idx::{self, IdxError, IdxType};
-    /// use dlr::Dataset;
+    /// use dlr::dataset::Dataset;
     ///
     /// // Two 2×2 images labelled 1 and 7, as the bytes of two IDX files.
     /// let images = idx::write(IdxType::U8, &[2, 2, 2], &[0, 255, 0, 0, 9, 0, 0, 80]);

@@ -70,7 +70,7 @@
 //! ```
 //! use dlr::train::{train, TrainConfig};
 //! use dlr::optim::{Dlr, DlrParams};
-//! use dlr::{Dataset, Network};
+//! use dlr::{dataset::Dataset, network::Network};
 //!
 //! // Ten 2×5 images, image c lights pixel c and is labelled c.
 //! let images = (0..100).map(|i| if i % 10 == i / 10 { 255 } else { 0 }).collect();
@@ -78,7 +78,7 @@
 //! let mut net = Network::new(&[10, 16, 10], 42);
 //! let mut opt = Dlr::new(net.layers(), DlrParams::default())?;
 //! let config = TrainConfig { target: 1.0, max_epochs: 100.0, eval_every: 10, ..Default::default() };
-//! let mut opt = dlr::Optimizer::Dlr(opt);
+//! let mut opt = dlr::optim::Optimizer::Dlr(opt);
 //! let report = train(&mut net, &mut opt, &data, &data, &config, |_| {});
 //! assert!(report.reached);
 //! let model_file: Vec<u8> = net.to_bytes();
@@ -90,8 +90,8 @@
 //! struct, whose `Default` is the tuned value: [`optim::Sgd`] and
 //! [`optim::SgdParams`], [`optim::Nesterov`] and [`optim::NesterovParams`],
 //! [`optim::Adam`] and [`optim::AdamParams`], [`optim::Dlr`] and
-//! [`optim::DlrParams`] (Eq. 1 or Eq. 3). [`Optimizer`] is any of them,
-//! chosen at run time from [`OptimizerParams`]; bad parameters are a
+//! [`optim::DlrParams`] (Eq. 1 or Eq. 3). [`optim::Optimizer`] is any of them,
+//! chosen at run time from [`optim::OptimizerParams`]; bad parameters are a
 //! [`optim::ParamError`] naming the parameter, its value and its bound.
 //! [`train::RunSpec`] describes a whole run, from the options to the
 //! training, and [`train::Trainer`] runs it, with checkpoints
@@ -105,8 +105,8 @@
 //! crate is `no_std` + `alloc` and depends only on `wide` (and its
 //! `bytemuck`), `matrixmultiply`, `rand_core`, `rand_pcg` and `libm`: the
 //! kernels, the network, every optimizer, the trainer, IDX parsing from
-//! bytes ([`idx`], [`Dataset::from_idx`]) and the model file
-//! ([`Network::to_bytes`], [`Network::from_bytes`]) all work.
+//! bytes ([`idx`], [`dataset::Dataset::from_idx`]) and the model file
+//! ([`network::Network::to_bytes`], [`network::Network::from_bytes`]) all work.
 //! `examples/embedded.rs` is a `no_std`, `no_main` program over libc that
 //! trains, saves, reloads and evaluates a network (docs/embedding-linux.md).
 #![cfg_attr(not(feature = "std"), no_std)]
@@ -131,10 +131,6 @@ pub mod rng;
 mod run;
 pub mod simd;
 pub mod train;
-
-pub use dataset::Dataset;
-pub use network::Network;
-pub use optim::{Optimizer, OptimizerKind, OptimizerParams};
 
 /// The examples of README.md, run as doctests.
 #[cfg(doctest)]

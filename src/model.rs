@@ -58,7 +58,7 @@ impl Network {
     ///
     /// ```
     /// use dlr::model::{ModelError, MAGIC};
-    /// use dlr::Network;
+    /// use dlr::network::Network;
     ///
     /// let net = Network::new(&[3, 2], 7);
     /// let bytes = net.to_bytes();
@@ -94,7 +94,7 @@ impl Network {
     ///
     /// ```
     /// use dlr::model::ModelError;
-    /// use dlr::Network;
+    /// use dlr::network::Network;
     ///
     /// let mut bytes = Network::new(&[3, 2], 7).to_bytes();
     /// bytes[30] ^= 0x10; // one bit of a weight

@@ -147,14 +147,14 @@ impl Network {
     }
 
     /// One online step on `(image, label)`: forward, backward, update every
-    /// layer with `opt` (an [`Optimizer`](crate::Optimizer), or one rule's
+    /// layer with `opt` (an [`Optimizer`](crate::optim::Optimizer), or one rule's
     /// own type: see [`LayerUpdate`]). Returns the loss before the update.
     ///
     /// The building block of a training loop of your own (no `std` needed):
     ///
     /// ```
     /// use dlr::network::Workspace;
-    /// use dlr::{Network, Optimizer, OptimizerKind};
+    /// use dlr::{network::Network, optim::Optimizer, optim::OptimizerKind};
     ///
     /// // Four 2×2 images: image k lights pixel k and is labelled k.
     /// let images = [[255, 0, 0, 0], [0, 255, 0, 0], [0, 0, 255, 0], [0, 0, 0, 255u8]];

@@ -107,7 +107,7 @@ pub fn train(
 /// ```
 /// use dlr::checkpoint::Checkpoint;
 /// use dlr::train::{TrainConfig, Trainer};
-/// use dlr::{Dataset, Network, Optimizer, OptimizerKind};
+/// use dlr::{dataset::Dataset, network::Network, optim::Optimizer, optim::OptimizerKind};
 /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
 /// let images: Vec<u8> = (0..100).map(|i| if i % 10 == i / 10 { 255 } else { 0 }).collect();
 /// let data = Dataset::from_parts(images, (0..10).collect(), 2, 5)?;
@@ -728,8 +728,8 @@ impl Clock {
 #[cfg(test)]
 mod tests {
     use super::{RunError, RunField, RunSpec, Trainer};
+    use crate::dataset::Dataset;
     use crate::optim::{OptimizerKind, Param};
-    use crate::Dataset;
 
     /// `for_run` checks a run's fields itself and its rule's parameters
     /// through the rule's constructor: it refuses what

@@ -7,10 +7,10 @@
 //! One test in this binary: it sets the variable before the first kernel
 //! call of the process, which no other test may make first.
 
+use dlr::network::Network;
 use dlr::network::Workspace;
 use dlr::optim::{Dlr, DlrParams};
 use dlr::simd::{active_path, best_path};
-use dlr::Network;
 
 #[test]
 fn a_bad_dlr_simd_in_the_environment_is_not_read() {

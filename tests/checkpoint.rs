@@ -12,10 +12,10 @@ use std::cell::Cell;
 use common::synthetic_dataset;
 use dlr::checkpoint::{Checkpoint, CheckpointError, DataFingerprint};
 use dlr::crc32::crc32;
+use dlr::dataset::Dataset;
 use dlr::network::Network;
 use dlr::optim::{AdamParams, LayerUpdate, Optimizer, OptimizerKind, Sgd, SgdParams, RESYNC_EVERY};
 use dlr::train::{train, TrainConfig, TrainReport, Trainer};
-use dlr::Dataset;
 
 // ---------------------------------------------------------------------------
 // Allocation counter (per thread: tests run on parallel threads).

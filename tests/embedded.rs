@@ -16,7 +16,7 @@ use dlr::idx::{self, IdxType};
 use dlr::network::Workspace;
 use dlr::optim::{Dlr, DlrParams};
 use dlr::rng::Rng;
-use dlr::{Dataset, Network};
+use dlr::{dataset::Dataset, network::Network};
 
 const SIDE: usize = 4;
 const CLASSES: u8 = 4;

@@ -9,9 +9,9 @@ use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+use dlr::dataset::Dataset;
 use dlr::idx::{self, IdxError, IdxType};
 use dlr::mnist::{self, DataError};
-use dlr::Dataset;
 use flate2::write::GzEncoder;
 use flate2::Compression;
 

@@ -8,7 +8,7 @@ use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 
 use dlr::network::Workspace;
-use dlr::{Network, Optimizer, OptimizerKind};
+use dlr::{network::Network, optim::Optimizer, optim::OptimizerKind};
 
 struct CountingAlloc;
 

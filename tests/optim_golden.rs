@@ -134,12 +134,12 @@ print(f"// torch {torch.__version__}, numpy {np.__version__}")
 
 mod common;
 
+use dlr::dataset::Dataset;
 use dlr::network::{BatchWorkspace, Layer, Network, Workspace};
 use dlr::optim::{
     Adam, AdamParams, Dlr, DlrNorm, DlrParams, LayerUpdate, Nesterov, NesterovParams, Sgd,
     SgdParams,
 };
-use dlr::Dataset;
 
 // The script's inputs: weights (n_in, n_out) pre-major, images, labels, and
 // which images each step takes.

@@ -8,12 +8,12 @@ mod common;
 
 use common::synthetic_dataset;
 use dlr::checkpoint::Checkpoint;
+use dlr::dataset::Dataset;
 use dlr::network::Network;
 use dlr::optim::{
     AdamParams, NesterovParams, Optimizer, OptimizerKind, OptimizerParams, SgdParams,
 };
 use dlr::train::{Event, TrainConfig, TrainReport, Trainer};
-use dlr::Dataset;
 
 struct Outcome {
     report: TrainReport,

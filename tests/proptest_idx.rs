@@ -7,8 +7,8 @@
 
 use std::io::Write;
 
+use dlr::dataset::Dataset;
 use dlr::idx::{self, IdxError, IdxType};
-use dlr::Dataset;
 use proptest::prelude::*;
 
 /// Any IDX element type.

@@ -24,11 +24,11 @@
 
 use std::time::Instant;
 
+use dlr::dataset::Dataset;
 use dlr::dataset::LitImages;
 use dlr::network::{Network, Workspace};
 use dlr::optim::{Optimizer, OptimizerKind};
 use dlr::rng::Rng;
-use dlr::Dataset;
 
 /// What to measure.
 #[derive(Clone, Debug)]

@@ -144,9 +144,9 @@ fn resuming_a_finished_or_midway_checkpoint_gives_the_same_model() {
 /// samples, made by the library as `dlr train` makes it.
 fn write_midway(data: &Path, path: &Path, samples: u64) {
     let mnist = dlr::mnist::load_dir(data).unwrap();
-    let net = dlr::Network::new(&[64, 16, 10], 4);
-    let kind = dlr::OptimizerKind::Dlr;
-    let opt = dlr::Optimizer::tuned(net.layers(), kind);
+    let net = dlr::network::Network::new(&[64, 16, 10], 4);
+    let kind = dlr::optim::OptimizerKind::Dlr;
+    let opt = dlr::optim::Optimizer::tuned(net.layers(), kind);
     let config = dlr::train::TrainConfig {
         target: 2.0,
         max_epochs: 3.0,
@@ -201,7 +201,7 @@ fn corrupt_truncated_and_foreign_checkpoints_are_exit_2() {
     let good = data.join("good.bin");
     write_midway(&data, &good, 200);
     let bytes = std::fs::read(&good).unwrap();
-    let model = dlr::Network::new(&[64, 16, 10], 4).to_bytes();
+    let model = dlr::network::Network::new(&[64, 16, 10], 4).to_bytes();
     let mut flipped = bytes.clone();
     flipped[bytes.len() / 2] ^= 0x10;
     let cases: Vec<(&str, Vec<u8>, &str)> = vec![

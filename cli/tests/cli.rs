@@ -223,8 +223,8 @@ fn train_json_line_has_the_contract_keys_and_saves_a_readable_model() {
     assert_eq!(v["seed"], 3);
     assert_eq!(v["reached"], true, "{last}");
     assert!(v["test_accuracy"].as_f64().unwrap() >= 0.5);
-    let net =
-        dlr::Network::from_bytes(&std::fs::read(&model).unwrap()).expect("saved model reads back");
+    let net = dlr::network::Network::from_bytes(&std::fs::read(&model).unwrap())
+        .expect("saved model reads back");
     assert_eq!(net.sizes(), vec![64, 16, 10]);
 }
 
@@ -432,7 +432,7 @@ fn a_26_class_set_of_20x20_images_trains_and_evaluates() {
     let v = last_json_line(&out);
     assert_eq!(v["layers"], serde_json::json!([400, 40, 26]));
     assert_eq!(v["reached"], true, "{v}");
-    let net = dlr::Network::from_bytes(&std::fs::read(&model).unwrap()).unwrap();
+    let net = dlr::network::Network::from_bytes(&std::fs::read(&model).unwrap()).unwrap();
     assert_eq!(net.sizes(), vec![400, 40, 26]);
     // `dlr eval` reads the model back and gets the accuracy training reported.
     let out = dlr()

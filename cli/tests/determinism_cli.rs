@@ -127,7 +127,7 @@ fn write_midway(data: &Path, path: &Path, options: &[&str], samples: u64) {
     let batch: usize = value("--batch").unwrap_or("1").parse().unwrap();
     let seed: u64 = value("--seed").unwrap().parse().unwrap();
     let mnist = dlr::mnist::load_dir(data).unwrap();
-    let net = dlr::Network::with_init_scale(&[64, 20, 10], seed, 1.0);
+    let net = dlr::network::Network::with_init_scale(&[64, 20, 10], seed, 1.0);
     let opt = Optimizer::tuned(net.layers(), kind);
     let config = dlr::train::TrainConfig {
         target: 2.0,

@@ -381,7 +381,7 @@ alpha = [0.3, 0.5]
     assert_eq!(a, b);
     // adam 2 x dlr 2 configurations, 2 sizes, 2 seeds.
     assert_eq!(a.runs.len(), 16);
-    assert_eq!(a.runs[0].optimizer.kind(), dlr::OptimizerKind::Adam);
+    assert_eq!(a.runs[0].optimizer.kind(), dlr::optim::OptimizerKind::Adam);
     assert!(a.runs.iter().all(|r| r.max_epochs == 2.0));
     // Keys read back from the result line.
     for r in &a.runs {

@@ -6,7 +6,7 @@
 #![allow(dead_code)]
 
 use dlr::network::Workspace;
-use dlr::{Dataset, Network, Optimizer, OptimizerKind};
+use dlr::{dataset::Dataset, network::Network, optim::Optimizer, optim::OptimizerKind};
 
 /// The first argument as a hidden size (or row length), `default` when
 /// absent; a one-line error and exit code 2 when it is not a positive

@@ -13,7 +13,7 @@ use dlr::crc32::crc32;
 use dlr::idx;
 use dlr::mnist::{self, DataError};
 use dlr::train::Trainer;
-use dlr::{Dataset, Network};
+use dlr::{dataset::Dataset, network::Network};
 
 /// `idx::parse` and `Dataset::from_idx` on arbitrary bytes: never a panic,
 /// and whatever they accept is consistent with what its header declares.

@@ -186,7 +186,7 @@ impl Dlr {
     ///
     /// ```
     /// use dlr::optim::{Dlr, DlrParams};
-    /// use dlr::Network;
+    /// use dlr::network::Network;
     ///
     /// let net = Network::new(&[4, 3, 2], 1);
     /// let layer = &net.layers()[0];

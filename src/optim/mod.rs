@@ -107,8 +107,8 @@ impl Grad<'_> {
     }
 }
 
-/// What a training step ([`crate::Network::train_step`],
-/// [`crate::Network::train_batch`]) needs of an optimizer.
+/// What a training step ([`crate::network::Network::train_step`],
+/// [`crate::network::Network::train_batch`]) needs of an optimizer.
 ///
 /// [`Optimizer`] implements it for every rule, chosen at run time. Each
 /// rule's own type ([`Sgd`], [`Nesterov`], [`Adam`], [`Dlr`]) implements it
@@ -120,7 +120,7 @@ impl Grad<'_> {
 /// ```
 /// use dlr::network::Workspace;
 /// use dlr::optim::{Dlr, DlrParams};
-/// use dlr::Network;
+/// use dlr::network::Network;
 ///
 /// let mut net = Network::new(&[4, 3, 2], 1);
 /// let mut opt = Dlr::new(net.layers(), DlrParams::default())?;
@@ -198,7 +198,7 @@ impl Optimizer {
     ///
     /// ```
     /// use dlr::optim::{DlrParams, Optimizer, OptimizerParams, Param, ParamError};
-    /// use dlr::Network;
+    /// use dlr::network::Network;
     ///
     /// let net = Network::new(&[784, 100, 10], 1);
     /// // The paper's Eq. 3 with a smaller step than its tuned η₀ = 5.

@@ -111,7 +111,7 @@ pub fn force_requested_path() {
 
 /// A synthetic `u8` image set: each class `c` lights a band of pixels, plus
 /// noise, so small networks can learn it. `pixels` per image.
-pub fn synthetic_dataset(n: usize, rows: usize, cols: usize, seed: u64) -> dlr::Dataset {
+pub fn synthetic_dataset(n: usize, rows: usize, cols: usize, seed: u64) -> dlr::dataset::Dataset {
     let mut rng = Rng::new(seed);
     let pixels = rows * cols;
     let mut images = vec![0u8; n * pixels];
@@ -131,7 +131,8 @@ pub fn synthetic_dataset(n: usize, rows: usize, cols: usize, seed: u64) -> dlr::
             };
         }
     }
-    dlr::Dataset::from_parts(images, labels, rows, cols).expect("synthetic data is well formed")
+    dlr::dataset::Dataset::from_parts(images, labels, rows, cols)
+        .expect("synthetic data is well formed")
 }
 
 /// The MNIST directory of the tests: `$DLR_DATA`, which must be set.

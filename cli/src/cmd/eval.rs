@@ -61,7 +61,7 @@ fn read_model_file(path: &Path) -> Result<Vec<u8>, Failure> {
 pub fn run(args: &EvalArgs) -> Result<(), Failure> {
     args.simd.apply()?;
     let bytes = read_model_file(&args.model)?;
-    let net = dlr::Network::from_bytes(&bytes)
+    let net = dlr::network::Network::from_bytes(&bytes)
         .map_err(|e| Failure::bad_input(format!("{}: {e}", args.model.display())))?;
     let mnist = args.data.load_nonempty()?;
     let test = &mnist.test;

@@ -116,7 +116,7 @@ pub fn run(args: &TrainArgs) -> Result<(), Failure> {
             trainer
         }
         None => {
-            let outputs = dlr::Dataset::output_units(train_set, test_set, classes);
+            let outputs = dlr::dataset::Dataset::output_units(train_set, test_set, classes);
             dlr_cli::check_network_size(&spec.layers(train_set.pixels(), outputs))
                 .map_err(Failure::bad_input)?;
             Trainer::for_run(&spec, train_set, test_set, classes, args.eval_threads)

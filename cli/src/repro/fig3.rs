@@ -9,10 +9,10 @@ use super::{io_err, ReproConfig, FIG3_HIDDEN};
 use crate::bench::layer_sizes;
 use crate::report::{mean_sd, median, plot_lines, Panel, Series, SeriesStyle};
 use crate::sweep::SweepError;
+use dlr::dataset::Dataset;
 use dlr::network::Network;
 use dlr::optim::{LayerUpdate, Optimizer, OptimizerKind, Scheduled, Sgd, SgdParams};
 use dlr::train::{RunSpec, TrainConfig, Trainer};
-use dlr::Dataset;
 
 /// The mean DLR rate `η_ij` over all weights of each layer, from the
 /// optimizer's norm cache (`None` for other optimizers).

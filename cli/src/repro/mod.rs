@@ -43,8 +43,8 @@ use crate::report::{
 use crate::sweep::{
     check_networks, check_results_file, preset, run_sweep, SweepError, SweepOptions,
 };
+use dlr::dataset::Dataset;
 use dlr::optim::OptimizerKind;
-use dlr::Dataset;
 
 /// What `dlr repro` runs.
 #[derive(Clone, Debug)]

@@ -7,8 +7,8 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 
+use dlr::dataset::Dataset;
 use dlr::train::{RunSpec, TrainReport, Trainer};
-use dlr::Dataset;
 
 use super::results::{check_out_path, open_results, result_line, WriterLock};
 use super::{err, RunRecord, SweepError};

@@ -23,7 +23,7 @@ use alloc::vec::Vec;
 
 use dlr::kernels;
 use dlr::optim::{Grad, LayerUpdate};
-use dlr::Network;
+use dlr::network::Network;
 
 /// DLR Eq. 1 state: η₀, α and every row's `Σ_i w_ij²`.
 #[derive(Clone, Debug)]

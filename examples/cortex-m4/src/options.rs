@@ -5,7 +5,7 @@ use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 use core::fmt;
 
-use dlr::OptimizerKind;
+use dlr::optim::OptimizerKind;
 
 use crate::fixed::Decimal;
 

@@ -16,13 +16,13 @@ use core::mem::size_of;
 
 use dlr::network::{Layer, Workspace};
 use dlr::optim::{DlrParams, Grad, LayerUpdate, ParamError, Sgd, SgdParams};
-use dlr::{Network, OptimizerKind};
+use dlr::{network::Network, optim::OptimizerKind};
 
 use crate::compact_dlr::CompactDlr;
 use crate::fixed::FixedF32;
 
 /// The update rule: DLR Eq. 1 in its compact form, or the library's SGD.
-/// Each rule's own type, not `dlr::Optimizer`, so that the firmware links
+/// Each rule's own type, not `dlr::optim::Optimizer`, so that the firmware links
 /// no code of the rules it does not run: within 64 KB of flash there is no
 /// room for the library's `Dlr`, `Adam` or `Nesterov` code, and at the
 /// paper's H = 32 neither Adam's nor Nesterov's state fits in 128 KB of RAM

@@ -68,7 +68,7 @@ fn main() -> std::io::Result<()> {
         .iter()
         .enumerate()
     {
-        let net = dlr::Network::new(sizes, i as u64);
+        let net = dlr::network::Network::new(sizes, i as u64);
         write(&dir, &format!("model-{i}"), &net.to_bytes())?;
     }
 
@@ -115,7 +115,7 @@ fn checkpoints(root: &Path) -> std::io::Result<()> {
     let pixels = checks::SIDE * checks::SIDE;
     for kind in OptimizerKind::ALL {
         for batch in [1, 3] {
-            let net = dlr::Network::new(&[pixels, 4, 10], 1);
+            let net = dlr::network::Network::new(&[pixels, 4, 10], 1);
             let opt = Optimizer::tuned(net.layers(), kind);
             let config = TrainConfig {
                 target: 2.0,
