@@ -137,10 +137,12 @@ pub fn flush_below(x: f32, floor: f32) -> f32 {
 /// more, before any flush. A state value just above `f32::MIN_POSITIVE`
 /// makes `β₁ m`, `μ v` and the update `η (g + μ v)` or `lr_t m` subnormal
 /// for tens of steps (BENCHMARKS.md measures the cost). At `|x| ≥ 2⁻¹⁰⁰`
-/// those products stay normal for any factor (β, μ, η, `lr_t`) of at least
-/// `2⁻²⁶`, so the state is `0` or far from the subnormal range. A value
-/// this small moves no weight: Adam's step from it is under
-/// `lr_t 2⁻¹⁰⁰ / ε`, Nesterov's under `η μ 2⁻¹⁰⁰`.
+/// the products `β₁ m`, `β₂ v`, `μ v`, `lr_t m` and `η μ v` stay normal
+/// whenever their factor (β₁, β₂, μ, `lr_t`, `η μ`) is at least `2⁻²⁶`
+/// (defaults 0.9, 0.999, 0.8, 0.002, 0.08), and so does Adam's quotient
+/// `lr_t m / (√v̂ + ε)` while `√v̂ + ε ≤ 2²⁶ lr_t`. A value this small moves
+/// no weight: Adam's step from it is under `lr_t 2⁻¹⁰⁰ / ε`, Nesterov's
+/// under `η μ 2⁻¹⁰⁰`.
 pub const STATE_FLOOR: f32 = f32::from_bits(27 << 23);
 
 /// `2⁻⁵⁴ ≈ 5.6 × 10⁻¹⁷`: a gradient element `g = a δ` smaller in magnitude
