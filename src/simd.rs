@@ -151,10 +151,16 @@ pub(crate) trait Vector:
     /// [`crate::kernels::reference::flush_subnormal`].
     #[inline(always)]
     fn flush_subnormal(self) -> Self {
+        self.flush_below(Self::splat(self.token(), f32::MIN_POSITIVE))
+    }
+
+    /// Lanes with `|x| < floor` set to `+0`; NaN and every other value pass
+    /// unchanged. Twin: [`crate::kernels::reference::flush_below`].
+    #[inline(always)]
+    fn flush_below(self, floor: Self) -> Self {
         // `<` is false for NaN, so NaN lanes keep their value.
         let t = self.token();
-        let tiny = self.abs().simd_lt(Self::splat(t, f32::MIN_POSITIVE));
-        tiny.select(Self::zero(t), self)
+        self.abs().simd_lt(floor).select(Self::zero(t), self)
     }
 }
 

@@ -109,25 +109,51 @@ pub fn sgd_rows(w: &mut [f32], rows: Option<&[u32]>, a: &[f32], lr: f32, delta: 
     }
 }
 
-/// `x`, or `+0` when `x` is subnormal (`|x| < f32::MIN_POSITIVE`).
-///
-/// Optimizer state that decays by a factor each step (Nesterov's velocity,
-/// Adam's moments) is flushed through this. Without it, the state of a
-/// weight whose gradient stays zero (the rows of MNIST's blank border
-/// pixels) never reaches zero: `0.9 × k ulp` rounds back to `k ulp` for
-/// subnormal `k ≤ 4` (and `0.999 × k` for `k < 500`), so the state sits in
-/// the subnormal range for good and every later step pays x86's microcode
-/// assist for subnormal arithmetic on it (BENCHMARKS.md measures the cost).
-/// Values this small are below anything the update can express: the
-/// weight change they cause is under `10⁻³⁰`.
+/// `x`, or `+0` when `x` is subnormal (`|x| < f32::MIN_POSITIVE`): the
+/// deltas ([`output_delta`], [`hidden_delta`]). [`flush_below`] with
+/// `f32::MIN_POSITIVE`.
 #[inline]
 pub fn flush_subnormal(x: f32) -> f32 {
-    if x.abs() < f32::MIN_POSITIVE {
+    flush_below(x, f32::MIN_POSITIVE)
+}
+
+/// `x`, or `+0` when `|x| < floor`; NaN passes unchanged.
+#[inline]
+pub fn flush_below(x: f32, floor: f32) -> f32 {
+    if x.abs() < floor {
         0.0
     } else {
         x
     }
 }
+
+/// `2⁻¹⁰⁰ ≈ 7.9 × 10⁻³¹`: optimizer state (Nesterov's velocity, Adam's
+/// moments) smaller in magnitude is set to zero.
+///
+/// The state decays by a factor every step where its gradient is zero (the
+/// rows of MNIST's blank border pixels, a pixel lit once in a while).
+/// Flushing only subnormal results is not enough on x86: a multiply whose
+/// input or output is subnormal takes a microcode assist of 100 cycles or
+/// more, before any flush. A state value just above `f32::MIN_POSITIVE`
+/// makes `β₁ m`, `μ v` and the update `η (g + μ v)` or `lr_t m` subnormal
+/// for tens of steps (BENCHMARKS.md measures the cost). At `|x| ≥ 2⁻¹⁰⁰`
+/// the products `β₁ m`, `β₂ v`, `μ v`, `lr_t m` and `η μ v` stay normal
+/// whenever their factor (β₁, β₂, μ, `lr_t`, `η μ`) is at least `2⁻²⁶`
+/// (defaults 0.9, 0.999, 0.8, 0.002, 0.08), and so does Adam's quotient
+/// `lr_t m / (√v̂ + ε)` while `√v̂ + ε ≤ 2²⁶ lr_t`. A value this small moves
+/// no weight: Adam's step from it is under `lr_t 2⁻¹⁰⁰ / ε`, Nesterov's
+/// under `η μ 2⁻¹⁰⁰`.
+pub const STATE_FLOOR: f32 = f32::from_bits(27 << 23);
+
+/// `2⁻⁵⁴ ≈ 5.6 × 10⁻¹⁷`: a gradient element `g = a δ` smaller in magnitude
+/// counts as zero in Nesterov's and Adam's update.
+///
+/// Late in training the deltas of confident outputs are tiny, and Adam's
+/// `(1 − β₂) g²` with `|g| < 10⁻¹⁹` is subnormal. Above the floor,
+/// `(1 − β₂) g g ≥ 2⁻¹²⁶` for any `1 − β₂ ≥ 2⁻¹⁸` (β₂ up to 0.999996), and
+/// `(1 − β₁) g`, `η g` stay normal. The gradient a weight gets from such a
+/// term is not worth an ulp of it.
+pub const GRAD_FLOOR: f32 = f32::from_bits(73 << 23);
 
 /// Nesterov momentum on one row (the look-ahead form used by PyTorch's
 /// `nesterov=True`), with `g_i = a_j δ_i`:
@@ -137,15 +163,17 @@ pub fn flush_subnormal(x: f32) -> f32 {
 /// w_i ← w_i − η (g_i + μ v_i)
 /// ```
 ///
-/// with subnormal `v_i` flushed to zero ([`flush_subnormal`]).
+/// where `g_i` is taken as `0` when `|a_j δ_i| < 2⁻⁵⁴` ([`GRAD_FLOOR`]) and
+/// the new `v_i` is set to `0` when `|v_i| < 2⁻¹⁰⁰` ([`STATE_FLOOR`]), so that
+/// no product of a step is subnormal.
 ///
 /// + `w`, `v`: `(n_out,)` weights and velocity of row `j`
 /// + `a`: the input `a_j`; `delta`: `(n_out,)`
 pub fn nesterov_row(w: &mut [f32], v: &mut [f32], a: f32, delta: &[f32], lr: f32, momentum: f32) {
     debug_assert!(w.len() == v.len() && w.len() == delta.len());
     for i in 0..w.len() {
-        let g = a * delta[i];
-        v[i] = flush_subnormal(momentum * v[i] + g);
+        let g = flush_below(a * delta[i], GRAD_FLOOR);
+        v[i] = flush_below(momentum * v[i] + g, STATE_FLOOR);
         w[i] -= lr * (g + momentum * v[i]);
     }
 }
@@ -158,7 +186,9 @@ pub fn nesterov_row(w: &mut [f32], v: &mut [f32], a: f32, delta: &[f32], lr: f32
 /// w_i ← w_i − α m̂_i / (√v̂_i + ε),   m̂ = m / (1 − β₁ᵗ),  v̂ = v / (1 − β₂ᵗ)
 /// ```
 ///
-/// with subnormal `m_i`, `v_i` flushed to zero ([`flush_subnormal`]).
+/// where `g_i` is taken as `0` when `|a_j δ_i| < 2⁻⁵⁴` ([`GRAD_FLOOR`]) and
+/// the new `m_i`, `v_i` are each set to `0` when below `2⁻¹⁰⁰` in magnitude
+/// ([`STATE_FLOOR`]), so that no product of a step is subnormal.
 ///
 /// The per-step scalars are hoisted by the caller: `lr_t = α / (1 − β₁ᵗ)` and
 /// `inv_sqrt_bc2 = 1 / √(1 − β₂ᵗ)`, so that `α m̂ / (√v̂ + ε) =
@@ -178,9 +208,9 @@ pub fn adam_row(
 ) {
     debug_assert!(w.len() == m.len() && w.len() == v.len() && w.len() == delta.len());
     for i in 0..w.len() {
-        let g = a * delta[i];
-        m[i] = flush_subnormal(beta1 * m[i] + (1.0 - beta1) * g);
-        v[i] = flush_subnormal(beta2 * v[i] + (1.0 - beta2) * g * g);
+        let g = flush_below(a * delta[i], GRAD_FLOOR);
+        m[i] = flush_below(beta1 * m[i] + (1.0 - beta1) * g, STATE_FLOOR);
+        v[i] = flush_below(beta2 * v[i] + (1.0 - beta2) * g * g, STATE_FLOOR);
         w[i] -= lr_t * m[i] / (sqrt(v[i]) * inv_sqrt_bc2 + eps);
     }
 }

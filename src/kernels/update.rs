@@ -78,21 +78,25 @@ fn nesterov_body<V: Vector>(
     momentum: f32,
 ) {
     let (av, lrv, mu) = (V::splat(t, a), V::splat(t, lr), V::splat(t, momentum));
+    let (g_floor, state_floor) = (
+        V::splat(t, reference::GRAD_FLOOR),
+        V::splat(t, reference::STATE_FLOOR),
+    );
     let n = V::LANES;
     for ((wc, vc), dc) in w
         .chunks_exact_mut(n)
         .zip(v.chunks_exact_mut(n))
         .zip(delta.chunks_exact(n))
     {
-        let g = av * V::load(t, dc);
-        let v_new = mu.mul_add(V::load(t, vc), g).flush_subnormal();
+        let g = (av * V::load(t, dc)).flush_below(g_floor);
+        let v_new = mu.mul_add(V::load(t, vc), g).flush_below(state_floor);
         v_new.store(vc);
         (V::load(t, wc) - lrv * mu.mul_add(v_new, g)).store(wc);
     }
 }
 
-/// Nesterov momentum: `v ← μ v + g`, `w ← w − η (g + μ v)`, `g = a δ`.
-/// Twin: [`reference::nesterov_row`].
+/// Nesterov momentum: `v ← μ v + g`, `w ← w − η (g + μ v)`, `g = a δ`,
+/// with the gradient and state floors. Twin: [`reference::nesterov_row`].
 #[cfg_attr(target_arch = "x86_64", inline(always))]
 pub(crate) fn nesterov_row<P: Isa>(
     isa: P,
@@ -151,6 +155,10 @@ fn adam_body<V: Vector>(
         V::splat(t, s.inv_sqrt_bc2),
         V::splat(t, s.eps),
     );
+    let (g_floor, state_floor) = (
+        V::splat(t, reference::GRAD_FLOOR),
+        V::splat(t, reference::STATE_FLOOR),
+    );
     let n = V::LANES;
     for (((wc, mc), vc), dc) in w
         .chunks_exact_mut(n)
@@ -158,9 +166,9 @@ fn adam_body<V: Vector>(
         .zip(v.chunks_exact_mut(n))
         .zip(delta.chunks_exact(n))
     {
-        let g = av * V::load(t, dc);
-        let m_new = (b1 * V::load(t, mc) + c1 * g).flush_subnormal();
-        let v_new = (b2 * V::load(t, vc) + c2 * g * g).flush_subnormal();
+        let g = (av * V::load(t, dc)).flush_below(g_floor);
+        let m_new = (b1 * V::load(t, mc) + c1 * g).flush_below(state_floor);
+        let v_new = (b2 * V::load(t, vc) + c2 * g * g).flush_below(state_floor);
         m_new.store(mc);
         v_new.store(vc);
         // Exact sqrt and division: the approximate rsqrt would cost accuracy.

@@ -744,15 +744,12 @@ impl Vector for F32x16 {
         })
     }
     #[inline(always)]
-    fn flush_subnormal(self) -> Self {
+    fn flush_below(self, floor: Self) -> Self {
         // A compare into a mask register and a masked move: what the
         // generic version's mask vector and blend come to here.
         // SAFETY: see the module doc.
         Self(unsafe {
-            let tiny = _mm512_cmp_ps_mask::<_CMP_LT_OQ>(
-                _mm512_abs_ps(self.0),
-                _mm512_set1_ps(f32::MIN_POSITIVE),
-            );
+            let tiny = _mm512_cmp_ps_mask::<_CMP_LT_OQ>(_mm512_abs_ps(self.0), floor.0);
             _mm512_mask_mov_ps(self.0, tiny, _mm512_setzero_ps())
         })
     }
