@@ -118,3 +118,38 @@ fn bench_early_figure_and_bad_warm_up() {
         assert!(err.contains("--warmup-epochs"), "{err}");
     }
 }
+
+/// The warm-up is the training `dlr train --seed S` runs: the library's
+/// trainer (online, each optimizer's defaults, its shuffling stream) ends
+/// 2.5 epochs with the same weights, bit for bit, at every optimizer.
+#[test]
+fn bench_warm_up_is_the_trainers_training() {
+    use dlr::optim::{Optimizer, OptimizerKind};
+    let train = common::synthetic_dataset(120, 8, 8, 3);
+    let test = common::synthetic_dataset(20, 8, 8, 4);
+    let sizes = dlr_cli::bench::layer_sizes(&train, &test, 6);
+    for kind in [
+        OptimizerKind::Sgd,
+        OptimizerKind::Nesterov,
+        OptimizerKind::Adam,
+        OptimizerKind::Dlr,
+    ] {
+        let warm = dlr_cli::bench::warm_up(&train, &sizes, kind, 5, 300);
+        assert_eq!(warm.samples, 300);
+        let mut net = dlr::network::Network::new(&sizes, 5);
+        let mut opt = Optimizer::tuned(net.layers(), kind);
+        let config = dlr::train::TrainConfig {
+            target: 2.0,
+            max_epochs: 2.5,
+            eval_every: 1_000_000,
+            batch: 1,
+            seed: 5,
+            eval_threads: 1,
+        };
+        dlr::train::train(&mut net, &mut opt, &train, &test, &config, |_| {});
+        assert!(
+            warm.net == net,
+            "{kind:?}: the warm-up is not the trainer's run"
+        );
+    }
+}

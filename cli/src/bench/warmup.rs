@@ -16,11 +16,12 @@ pub fn warmup_samples(n: usize, epochs: f64) -> u64 {
 
 /// The order of the epoch in which step `samples` (from 0) of a run over
 /// `n` samples falls, and that step's position in it: epoch `e` is the
-/// `e + 1`-th shuffle, by `Rng::new(seed)`, of the previous epoch's order
-/// (so epoch 0's is the one `dlr bench` always used).
+/// `e + 1`-th shuffle of the previous epoch's order by
+/// `Rng::new(shuffle_seed(seed))`: the order in which `dlr train --seed
+/// seed` (the library's trainer) visits the samples.
 pub fn order_after(n: usize, seed: u64, samples: u64) -> (Vec<u32>, usize) {
     let mut order: Vec<u32> = (0..n as u32).collect();
-    let mut rng = Rng::new(seed);
+    let mut rng = Rng::new(dlr::train::shuffle_seed(seed));
     let epochs = if n == 0 { 0 } else { samples / n as u64 };
     for _ in 0..=epochs {
         rng.shuffle(&mut order);
@@ -47,7 +48,8 @@ pub struct Warm {
 
 /// Trains a fresh network (seed `seed`) with `kind`'s tuned defaults for
 /// `samples` online steps over `train`, epoch after epoch in the orders of
-/// [`order_after`], without evaluating.
+/// [`order_after`], without evaluating: the network and state of `dlr
+/// train --seed seed` (online, the same defaults) after `samples` steps.
 pub fn warm_up(
     train: &Dataset,
     sizes: &[usize],
