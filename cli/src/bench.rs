@@ -7,14 +7,14 @@
 //! goes on, and so can its step's cost (decaying moments that reach the
 //! subnormal range slow a step down long after the first thousand). So each
 //! optimizer is first trained, untimed, for `warmup_epochs` epochs of the
-//! training set, each epoch a fresh shuffle, once per hidden size; every
-//! heap layout then times copies of that trained network and state,
-//! continuing in the next epoch's order. With `warmup_epochs = 0` it times
-//! the first steps of a training instead (the early figure). The warm-ups
-//! of different optimizers run on as many threads as there are cores.
+//! training set as `dlr train --seed` trains it (each epoch a fresh shuffle
+//! in the trainer's order), once per hidden size; every heap layout then
+//! times copies of that trained network and state, continuing in the next
+//! epoch's order. With `warmup_epochs = 0` it times the first steps of a
+//! training instead (the early figure). The warm-ups run on as many
+//! threads as there are cores.
 //!
-//! For each
-//! hidden size the optimizers are timed in turns, `repeats` rounds of
+//! For each hidden size the optimizers are timed in turns, `repeats` rounds of
 //! `steps` consecutive steps each, rotating which goes first, so that drift
 //! of a shared machine hits all of them alike; the figure is the median
 //! round. Per hidden size it also times the evaluation of the whole test
