@@ -5,7 +5,10 @@
 # layouts of seed R, the same for every binary), and prints per binary and
 # H the medians of DLR's step, SGD's step and DLR/SGD, with each round's
 # ratio. Alternating the binaries lets machine drift hit all alike;
-# BENCHMARKS.md says why one process of each is not enough.
+# BENCHMARKS.md says why one process of each is not enough. Each run
+# times the steps after `bench`'s default warm-up of one epoch (a few
+# seconds for SGD and DLR); a binary without `--warmup-epochs` times the
+# first steps of a training instead, and the script says so.
 #
 #   DLR_DATA=/path/to/mnist tools/ab_bench.sh ROUNDS H[,H...] BIN_A BIN_B [BIN...]
 #
@@ -23,6 +26,8 @@ rounds=$1 hidden=$2
 shift 2
 for bin in "$@"; do
     [[ -x $bin ]] || { echo "ab_bench.sh: $bin is not an executable" >&2; exit 2; }
+    "$bin" bench --help 2>/dev/null | grep -q -- --warmup-epochs ||
+        echo "ab_bench.sh: $bin has no --warmup-epochs: it times the first steps of a training" >&2
 done
 out=$(mktemp)
 trap 'rm -f "$out"' EXIT

@@ -1,8 +1,20 @@
 //! `dlr bench`: the per-step cost of every optimizer at several hidden sizes.
 //!
 //! A step is what online training does per sample: forward, backward and the
-//! update, batch 1, on real samples in training (shuffled) order. For each
-//! hidden size the optimizers are timed in turns, `repeats` rounds of
+//! update, batch 1, on real samples in training (shuffled) order.
+//!
+//! **The step a training pays.** An optimizer's state changes as training
+//! goes on, and so can its step's cost (decaying moments that reach the
+//! subnormal range slow a step down long after the first thousand). So each
+//! optimizer is first trained, untimed, for `warmup_epochs` epochs of the
+//! training set as `dlr train --seed` trains it (each epoch a fresh shuffle
+//! in the trainer's order), once per hidden size; every heap layout then
+//! times copies of that trained network and state, continuing in the next
+//! epoch's order. With `warmup_epochs = 0` it times the first steps of a
+//! training instead (the early figure). The warm-ups run on as many
+//! threads as there are cores.
+//!
+//! For each hidden size the optimizers are timed in turns, `repeats` rounds of
 //! `steps` consecutive steps each, rotating which goes first, so that drift
 //! of a shared machine hits all of them alike; the figure is the median
 //! round. Per hidden size it also times the evaluation of the whole test
@@ -30,6 +42,10 @@ use dlr::network::{Network, Workspace};
 use dlr::optim::{Optimizer, OptimizerKind};
 use dlr::rng::Rng;
 
+mod warmup;
+use warmup::warm_up_all;
+pub use warmup::{order_after, warm_up, warmup_samples, Warm};
+
 /// What to measure.
 #[derive(Clone, Debug)]
 pub struct BenchConfig {
@@ -48,6 +64,9 @@ pub struct BenchConfig {
     pub seed: u64,
     /// Heap layouts to measure (see the module doc); at least 1.
     pub layouts: usize,
+    /// Epochs of untimed training before the timed steps (see the module
+    /// doc); 0 times the first steps of a training.
+    pub warmup_epochs: f64,
 }
 
 impl Default for BenchConfig {
@@ -60,6 +79,7 @@ impl Default for BenchConfig {
             epoch: true,
             seed: 1,
             layouts: 5,
+            warmup_epochs: 1.0,
         }
     }
 }
@@ -82,6 +102,11 @@ pub struct StepCost {
     pub us_max: f64,
     /// Steps per round.
     pub steps_per_round: usize,
+    /// Untimed training steps this optimizer took before the timed ones.
+    pub warmup_samples: u64,
+    /// Mean training loss of the first steps the timed network takes (the
+    /// first layout's, 50 steps): high untrained, low after a warm-up.
+    pub start_loss: f64,
 }
 
 /// Per hidden size: evaluation and epoch times.
@@ -115,23 +140,33 @@ pub fn run(
     let mut steps_out = Vec::new();
     let mut sizes_out = Vec::new();
     let n = train.len();
-    let mut order: Vec<u32> = (0..n as u32).collect();
-    Rng::new(config.seed).shuffle(&mut order);
+    let warmup = warmup_samples(n, config.warmup_epochs);
+    // The first epoch's order (the DLR epoch's), then the one the timed
+    // steps follow, from where the warm-up stops.
+    let (order, _) = order_after(n, config.seed, 0);
+    let (timed_order, start) = order_after(n, config.seed, warmup);
     let mut test_lit: Option<LitImages> = None;
-    for &h in &config.hidden {
-        progress(&format!("H={h}: steps"));
+    progress(&format!("warm-ups, {} epochs each", config.warmup_epochs));
+    let mut warm_all = warm_up_all(train, test, config, warmup);
+    for (&h, warm) in config.hidden.iter().zip(warm_all.iter_mut()) {
         let sizes = layer_sizes(train, test, h);
+        let warm = std::mem::take(warm);
+        progress(&format!("H={h}: steps"));
         // Per optimizer: each layout's median round, and every round.
         let mut layout_medians = vec![Vec::new(); config.optimizers.len()];
         let mut all_rounds = vec![Vec::new(); config.optimizers.len()];
         let mut steps_per_round = vec![0; config.optimizers.len()];
+        let mut start_loss = vec![f64::NAN; config.optimizers.len()];
         let mut gaps = Rng::new(config.seed ^ 0x6c61_796f_7574);
         for layout in 0..config.layouts.max(1) {
-            let mut runs = allocate_runs(config, &sizes, layout, &mut gaps);
-            // Warm up and size the rounds: each optimizer gets enough steps to
-            // fill `round_seconds`, at least 20.
-            for r in runs.iter_mut() {
-                let t = r.time_steps(train, &order, 50);
+            let mut runs = allocate_runs(&warm, start, layout, &mut gaps);
+            // Warm the caches and size the rounds: each optimizer gets
+            // enough steps to fill `round_seconds`, at least 20.
+            for (i, r) in runs.iter_mut().enumerate() {
+                let (t, loss) = r.time_steps(train, &timed_order, 50);
+                if layout == 0 {
+                    start_loss[i] = loss;
+                }
                 r.steps = ((config.round_seconds / t).ceil() as usize).clamp(20, 200_000);
             }
             for round in 0..config.repeats {
@@ -139,7 +174,7 @@ pub fn run(
                 for i in 0..k {
                     // Rotate who goes first each round.
                     let r = &mut runs[(i + round) % k];
-                    let t = r.time_steps(train, &order, r.steps);
+                    let (t, _) = r.time_steps(train, &timed_order, r.steps);
                     r.rounds.push(t * 1e6);
                 }
             }
@@ -165,6 +200,8 @@ pub fn run(
                 us_min: all_rounds[i].first().copied().unwrap_or(f64::NAN),
                 us_max: all_rounds[i].last().copied().unwrap_or(f64::NAN),
                 steps_per_round: steps_per_round[i],
+                warmup_samples: warm[i].samples,
+                start_loss: start_loss[i],
             });
         }
         progress(&format!("H={h}: evaluation"));
@@ -227,6 +264,9 @@ pub fn json_lines(
                 "repeats": config.repeats,
                 "layouts": config.layouts,
                 "seed": config.seed,
+                "warmup_epochs": config.warmup_epochs,
+                "warmup_samples": s.warmup_samples,
+                "start_loss": s.start_loss,
                 "eval_ms": size.map(|z| z.eval_ms),
                 "dlr_epoch_seconds": size.and_then(|z| z.dlr_epoch_seconds),
                 "simd": simd,
@@ -240,8 +280,13 @@ pub fn json_lines(
 /// size (µs per step of each optimizer, Adam/DLR, DLR/SGD, the test set's
 /// evaluation and a DLR epoch), each line ending in a newline.
 pub fn table(config: &BenchConfig, steps: &[StepCost], sizes: &[SizeCost], simd: &str) -> String {
+    let when = if config.warmup_epochs > 0.0 {
+        format!("after a warm-up of {} epochs", config.warmup_epochs)
+    } else {
+        "from the start of training".into()
+    };
     let mut text = format!(
-        "per-step cost, batch 1: median over {} heap layouts of the median of {} rounds, seed {} (SIMD path: {simd})\n",
+        "per-step cost, batch 1, {when}: median over {} heap layouts of the median of {} rounds, seed {} (SIMD path: {simd})\n",
         config.layouts, config.repeats, config.seed
     );
     let mut header = format!("{:>6}", "H");
@@ -282,9 +327,10 @@ pub fn table(config: &BenchConfig, steps: &[StepCost], sizes: &[SizeCost], simd:
     text
 }
 
-/// One network, optimizer and workspace per optimizer. Layout 0 allocates
-/// them back to back; the others put a gap of 0–8 KiB before each.
-fn allocate_runs(config: &BenchConfig, sizes: &[usize], layout: usize, gaps: &mut Rng) -> Vec<Run> {
+/// A copy of each warmed network and optimizer, with a workspace, starting
+/// at position `start` of the timed order. Layout 0 allocates them back to
+/// back; the others put a gap of 0–8 KiB before each.
+fn allocate_runs(warm: &[Warm], start: usize, layout: usize, gaps: &mut Rng) -> Vec<Run> {
     let mut gap = || -> Vec<u8> {
         let bytes = if layout == 0 {
             0
@@ -294,21 +340,19 @@ fn allocate_runs(config: &BenchConfig, sizes: &[usize], layout: usize, gaps: &mu
         // Written to, so that the allocation is real.
         vec![1; bytes]
     };
-    config
-        .optimizers
-        .iter()
-        .map(|&kind| {
+    warm.iter()
+        .map(|w| {
             let gap_net = gap();
-            let net = Network::new(sizes, config.seed);
+            let net = w.net.clone();
             let gap_opt = gap();
-            let opt = Optimizer::tuned(net.layers(), kind);
+            let opt = w.opt.clone();
             let gap_ws = gap();
             let ws = Workspace::new(&net);
             Run {
                 net,
                 opt,
                 ws,
-                next: 0,
+                next: start,
                 rounds: Vec::new(),
                 steps: 0,
                 _gaps: [gap_net, gap_opt, gap_ws],
@@ -331,8 +375,10 @@ struct Run {
 }
 
 impl Run {
-    /// Seconds per step over `steps` consecutive training steps.
-    fn time_steps(&mut self, train: &Dataset, order: &[u32], steps: usize) -> f64 {
+    /// Seconds per step over `steps` consecutive training steps, and their
+    /// mean loss.
+    fn time_steps(&mut self, train: &Dataset, order: &[u32], steps: usize) -> (f64, f64) {
+        let mut loss_sum = 0.0;
         let start = Instant::now();
         for _ in 0..steps {
             let i = order[self.next] as usize;
@@ -344,9 +390,10 @@ impl Run {
                 train.image(i),
                 train.label(i) as usize,
             );
-            std::hint::black_box(loss);
+            loss_sum += f64::from(loss);
         }
-        start.elapsed().as_secs_f64() / steps as f64
+        let t = start.elapsed().as_secs_f64() / steps as f64;
+        (t, loss_sum / steps as f64)
     }
 }
 

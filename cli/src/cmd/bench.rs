@@ -30,6 +30,12 @@ pub struct BenchArgs {
     /// first, the program's own allocation, which has no gaps).
     #[arg(long, default_value_t = 1)]
     seed: u64,
+    /// Epochs of untimed training of each optimizer (once per size, on the
+    /// training set in shuffled order) before the timed steps, so that they
+    /// are the steps a training pays; 0 times the first steps of a training
+    /// (the early figure).
+    #[arg(long, default_value_t = 1.0)]
+    warmup_epochs: f64,
     /// Skip timing one online DLR epoch per size.
     #[arg(long)]
     no_epoch: bool,
@@ -56,6 +62,11 @@ pub fn run(args: &BenchArgs) -> Result<(), Failure> {
             "--repeats, --layouts and --round-seconds must be positive",
         ));
     }
+    if !(args.warmup_epochs.is_finite() && args.warmup_epochs >= 0.0) {
+        return Err(Failure::bad_input(
+            "--warmup-epochs must be a number of epochs, 0 or more",
+        ));
+    }
     let mnist = args.data.load_nonempty()?;
     for &h in &args.hidden {
         dlr_cli::check_network_size(&dlr_cli::bench::layer_sizes(&mnist.train, &mnist.test, h))
@@ -69,6 +80,7 @@ pub fn run(args: &BenchArgs) -> Result<(), Failure> {
         epoch: !args.no_epoch,
         seed: args.seed,
         layouts: args.layouts,
+        warmup_epochs: args.warmup_epochs,
     };
     let interactive = interactive();
     for path in args.simd.paths() {
