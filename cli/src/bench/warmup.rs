@@ -2,10 +2,10 @@
 //! epochs asked for, in the trainer's way (online, each epoch a fresh
 //! shuffle), so that the timed steps are the ones a training pays.
 
+use dlr::dataset::Dataset;
 use dlr::network::{Network, Workspace};
 use dlr::optim::{Optimizer, OptimizerKind};
 use dlr::rng::Rng;
-use dlr::Dataset;
 
 use super::{layer_sizes, BenchConfig};
 
