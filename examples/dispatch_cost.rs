@@ -9,7 +9,8 @@
 //! - `active_path`: the path look-up alone.
 //!
 //! The best of seven runs of 2,000 rows × 1,000 repetitions, on the active
-//! path (`DLR_SIMD` picks another). BENCHMARKS.md ("Run-time dispatch")
+//! path (`DLR_SIMD=NAME` picks another: this program maps it onto
+//! `dlr::simd::force_path`, as the library reads no environment). BENCHMARKS.md ("Run-time dispatch")
 //! quotes it.
 //!
 //! ```sh
@@ -34,6 +35,12 @@ fn best_ns_per_row(rows: usize, repeats: usize, mut f: impl FnMut()) -> f64 {
 }
 
 fn main() {
+    if let Ok(name) = std::env::var("DLR_SIMD") {
+        if let Err(e) = dlr::simd::parse_path(&name).and_then(dlr::simd::force_path) {
+            eprintln!("dispatch_cost: DLR_SIMD: {e}");
+            std::process::exit(2);
+        }
+    }
     let (rows, n, repeats) = (2000, 10, 1000);
     let w: Vec<f32> = (0..rows * n)
         .map(|i| ((i * 37) % 101) as f32 * 1e-2)
