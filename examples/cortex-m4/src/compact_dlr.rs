@@ -22,8 +22,8 @@
 use alloc::vec::Vec;
 
 use dlr::kernels;
-use dlr::optim::{Grad, LayerUpdate};
 use dlr::network::Network;
+use dlr::optim::{Grad, LayerUpdate};
 
 /// DLR Eq. 1 state: η₀, α and every row's `Σ_i w_ij²`.
 #[derive(Clone, Debug)]
