@@ -8,8 +8,9 @@
 //!   gzip. With flate2's `zlib-rs` back end (this crate's choice) that is
 //!   zlib-rs's CRC-32: PCLMULQDQ folding on x86-64 and the CRC instructions
 //!   on aarch64, picked at run time (a braided table elsewhere), and no
-//!   crate of its own. On x86-64 it is about 15 times the table loop's speed
-//!   (47 MB of MNIST images: some 6 ms against 100 ms);
+//!   crate of its own. It is the one for the program's 47 MB cache checks,
+//!   where the table loop would add a noticeable pause to every start
+//!   (BENCHMARKS.md, "Loading MNIST", has the figures);
 //! - without `std`, a loop over a 16-entry table (64 bytes of read-only
 //!   data, built at compile time), two look-ups per byte: a microcontroller's
 //!   flash is the budget there (a 256-entry table took 1 KiB more of the

@@ -6,7 +6,7 @@
 //! made of its file name and a key of its canonical path, size and
 //! modification time, so that a changed source is a new entry. Each entry
 //! starts with a header (magic, length, CRC-32 of the content:
-//! [`dlr::crc32`], a few milliseconds for the 47 MB of training images),
+//! [`dlr::crc32`]; its cost is in BENCHMARKS.md, "Loading MNIST"),
 //! checked whole on every read: an entry that is short, long, or altered by one bit
 //! is ignored and written again. Entries are written to a temporary file and
 //! renamed into place, so that concurrent runs (a job array) never read a
