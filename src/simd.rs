@@ -1045,11 +1045,13 @@ macro_rules! dispatched {
         $vis fn $name($($arg: $ty),*) $(-> $ret)? {
             #[cfg(dlr_avx512)]
             #[target_feature(enable = "avx512f,avx512vl,avx2,fma")]
+            #[allow(clippy::too_many_arguments)] // the kernel's, and the token
             fn avx512(isa: $crate::simd::x86::Avx512, $($arg: $ty),*) $(-> $ret)? {
                 $($generic)::+(isa, $($arg),*)
             }
             #[cfg(dlr_avx2)]
             #[target_feature(enable = "avx2,fma")]
+            #[allow(clippy::too_many_arguments)] // the kernel's, and the token
             fn avx2(isa: $crate::simd::x86::Avx2, $($arg: $ty),*) $(-> $ret)? {
                 $($generic)::+(isa, $($arg),*)
             }
