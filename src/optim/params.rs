@@ -323,7 +323,7 @@ impl Default for AdamLazyParams {
             lr: 0.002,
             beta1: 0.9,
             beta2: 0.999,
-            eps: 1e-4,
+            eps: 1e-3,
         }
     }
 }

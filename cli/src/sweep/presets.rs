@@ -52,7 +52,7 @@ pub fn preset(name: &str) -> Result<Grid, SweepError> {
                 "sgd": {"lr": [0.2, 0.4]},
                 "nesterov": {"lr": [0.05, 0.1], "momentum": [0.8]},
                 "adam": {"lr": [0.002, 0.004], "eps": [1e-4]},
-                "adam-lazy": {"lr": [0.002, 0.004], "eps": [1e-4]},
+                "adam-lazy": {"lr": [0.002, 0.004], "eps": [1e-3]},
                 "dlr": {"lr": [2], "alpha": [0.3, 0.5]}
             }
         }),
@@ -81,7 +81,7 @@ pub fn preset(name: &str) -> Result<Grid, SweepError> {
                 "sgd": {"lr": [0.4, 0.8]},
                 "nesterov": {"lr": [0.1], "momentum": [0.8, 0.9]},
                 "adam": {"lr": [0.002, 0.004], "eps": [1e-4]},
-                "adam-lazy": {"lr": [0.002, 0.004], "eps": [1e-4]},
+                "adam-lazy": {"lr": [0.002, 0.004], "eps": [1e-3]},
                 "dlr": {"lr": [2, 4], "alpha": [0.3]}
             }
         }),
