@@ -1160,6 +1160,24 @@ mod decision_table_tests {
     }
 }
 
+#[cfg(test)]
+mod path_name_tests {
+    use super::*;
+
+    #[test]
+    fn names_read_back_and_portable_is_the_scalar_path() {
+        for path in SimdPath::ALL {
+            assert_eq!(SimdPath::from_name(path.name()), Some(path));
+        }
+        assert_eq!(SimdPath::from_name("portable"), Some(SimdPath::Scalar));
+        assert_eq!(parse_path("portable"), Ok(SimdPath::Scalar));
+        assert_eq!(SimdPath::from_name("Scalar"), None);
+        // The device's arithmetic runs on every machine.
+        assert!(SimdPath::Scalar.is_available());
+        assert!(available_paths().contains(&SimdPath::Scalar));
+    }
+}
+
 /// The vectors' own maths on every path's vector types this CPU runs (the
 /// kernels' tests reach them only through kernels): `flush_subnormal`
 /// against its twin, `exp_bounded` against `f64`.
