@@ -175,7 +175,7 @@ pub fn need(kind: OptimizerKind, sizes: &[usize]) -> Need {
         // Velocity.
         OptimizerKind::Nesterov => weight_copy,
         // First and second moments.
-        OptimizerKind::Adam => 2 * weight_copy,
+        OptimizerKind::Adam | OptimizerKind::AdamLazy => 2 * weight_copy,
         OptimizerKind::Dlr => {
             CompactDlr::state_bytes(shapes.iter().copied()) + (layers + 1) * PER_ALLOCATION
         }

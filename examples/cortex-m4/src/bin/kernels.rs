@@ -363,6 +363,37 @@ fn main() -> ! {
     }
     ok &= c.finish();
 
+    let mut c = Checker::start("adam_lazy_rows (random, special)");
+    for n in lengths().filter(|&n| n <= 100) {
+        let w0 = uniform(&mut rng, 11 * n, -1.0, 1.0);
+        let m0 = uniform(&mut rng, 11 * n, -0.1, 0.1);
+        let v0: Vec<f32> = m0.iter().map(|x| x * x).collect();
+        let d = uniform(&mut rng, n, -1.0, 1.0);
+        let d = if n % 3 == 0 {
+            sprinkled(&mut rng, d)
+        } else {
+            d
+        };
+        let mut a = uniform(&mut rng, 11, 0.0, 1.0);
+        a[n % 11] = 0.0;
+        let rows: Vec<u32> = (0..1 + n % 13).map(|_| rng.below(11) as u32).collect();
+        for listed in [Some(&rows[..]), None] {
+            let (mut w, mut w_ref) = (w0.clone(), w0.clone());
+            let (mut m, mut m_ref) = (m0.clone(), m0.clone());
+            let (mut v, mut v_ref) = (v0.clone(), v0.clone());
+            kernels::adam_lazy_rows(
+                &mut w, &mut m, &mut v, listed, &a, &d, 0.9, 0.999, 0.002, 1e-8,
+            );
+            reference::adam_lazy_rows(
+                &mut w_ref, &mut m_ref, &mut v_ref, listed, &a, &d, 0.9, 0.999, 0.002, 1e-8,
+            );
+            c.close(n, &w, &w_ref, 4.0 * EPS, 8.0 * EPS);
+            c.close(n, &m, &m_ref, 0.0, 2.0 * EPS);
+            c.close(n, &v, &v_ref, 0.0, 2.0 * EPS);
+        }
+    }
+    ok &= c.finish();
+
     let mut c = Checker::start("dlr_row, dlr_row_lanes (random, misaligned, special)");
     for n in lengths() {
         for offset in [0, 1, 5] {
