@@ -250,12 +250,13 @@ pub fn adam_lazy_rows(
         if a[j] == 0.0 {
             return;
         }
-        for (i, &d) in delta.iter().enumerate() {
-            let k = j * n + i;
-            let g = flush_below(a[j] * d, GRAD_FLOOR);
-            m[k] = flush_below(beta1 * m[k] + (1.0 - beta1) * g, STATE_FLOOR);
-            v[k] = flush_below(beta2 * v[k] + (1.0 - beta2) * g * g, STATE_FLOOR);
-            w[k] -= step * m[k] / (sqrt(v[k]) + eps);
+        let r = j * n..(j + 1) * n;
+        let (w, m, v) = (&mut w[r.clone()], &mut m[r.clone()], &mut v[r]);
+        for i in 0..n {
+            let g = flush_below(a[j] * delta[i], GRAD_FLOOR);
+            m[i] = flush_below(beta1 * m[i] + (1.0 - beta1) * g, STATE_FLOOR);
+            v[i] = flush_below(beta2 * v[i] + (1.0 - beta2) * g * g, STATE_FLOOR);
+            w[i] -= step * m[i] / (sqrt(v[i]) + eps);
         }
     };
     match rows {
