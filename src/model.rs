@@ -151,7 +151,6 @@ impl Network {
             }
         }
         put(&[], true)?;
-        drop(put);
         Ok(written)
     }
 
