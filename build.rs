@@ -1,28 +1,27 @@
 //! States once which of x86-64's run-time SIMD paths this build compiles,
 //! as `cfg` names the sources test instead of repeating the predicate:
-//! - `dlr_scalar`: the scalar path (the kernels' twins) can be chosen at
-//!   run time;
+//! - `dlr_wide`: the path `wide` compiles to, on a target where it has a
+//!   vector unit to compile to (NEON on aarch64, simd128 on wasm32);
+//!   elsewhere but x86-64 the scalar path is the only one;
 //! - `dlr_avx2`: the AVX2 + FMA path (cargo feature `avx2`, or the target
 //!   features `avx2` and `fma` enabled at build time);
 //! - `dlr_avx512`: the AVX-512 path (cargo feature `avx512`, or the target
 //!   feature `avx512f`). Its 8- and 4-lane vectors are the AVX2 path's, so
 //!   it is built only together with `dlr_avx2`.
 fn main() {
-    println!("cargo:rustc-check-cfg=cfg(dlr_avx2, dlr_avx512, dlr_scalar)");
+    println!("cargo:rustc-check-cfg=cfg(dlr_avx2, dlr_avx512, dlr_wide)");
     println!("cargo:rerun-if-changed=build.rs");
     let var = |name: &str| std::env::var(name).unwrap_or_default();
     let arch = var("CARGO_CFG_TARGET_ARCH");
     let target_features = var("CARGO_CFG_TARGET_FEATURE");
     let enabled = |f: &str| target_features.split(',').any(|t| t == f);
-    // The scalar path beside a vector one: everywhere but where `wide`
-    // compiles to plain arrays, which are then the only path (a second,
-    // scalar, copy of every kernel would not fit a microcontroller's
-    // flash).
-    let scalar = arch == "x86_64"
-        || (arch == "aarch64" && enabled("neon"))
-        || (arch == "wasm32" && enabled("simd128"));
-    if scalar {
-        println!("cargo:rustc-cfg=dlr_scalar");
+    // `wide` only where it has vector instructions: on a core without a
+    // vector unit its 8-lane vectors are arrays worked lane by lane (and,
+    // optimised for size, a call per operation), so the scalar twins' plain
+    // loops are the path there.
+    let wide = (arch == "aarch64" && enabled("neon")) || (arch == "wasm32" && enabled("simd128"));
+    if wide {
+        println!("cargo:rustc-cfg=dlr_wide");
     }
     if arch != "x86_64" {
         return;

@@ -19,8 +19,13 @@
 //!   compiles is stated once, in `build.rs` (`cfg(dlr_avx2)`,
 //!   `cfg(dlr_avx512)`).
 //! - **Elsewhere, at compile time**, through [`wide`]: NEON on aarch64,
-//!   simd128 on wasm32 built with `+simd128`, plain arrays otherwise.
-//! - **scalar** everywhere: the scalar twins of `kernels::reference`.
+//!   simd128 on wasm32 built with `+simd128` (`cfg(dlr_wide)`, stated in
+//!   `build.rs`).
+//! - **scalar** everywhere: the scalar twins of `kernels::reference`, plain
+//!   loops with no fused multiply-add. On a target with none of those
+//!   vector units (a Cortex-M4F, say) it is the only path: `wide` would
+//!   only emulate its vectors lane by lane there. Forcing it on a desktop
+//!   therefore runs the arithmetic of such a device, bit for bit.
 //!
 //! [`force_path`] picks a path instead of the best one (the library reads
 //! no environment variable; the `dlr` program maps `--simd` and `DLR_SIMD`
@@ -224,8 +229,6 @@ pub(crate) trait Isa: Copy + 'static {
 
 /// The scalar path: every kernel runs its twin in `kernels::reference`.
 /// Its token needs no proof: plain `f32` arithmetic runs everywhere.
-// Unused where `wide` is the only path (no `dlr_scalar`).
-#[cfg_attr(not(dlr_scalar), allow(dead_code))]
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Scalar;
 
@@ -253,12 +256,12 @@ impl Isa for Scalar {
 }
 
 /// The token of `wide`'s vectors, which run whatever instructions the
-/// build's target features allow: no proof needed. On targets other than
-/// x86-64 it is also the path compiled in through `wide`.
+/// build's target features allow: no proof needed. On aarch64 with NEON
+/// and wasm32 with simd128 it is also the path compiled in through `wide`.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Compiled;
 
-#[cfg(not(target_arch = "x86_64"))]
+#[cfg(dlr_wide)]
 impl Isa for Compiled {
     type Wide = f32x8;
     type Eight = f32x8;
@@ -282,25 +285,19 @@ impl Isa for Compiled {
 }
 
 /// The name of the path `wide` compiles to on this target.
-#[cfg(not(target_arch = "x86_64"))]
-const COMPILED_PATH: SimdPath = if cfg!(all(target_arch = "aarch64", target_feature = "neon")) {
+#[cfg(dlr_wide)]
+const COMPILED_PATH: SimdPath = if cfg!(target_arch = "aarch64") {
     SimdPath::Neon
-} else if cfg!(all(target_arch = "wasm32", target_feature = "simd128")) {
-    SimdPath::Simd128
 } else {
-    SimdPath::Portable
+    SimdPath::Simd128
 };
 
 /// Plain `f32` lanes with unfused arithmetic: the vector type of the
 /// [`Scalar`] path (whose kernels run their twins instead; it exists so
 /// that the generic bodies compile for it).
-// Unused where `wide` is the only path (no `dlr_scalar`).
-#[cfg_attr(not(dlr_scalar), allow(dead_code))]
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub(crate) struct Lanes<const N: usize>(pub [f32; N]);
 
-// Unused where `wide` is the only path (no `dlr_scalar`).
-#[cfg_attr(not(dlr_scalar), allow(dead_code))]
 impl<const N: usize> Lanes<N> {
     #[inline(always)]
     fn map(self, f: impl Fn(f32) -> f32) -> Self {
@@ -335,8 +332,6 @@ impl<const N: usize> Neg for Lanes<N> {
     }
 }
 
-// Unused where `wide` is the only path (no `dlr_scalar`).
-#[cfg_attr(not(dlr_scalar), allow(dead_code))]
 /// All ones (true) or all zeros (false), as a lane of a mask.
 #[inline(always)]
 fn mask_lane(b: bool) -> f32 {
@@ -574,23 +569,65 @@ impl Vector8 for f32x8 {
     }
 }
 
-/// Exact `√x` (IEEE correctly rounded): `sqrtss`, VEX-encoded (`vsqrtps`)
-/// inside the AVX paths' kernels.
+/// Exact `√x` (IEEE correctly rounded, so the same bits on every target):
+/// `sqrtss` on x86-64, VEX-encoded (`vsqrtps`) inside the AVX paths'
+/// kernels; the vector unit's square root through `wide` (`cfg(dlr_wide)`);
+/// the FPU's `VSQRT.F32` on 32-bit Arm with a hard-float ABI (a Cortex-M4F);
+/// `libm::sqrtf` elsewhere.
 ///
 /// The crate's only square root (with [`exact_sqrt_f64`]). Not
-/// `libm::sqrtf`: its x86 version is an inline-asm legacy-SSE `sqrtss`,
-/// and legacy-SSE instructions between 256-bit AVX ones cost a state
-/// transition, paid at every scalar tail weight of a row (BENCHMARKS.md,
-/// "Legacy-SSE square roots", measures it on Adam's rows of 30 and 10).
+/// `libm::sqrtf` on x86-64: its version there is an inline-asm legacy-SSE
+/// `sqrtss`, and legacy-SSE instructions between 256-bit AVX ones cost a
+/// state transition, paid at every scalar tail weight of a row
+/// (BENCHMARKS.md, "Legacy-SSE square roots", measures it on Adam's rows of
+/// 30 and 10). Not `wide` without a vector unit: there it takes a software
+/// square root in `f64` for each of four lanes.
 #[inline(always)]
 pub fn exact_sqrt(x: f32) -> f32 {
-    f32x4::splat(x).sqrt().as_array()[0]
+    #[cfg(any(target_arch = "x86_64", dlr_wide))]
+    return f32x4::splat(x).sqrt().as_array()[0];
+    #[cfg(all(target_arch = "arm", target_abi = "eabihf", not(dlr_wide)))]
+    return arm_fpu::vsqrt(x);
+    #[cfg(not(any(
+        target_arch = "x86_64",
+        dlr_wide,
+        all(target_arch = "arm", target_abi = "eabihf")
+    )))]
+    return libm::sqrtf(x);
 }
 
-/// [`exact_sqrt`] in `f64` (`vsqrtpd`, for the same reason).
+/// The FPU's square root on 32-bit Arm with a hard-float ABI.
+#[cfg(all(target_arch = "arm", target_abi = "eabihf", not(dlr_wide)))]
+mod arm_fpu {
+    /// `VSQRT.F32`, correctly rounded, as a function of its own: stable
+    /// Rust offers no square root in `core`, and its inline assembly names
+    /// single-precision registers only with the `vfp2` feature, which a
+    /// Cortex-M4F (single precision only) lacks. Three instructions
+    /// (call, `VSQRT.F32`, return) where `wide` or `libm` take a software
+    /// square root.
+    // SAFETY: with the hard-float ABI (`eabihf`) an `extern "C"` function
+    // takes its `f32` argument in s0 and returns its result in s0, which
+    // the caller does not expect preserved; the body writes nothing else,
+    // touches no memory or stack, and returns through lr. Every FPU a
+    // hard-float Arm target has (VFPv2 and later, FPv4-SP, FPv5) has
+    // `VSQRT.F32`.
+    #[unsafe(naked)]
+    pub(super) extern "C" fn vsqrt(x: f32) -> f32 {
+        // `.fpu`: the assembler that lists an LTO build's symbols reads
+        // this text with the target's default features, without the FPU.
+        core::arch::naked_asm!(".fpu vfpv2", "vsqrt.f32 s0, s0", "bx lr")
+    }
+}
+
+/// [`exact_sqrt`] in `f64`: `vsqrtpd` on x86-64 (for the same reason), the
+/// vector unit's through `wide` (`cfg(dlr_wide)`), else `libm::sqrt`, one
+/// software or hardware square root where `wide` takes two.
 #[inline(always)]
 pub fn exact_sqrt_f64(x: f64) -> f64 {
-    wide::f64x2::splat(x).sqrt().as_array()[0]
+    #[cfg(any(target_arch = "x86_64", dlr_wide))]
+    return wide::f64x2::splat(x).sqrt().as_array()[0];
+    #[cfg(not(any(target_arch = "x86_64", dlr_wide)))]
+    return libm::sqrt(x);
 }
 
 /// The total of eight partial sums in the order an AVX horizontal sum adds
@@ -709,7 +746,8 @@ pub(crate) fn split_lens<P: Isa>(n: usize) -> (usize, usize, usize) {
 /// A SIMD path: the instruction set the kernels run with.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum SimdPath {
-    /// The scalar twins (`kernels::reference`).
+    /// The scalar twins (`kernels::reference`): plain loops, no fused
+    /// multiply-add. The only path on a target without a vector unit.
     Scalar,
     /// x86-64's baseline: 4-lane SSE2, an 8-lane vector as two halves,
     /// multiply and add separate.
@@ -722,24 +760,21 @@ pub enum SimdPath {
     Neon,
     /// wasm32's simd128 through `wide` (compiled in with `+simd128`).
     Simd128,
-    /// `wide` on a target without a vector unit it knows: plain arrays.
-    Portable,
 }
 
 impl SimdPath {
     /// Every path, in the order of [`SimdPath::name`]'s list.
-    pub const ALL: [SimdPath; 7] = [
+    pub const ALL: [SimdPath; 6] = [
         SimdPath::Scalar,
         SimdPath::Sse2,
         SimdPath::Avx2,
         SimdPath::Avx512,
         SimdPath::Neon,
         SimdPath::Simd128,
-        SimdPath::Portable,
     ];
 
-    /// `"scalar"`, `"sse2"`, `"avx2"`, `"avx512"`, `"neon"`, `"simd128"`
-    /// or `"portable"`: the names `DLR_SIMD` takes.
+    /// `"scalar"`, `"sse2"`, `"avx2"`, `"avx512"`, `"neon"` or
+    /// `"simd128"`: the names [`SimdPath::from_name`] takes.
     pub const fn name(self) -> &'static str {
         match self {
             SimdPath::Scalar => "scalar",
@@ -748,12 +783,16 @@ impl SimdPath {
             SimdPath::Avx512 => "avx512",
             SimdPath::Neon => "neon",
             SimdPath::Simd128 => "simd128",
-            SimdPath::Portable => "portable",
         }
     }
 
-    /// The path named `name` (see [`SimdPath::name`]).
+    /// The path named `name` (see [`SimdPath::name`]); `"portable"` is
+    /// also read as [`SimdPath::Scalar`], the path of targets without a
+    /// vector unit, which once ran `wide`'s plain arrays under that name.
     pub fn from_name(name: &str) -> Option<Self> {
+        if name == "portable" {
+            return Some(SimdPath::Scalar);
+        }
         Self::ALL.into_iter().find(|p| p.name() == name)
     }
 
@@ -761,7 +800,7 @@ impl SimdPath {
     pub fn is_available(self) -> bool {
         let best = best_path();
         match self {
-            SimdPath::Scalar => SCALAR_BUILT,
+            SimdPath::Scalar => true,
             #[cfg(target_arch = "x86_64")]
             SimdPath::Sse2 => true,
             #[cfg(target_arch = "x86_64")]
@@ -822,10 +861,6 @@ fn best_x86_path(f: &x86::Features) -> SimdPath {
     }
 }
 
-/// Whether this build has the scalar path: everywhere but where `wide`
-/// compiles to plain arrays (`portable`), which are the only path there.
-const SCALAR_BUILT: bool = cfg!(dlr_scalar);
-
 /// Whether this build has the AVX-512 path.
 #[cfg(target_arch = "x86_64")]
 const AVX512_BUILT: bool = cfg!(dlr_avx512);
@@ -834,9 +869,15 @@ const AVX512_BUILT: bool = cfg!(dlr_avx512);
 const AVX2_BUILT: bool = cfg!(dlr_avx2);
 
 /// The decision table where `wide` compiles the path in.
-#[cfg(not(target_arch = "x86_64"))]
+#[cfg(dlr_wide)]
 fn detect() -> SimdPath {
     COMPILED_PATH
+}
+
+/// Without a vector unit: the scalar path.
+#[cfg(not(any(target_arch = "x86_64", dlr_wide)))]
+fn detect() -> SimdPath {
+    SimdPath::Scalar
 }
 
 const UNSET: u8 = u8::MAX;
@@ -872,7 +913,6 @@ fn init_active_path() -> SimdPath {
 #[derive(Clone, Copy, Debug)]
 pub(crate) enum Active {
     /// The scalar twins.
-    #[cfg(dlr_scalar)]
     Scalar(Scalar),
     /// x86-64's baseline.
     #[cfg(target_arch = "x86_64")]
@@ -884,7 +924,7 @@ pub(crate) enum Active {
     #[cfg(dlr_avx512)]
     Avx512(x86::Avx512),
     /// What `wide` compiles to on this target.
-    #[cfg(not(target_arch = "x86_64"))]
+    #[cfg(dlr_wide)]
     Compiled(Compiled),
 }
 
@@ -919,15 +959,15 @@ pub(crate) fn active() -> Active {
             return Active::Avx2(isa);
         }
     }
-    #[cfg(dlr_scalar)]
     if path == SimdPath::Scalar {
         return Active::Scalar(Scalar);
     }
-    let _ = path;
     #[cfg(target_arch = "x86_64")]
     return Active::Sse2(x86::Sse2);
-    #[cfg(not(target_arch = "x86_64"))]
-    Active::Compiled(Compiled)
+    #[cfg(dlr_wide)]
+    return Active::Compiled(Compiled);
+    #[cfg(not(any(target_arch = "x86_64", dlr_wide)))]
+    Active::Scalar(Scalar)
 }
 
 /// Why a path cannot be used.
@@ -944,7 +984,7 @@ impl core::fmt::Display for PathError {
         match self {
             PathError::Unknown(name) => write!(
                 f,
-                "unknown SIMD path {name:?} (expected one of scalar, sse2, avx2, avx512, neon, simd128, portable)"
+                "unknown SIMD path {name:?} (expected one of scalar, sse2, avx2, avx512, neon, simd128)"
             ),
             PathError::Unavailable(p) => {
                 let have: alloc::vec::Vec<&str> =
@@ -1071,9 +1111,8 @@ macro_rules! dispatched {
                 }
                 #[cfg(target_arch = "x86_64")]
                 $crate::simd::Active::Sse2(isa) => $($generic)::+(isa, $($arg),*),
-                #[cfg(not(target_arch = "x86_64"))]
+                #[cfg(dlr_wide)]
                 $crate::simd::Active::Compiled(isa) => $($generic)::+(isa, $($arg),*),
-                #[cfg(dlr_scalar)]
                 $crate::simd::Active::Scalar(isa) => $($generic)::+(isa, $($arg),*),
             }
         }

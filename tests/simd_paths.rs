@@ -104,12 +104,37 @@ fn input(rng: &mut Rng, n: usize, offset: usize, special: bool) -> (Vec<f32>, us
     (buf, offset)
 }
 
+/// On the scalar path, whose kernels must give their twins' bits (the
+/// arithmetic of a device without a vector unit), `x` and `r` the same bits
+/// (NaN for NaN).
+#[track_caller]
+fn check_scalar_bits(what: &str, x: &[f32], r: &[f32]) {
+    if dlr::simd::active_path() != SimdPath::Scalar {
+        return;
+    }
+    let bad: Vec<String> = x
+        .iter()
+        .zip(r)
+        .enumerate()
+        .filter(|(_, (a, b))| a.to_bits() != b.to_bits() && !(a.is_nan() && b.is_nan()))
+        .take(5)
+        .map(|(i, (a, b))| format!("[{i}] {a:e} vs twin {b:e}"))
+        .collect();
+    assert!(
+        bad.is_empty(),
+        "{what}: the scalar path differs from its twin; first five: {}",
+        bad.join(", ")
+    );
+}
+
 /// `|x − r| ≤ atol + rtol·|r|`, NaN exactly where the twin has NaN, the
-/// same infinities exactly ([`common::matches_twin`]); collects the bits of
-/// `x` into `bits`.
+/// same infinities exactly ([`common::matches_twin`]), and the twin's bits
+/// on the scalar path ([`check_scalar_bits`]); collects the bits of `x`
+/// into `bits`.
 #[track_caller]
 fn check(what: &str, x: &[f32], r: &[f32], atol: f32, rtol: f32, bits: &mut Vec<u32>) {
     assert_eq!(x.len(), r.len(), "{what}: lengths");
+    check_scalar_bits(what, x, r);
     let bad = mismatches(x, r, atol, rtol);
     assert!(
         bad.is_empty(),
@@ -127,6 +152,7 @@ fn check_each(what: &str, x: &[f32], r: &[f32], tol: &[f32], bits: &mut Vec<u32>
         x.len() == r.len() && x.len() == tol.len(),
         "{what}: lengths"
     );
+    check_scalar_bits(what, x, r);
     let bad: Vec<String> = x
         .iter()
         .zip(r)

@@ -45,10 +45,13 @@ while [ $# -gt 0 ]; do
     esac
 done
 
+icount=()
+[ "${DLR_QEMU_ICOUNT:-1}" = 0 ] || icount=(-icount shift=0)
+
 # The kernel tests read no data.
 if [ "$(basename "$elf")" = kernels ]; then
     exec "$qemu" -M mps2-an386 -cpu cortex-m4 -nographic -monitor none -serial none \
-        -semihosting-config "enable=on,target=native,arg=kernels${1:+,arg=$1}" -kernel "$elf"
+        "${icount[@]}" -semihosting-config "enable=on,target=native,arg=kernels${1:+,arg=$1}" -kernel "$elf"
 fi
 
 files="train-images-idx3-ubyte train-labels-idx1-ubyte t10k-images-idx3-ubyte t10k-labels-idx1-ubyte"
@@ -84,9 +87,6 @@ for a in "${args[@]}"; do
     esac
     semihosting+=",arg=${a//,/,,}"
 done
-
-icount=()
-[ "${DLR_QEMU_ICOUNT:-1}" = 0 ] || icount=(-icount shift=0)
 
 set +e
 "$qemu" -M mps2-an386 -cpu cortex-m4 -nographic -monitor none -serial none \

@@ -266,7 +266,7 @@ fn overhang_row<V: Vector>(t: V::Token, w: &[f32], j: usize, n_out: usize, c0: u
 #[cfg_attr(target_arch = "x86_64", inline(always))]
 pub(crate) fn forward_rows<P: Isa>(isa: P, z: &mut [f32], w: &[f32], x: &[f32], rows: &[u32]) {
     if P::SCALAR {
-        return reference::forward_rows(z, w, x, rows);
+        return super::plain::forward_rows(z, w, x, rows);
     }
     debug_assert!(rows.iter().all(|&j| (j as usize) < x.len()));
     forward_inputs::<P>(isa, z, w, Selected { rows, x });
@@ -279,7 +279,7 @@ pub(crate) fn forward_rows<P: Isa>(isa: P, z: &mut [f32], w: &[f32], x: &[f32], 
 #[cfg_attr(target_arch = "x86_64", inline(always))]
 pub(crate) fn forward_lit<P: Isa>(isa: P, z: &mut [f32], w: &[f32], rows: &[u32], pixels: &[u8]) {
     if P::SCALAR {
-        return reference::forward_lit(z, w, rows, pixels);
+        return super::plain::forward_lit(z, w, rows, pixels);
     }
     debug_assert_eq!(rows.len(), pixels.len());
     forward_inputs::<P>(isa, z, w, LitPixels { rows, pixels });

@@ -12,6 +12,11 @@
 //! multiple of 8 with an overlapping 8-lane vector, and `sgd_row` does so
 //! where the length is not a multiple of 4; see `update`).
 //!
+//! The scalar path (`simd::SimdPath::Scalar`, the only one on a core
+//! without a vector unit) runs the twins, except `forward_rows` and
+//! `forward_lit`, which run `plain`: the twins' sums in the twins' order,
+//! with blocks of outputs in registers, so the twins' bits.
+//!
 //! Each function here reads the active path ([`crate::simd::active_path`])
 //! once and runs the body compiled for it. The layer-level callers
 //! (`Network`'s passes, each optimizer's layer update) select the path
@@ -22,6 +27,7 @@
 //! `debug_assert!`; the public callers in `network` and `optim` check them once.
 
 pub(crate) mod dense;
+mod plain;
 pub mod reference;
 pub(crate) mod update;
 
@@ -199,13 +205,14 @@ dispatched! {
     ) => update::adam_row
 }
 
-/// DLR Eq. 1, single pass: `w_i ← w_i − step (|w_i| + α) δ_i` and returns the
-/// new `Σ w_i²`, `step = η₀ a_j / (‖w_·j‖ + α)`. Twin: [`reference::dlr_row`].
-///
-/// [`dlr_row_lanes`] followed by the total of its lanes.
-#[inline]
-pub fn dlr_row(w: &mut [f32], step: f32, alpha: f32, delta: &[f32]) -> f32 {
-    crate::simd::lane_total(&dlr_row_lanes(w, step, alpha, delta))
+dispatched! {
+    /// DLR Eq. 1, single pass: `w_i ← w_i − step (|w_i| + α) δ_i` and returns
+    /// the new `Σ w_i²`, `step = η₀ a_j / (‖w_·j‖ + α)`. Twin:
+    /// [`reference::dlr_row`].
+    ///
+    /// [`dlr_row_lanes`] followed by the total of its lanes; on the scalar
+    /// path the twin's single sum.
+    pub fn dlr_row(w: &mut [f32], step: f32, alpha: f32, delta: &[f32]) -> f32 => update::dlr_row
 }
 
 dispatched! {

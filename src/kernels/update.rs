@@ -225,7 +225,19 @@ pub(crate) fn adam_row<P: Isa>(
     reference::adam_row(wt, mt, vt, a, dt, beta1, beta2, lr_t, inv_sqrt_bc2, eps);
 }
 
-/// [`dlr_row`](super::dlr_row) that returns the new `Σ w_i²` as eight
+/// DLR Eq. 1 on one row, returning the new `Σ w_i²`: the total of
+/// [`dlr_row_lanes`]' partial sums; on the scalar path the twin itself,
+/// whose one sum needs no lanes to be zeroed and totalled.
+/// Twin: [`reference::dlr_row`].
+#[cfg_attr(target_arch = "x86_64", inline(always))]
+pub(crate) fn dlr_row<P: Isa>(isa: P, w: &mut [f32], step: f32, alpha: f32, delta: &[f32]) -> f32 {
+    if P::SCALAR {
+        return reference::dlr_row(w, step, alpha, delta);
+    }
+    crate::simd::lane_total(&dlr_row_lanes::<P>(isa, w, step, alpha, delta))
+}
+
+/// [`dlr_row`] that returns the new `Σ w_i²` as eight
 /// partial sums, whose [`lane_total`](crate::simd::lane_total) is the row's sum: the DLR optimizer
 /// keeps them as they are and totals eight rows at once ([`dlr_steps`]),
 /// which saves the horizontal sum at the end of every row. Twin:
