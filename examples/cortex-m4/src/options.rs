@@ -35,8 +35,8 @@ pub struct Options {
     pub target: Decimal,
     /// `--data`: host directory with the four uncompressed MNIST files.
     pub data: String,
-    /// `--model`: host path the trained model is written to.
-    pub model: String,
+    /// `--save` (or `--model`): host path the trained model is written to.
+    pub save: String,
     /// `--scratch`: host path of the scratch file that holds the shuffled
     /// order (deleted at the end).
     pub scratch: String,
@@ -60,7 +60,7 @@ impl Default for Options {
                 exponent: -2,
             },
             data: "data/mnist".to_string(),
-            model: "cortex-m4.dlrmodel".to_string(),
+            save: "cortex-m4.dlrmodel".to_string(),
             scratch: "cortex-m4-order.scratch".to_string(),
         }
     }
@@ -69,7 +69,7 @@ impl Default for Options {
 /// The usage text of `--help`.
 pub const USAGE: &str = "usage: dlr-cortex-m4 [--optimizer dlr|dlr-post|sgd|nesterov|adam] \
 [--hidden N[,N..]] [--lr X] [--alpha X] [--seed N] [--max-epochs X] [--eval-every N] \
-[--target X] [--data DIR] [--model PATH] [--scratch PATH]";
+[--target X] [--data DIR] [--save PATH] [--scratch PATH]";
 
 /// A command line that cannot run.
 #[derive(Clone, Debug, PartialEq)]
@@ -173,6 +173,7 @@ impl Options {
                 "--eval-every",
                 "--target",
                 "--data",
+                "--save",
                 "--model",
                 "--scratch",
             ];
@@ -236,7 +237,7 @@ impl Options {
                     }
                 }
                 "--data" => o.data = value.to_string(),
-                "--model" => o.model = value.to_string(),
+                "--save" | "--model" => o.save = value.to_string(),
                 "--scratch" => o.scratch = value.to_string(),
                 _ => unreachable!("every known option is matched"),
             }
