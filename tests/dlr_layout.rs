@@ -4,6 +4,7 @@
 
 use dlr::network::{Network, Workspace};
 use dlr::optim::{Dlr, DlrLayout, DlrParams};
+use dlr::simd::SimdPath;
 
 /// Images of a few lit pixels each, labels 0–9.
 fn sample(k: usize, n: usize) -> (Vec<u8>, usize) {
@@ -70,14 +71,28 @@ fn row_sums_cache_the_norms_of_the_weights() {
 }
 
 #[test]
-fn the_desktop_default_stays_the_lane_layout() {
-    // The pinned desktop models depend on it (cli/tests/train_mnist.rs).
+fn the_layout_follows_the_active_path() {
+    // The lanes on a vector path (the pinned desktop models of
+    // cli/tests/train_mnist.rs depend on it), one sum per row on the
+    // scalar path (the device's arithmetic).
     let net = Network::new(&[4, 3], 1);
-    let opt = Dlr::new(net.layers(), DlrParams::default()).unwrap();
-    let expected = if cfg!(target_arch = "x86_64") {
-        DlrLayout::Lanes
-    } else {
-        DlrLayout::for_build()
+    let layout_on = |path: SimdPath| {
+        dlr::simd::force_path(path).unwrap();
+        Dlr::new(net.layers(), DlrParams::default())
+            .unwrap()
+            .layout()
     };
-    assert_eq!((opt.layout(), DlrLayout::for_build()), (expected, expected));
+    let before = dlr::simd::active_path();
+    let vector = SimdPath::ALL
+        .into_iter()
+        .filter(|&p| p != SimdPath::Scalar && p.is_available())
+        .map(|p| (p, layout_on(p)))
+        .collect::<Vec<_>>();
+    let scalar = layout_on(SimdPath::Scalar);
+    dlr::simd::force_path(before).unwrap();
+    assert_eq!(scalar, DlrLayout::RowSums);
+    assert!(cfg!(not(target_arch = "x86_64")) || !vector.is_empty());
+    for (path, layout) in vector {
+        assert_eq!(layout, DlrLayout::Lanes, "{path}");
+    }
 }

@@ -21,9 +21,9 @@
 //! vectors, 35 KB at 784 inputs. [`DlrLayout::RowSums`] keeps one `f32` per
 //! row instead: a step computes row `j`'s factor from its sum and runs the
 //! same fused row kernel, whose lanes it totals at once
-//! ([`kernels::dlr_row`]). It is the default where the kernels run on no
-//! SIMD unit ([`DlrLayout::for_build`]), where eight lanes cost eight times
-//! the work and a microcontroller cannot spare the memory.
+//! ([`kernels::dlr_row`]). It is the default where the kernels run on the
+//! scalar path ([`DlrLayout::for_active_path`]), where eight lanes cost
+//! eight times the work and a microcontroller cannot spare the memory.
 //!
 //! Eq. 3: the column factors `η₀ δ_i / (‖w_i·‖ + α)` are computed once per
 //! step from the cache, then each touched row is updated while adding
@@ -62,26 +62,23 @@ pub enum DlrLayout {
 }
 
 impl DlrLayout {
-    /// [`DlrLayout::Lanes`] where this build runs its kernels on a SIMD unit
-    /// (x86-64, AArch64 with NEON, WebAssembly with `simd128`: the targets
-    /// `build.rs` gives a vector path), else [`DlrLayout::RowSums`].
-    pub const fn for_build() -> Self {
-        if cfg!(any(
-            target_arch = "x86_64",
-            all(target_arch = "aarch64", target_feature = "neon"),
-            all(target_arch = "wasm32", target_feature = "simd128")
-        )) {
-            DlrLayout::Lanes
-        } else {
+    /// [`DlrLayout::Lanes`] where the kernels run on a SIMD path,
+    /// [`DlrLayout::RowSums`] on the scalar path ([`crate::simd::active_path`]):
+    /// the only path on a core without a vector unit, and the device's
+    /// arithmetic when a desktop forces it.
+    pub fn for_active_path() -> Self {
+        if crate::simd::active_path() == crate::simd::SimdPath::Scalar {
             DlrLayout::RowSums
+        } else {
+            DlrLayout::Lanes
         }
     }
 }
 
 impl Default for DlrLayout {
-    /// [`DlrLayout::for_build`].
+    /// [`DlrLayout::for_active_path`].
     fn default() -> Self {
-        Self::for_build()
+        Self::for_active_path()
     }
 }
 
@@ -114,10 +111,10 @@ pub struct Dlr {
 
 impl Dlr {
     /// DLR for `layers`, its norm cache filled from their current weights,
-    /// after checking `params`; Eq. 1's cache in this build's layout
-    /// ([`DlrLayout::for_build`]).
+    /// after checking `params`; Eq. 1's cache in the active path's layout
+    /// ([`DlrLayout::for_active_path`]).
     pub fn new(layers: &[Layer], params: DlrParams) -> Result<Self, ParamError> {
-        Self::with_layout(layers, params, DlrLayout::for_build())
+        Self::with_layout(layers, params, DlrLayout::for_active_path())
     }
 
     /// [`Dlr::new`] with Eq. 1's cache in `layout`. Both layouts take the
@@ -172,7 +169,7 @@ impl Dlr {
     }
 
     pub(crate) fn unchecked(layers: &[Layer], params: DlrParams) -> Self {
-        Self::unchecked_in(layers, params, DlrLayout::for_build())
+        Self::unchecked_in(layers, params, DlrLayout::for_active_path())
     }
 
     // Each buffer only where its equation and layout use it (see
@@ -210,7 +207,7 @@ impl Dlr {
     /// the other is empty), the step counter that schedules Eq. 3's exact
     /// re-sync, and whether one is pending. Shapes are checked by the caller;
     /// the scratch buffers are sized for `layers`.
-    /// In this build's layout ([`DlrLayout::for_build`]).
+    /// In the active path's layout ([`DlrLayout::for_active_path`]).
     pub(crate) fn from_state(layers: &[Layer], params: DlrParams, cache: DlrCache) -> Self {
         let mut dlr = Self::unchecked(layers, params);
         match dlr.layout {

@@ -234,7 +234,7 @@ impl Optimizer {
 
     /// The heap [`Optimizer::new`] allocates for rule `params` on a network
     /// of layer sizes `sizes`, without allocating it: each rule's own
-    /// `heap_need` (DLR's in this build's layout, [`DlrLayout::for_build`]).
+    /// `heap_need` (DLR's in the active path's layout, [`DlrLayout::for_active_path`]).
     ///
     /// ```
     /// use dlr::optim::{Optimizer, OptimizerKind, OptimizerParams};
@@ -249,7 +249,7 @@ impl Optimizer {
             OptimizerParams::Sgd(_) => Sgd::heap_need(sizes),
             OptimizerParams::Nesterov(_) => Nesterov::heap_need(sizes),
             OptimizerParams::Adam(_) => Adam::heap_need(sizes),
-            OptimizerParams::Dlr(p) => Dlr::heap_need(sizes, p.norm, DlrLayout::for_build()),
+            OptimizerParams::Dlr(p) => Dlr::heap_need(sizes, p.norm, DlrLayout::for_active_path()),
         }
     }
 
