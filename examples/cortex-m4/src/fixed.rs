@@ -60,17 +60,6 @@ impl Decimal {
         }
     }
 
-    /// `⌈self · n⌉`, exactly (saturating at `u64::MAX`).
-    pub fn ceil_times(self, n: u64) -> u64 {
-        let product = self.mantissa.saturating_mul(n);
-        let power = 10u64.pow(self.exponent.unsigned_abs());
-        if self.exponent >= 0 {
-            product.saturating_mul(power)
-        } else {
-            product.div_ceil(power)
-        }
-    }
-
     /// Whether `numerator / denominator ≥ self`, exactly.
     pub fn at_most_ratio(self, numerator: u64, denominator: u64) -> bool {
         // Both sides are below 2⁶⁴ for the options' range (mantissa < 2²⁴,
