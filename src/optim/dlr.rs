@@ -67,7 +67,9 @@ impl DlrLayout {
     /// the only path on a core without a vector unit, and the device's
     /// arithmetic when a desktop forces it.
     pub fn for_active_path() -> Self {
-        if crate::simd::active_path() == crate::simd::SimdPath::Scalar {
+        // Where the scalar path is the only one, without asking.
+        let scalar_only = cfg!(not(any(target_arch = "x86_64", dlr_wide)));
+        if scalar_only || crate::simd::active_path() == crate::simd::SimdPath::Scalar {
             DlrLayout::RowSums
         } else {
             DlrLayout::Lanes
