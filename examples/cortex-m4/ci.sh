@@ -4,7 +4,7 @@
 # the device target, a short training that must pass 85 % and whose model
 # must equal, bit for bit, the desktop's run on the scalar path (the
 # device's arithmetic), the full run to 96 % (DLR, H = 32, seed 1: about
-# 43 G instructions, 5-9 minutes of QEMU), and checks that Adam at H = 32
+# 41 G instructions, 2.5-9 minutes of QEMU), and checks that Adam at H = 32
 # is refused in one line with a non-zero exit.
 # MNIST comes from $DLR_DATA (plain or .gz); DLR_CLI is a built `dlr` (the
 # desktop checks are skipped without one).
