@@ -11,7 +11,7 @@
 
 use dlr::memory::HeapNeed;
 use dlr::network::{Network, Workspace};
-use dlr::optim::{Adam, Dlr, DlrLayout, DlrNorm, Nesterov, Sgd};
+use dlr::optim::{Adam, AdamLazy, Dlr, DlrLayout, DlrNorm, Nesterov, Sgd};
 
 /// A rule's `heap_need` for layer sizes.
 type RuleNeed = fn(&[usize]) -> HeapNeed;
@@ -25,7 +25,7 @@ fn main() {
     });
     let overhead = args.next().unwrap_or(0);
     let hidden: Vec<usize> = args.collect();
-    let rules: [(&str, RuleNeed); 6] = [
+    let rules: [(&str, RuleNeed); 7] = [
         ("DLR Eq. 1, one sum per row", |s| {
             Dlr::heap_need(s, DlrNorm::Pre, DlrLayout::RowSums)
         }),
@@ -38,6 +38,7 @@ fn main() {
         ("SGD", Sgd::heap_need),
         ("Nesterov", Nesterov::heap_need),
         ("Adam", Adam::heap_need),
+        ("lazy Adam", AdamLazy::heap_need),
     ];
     // One row per H: the network and workspace, then each rule's total.
     print!("| H | network + workspace |");

@@ -3,7 +3,7 @@
 //! atomically.
 //!
 //! A checkpoint holds the model, the optimizer's whole state (Nesterov's
-//! velocity; Adam's moments and `t`; DLR's norm cache as it is, the `f32` row
+//! velocity; Adam's and lazy Adam's moments and `t`; DLR's norm cache as it is, the `f32` row
 //! sums of Eq. 1 or the `f64` column sums of Eq. 3 with the step counter that
 //! schedules their exact re-sync), the shuffling generator's state, the
 //! current epoch's order and position in it, the sample, step and
@@ -21,7 +21,7 @@
 //! 8           magic "DLRCKPT\0"
 //! 4           format version, u32 (= 1)
 //!             -- options that decide the result --
-//! 1           optimizer: 0 sgd, 1 nesterov, 2 adam, 3 dlr, 4 dlr-post
+//! 1           optimizer: 0 sgd, 1 nesterov, 2 adam, 3 dlr, 4 dlr-post, 5 adam-lazy
 //! 4·6         lr, alpha, momentum, beta1, beta2, eps: f32 (the values in use)
 //! 8           seed, u64
 //! 4           init_scale, f32
@@ -38,7 +38,7 @@
 //!             -- optimizer state, shapes from the model --
 //!             sgd:      nothing
 //!             nesterov: velocity, f32 per weight, layer by layer, pre-major
-//!             adam:     t u64; first moments, then second moments, f32 per weight
+//!             adam, adam-lazy: t u64; first moments, then second moments, f32 per weight
 //!             dlr:      steps u64; re-sync pending u8 (0/1); f32 per input row of every layer
 //!             dlr-post: steps u64; re-sync pending u8 (0/1); f64 per output column of every layer
 //!             -- progress --
@@ -74,7 +74,8 @@ use crate::le::{self, Truncated};
 use crate::model::ModelError;
 use crate::network::Network;
 use crate::optim::{
-    Adam, Dlr, DlrCache, DlrNorm, Nesterov, Optimizer, OptimizerKind, OptimizerParams, Param, Sgd,
+    Adam, AdamLazy, Dlr, DlrCache, DlrNorm, Nesterov, Optimizer, OptimizerKind, OptimizerParams,
+    Param, Sgd,
 };
 use crate::rng::Rng;
 use crate::run::{RunError, RunField, RunSpec, TrainConfig};
@@ -373,6 +374,15 @@ impl Checkpoint {
                     w.f32s(o.second_moment(l));
                 }
             }
+            Optimizer::AdamLazy(o) => {
+                w.u64(o.steps());
+                for l in 0..layers.len() {
+                    w.f32s(o.first_moment(l));
+                }
+                for l in 0..layers.len() {
+                    w.f32s(o.second_moment(l));
+                }
+            }
             Optimizer::Dlr(o) => {
                 let cache = o.cache();
                 w.u64(cache.steps);
@@ -579,6 +589,12 @@ fn read_optimizer(
             let v = per_weight(r)?;
             Optimizer::Adam(Adam::from_state(p, t, m, v))
         }
+        OptimizerParams::AdamLazy(p) => {
+            let t = r.u64()?;
+            let m = per_weight(r)?;
+            let v = per_weight(r)?;
+            Optimizer::AdamLazy(AdamLazy::from_state(p, t, m, v))
+        }
         OptimizerParams::Dlr(p) => {
             let steps = r.u64()?;
             let resync_pending = read_bool(r)?;
@@ -652,6 +668,7 @@ fn kind_code(kind: OptimizerKind) -> u8 {
         OptimizerKind::Adam => 2,
         OptimizerKind::Dlr => 3,
         OptimizerKind::DlrPost => 4,
+        OptimizerKind::AdamLazy => 5,
     }
 }
 
@@ -662,6 +679,7 @@ fn kind_from_code(code: u8) -> Option<OptimizerKind> {
         2 => OptimizerKind::Adam,
         3 => OptimizerKind::Dlr,
         4 => OptimizerKind::DlrPost,
+        5 => OptimizerKind::AdamLazy,
         _ => return None,
     })
 }

@@ -278,18 +278,51 @@ pub(crate) fn lit_indices(image: &[u8], out: &mut [u32]) -> usize {
             continue;
         }
         for (h, word) in pair.as_chunks::<8>().0.iter().enumerate() {
-            let mask = nonzero_byte_mask(u64::from_le_bytes(*word));
             let base = (c * 16 + h * 8) as u32;
-            // All eight as one array, so the widening and the stores
-            // compile to vector instructions.
-            let indices = BYTE_POSITIONS[mask as usize].map(|p| base + u32::from(p));
-            out[n..n + 8].copy_from_slice(&indices);
-            n += mask.count_ones() as usize;
+            n = if WORDS_BY_TABLE {
+                lit_in_word_by_table(word, base, out, n)
+            } else {
+                lit_in_word_by_pixel(word, base, out, n)
+            };
         }
     }
     let done = pairs.len() * 16;
     for (k, &p) in tail.iter().enumerate() {
         out[n] = (done + k) as u32;
+        n += usize::from(p != 0);
+    }
+    n
+}
+
+/// Whether [`lit_indices`] lists a word of eight pixels through its byte
+/// mask and [`BYTE_POSITIONS`] (where the widening and the eight stores are
+/// vector instructions), or pixel by pixel: on a 32-bit core without a
+/// vector unit the mask's 64-bit multiply and the eight-entry copy cost
+/// more than eight plain steps. The same indices either way.
+const WORDS_BY_TABLE: bool = cfg!(any(target_arch = "x86_64", dlr_wide));
+
+/// The indices `base + k` of the non-zero pixels `word[k]`, written to
+/// `out` from `n` on through the byte mask's row of [`BYTE_POSITIONS`];
+/// returns the new count. Writes `out[n..n + 8]`.
+#[cfg_attr(target_arch = "x86_64", inline(always))]
+#[cfg_attr(not(target_arch = "x86_64"), inline)]
+fn lit_in_word_by_table(word: &[u8; 8], base: u32, out: &mut [u32], n: usize) -> usize {
+    let mask = nonzero_byte_mask(u64::from_le_bytes(*word));
+    // All eight as one array, so the widening and the stores compile to
+    // vector instructions.
+    let indices = BYTE_POSITIONS[mask as usize].map(|p| base + u32::from(p));
+    out[n..n + 8].copy_from_slice(&indices);
+    n + mask.count_ones() as usize
+}
+
+/// [`lit_in_word_by_table`] pixel by pixel, branch-free: every index is
+/// written, the count advances past the non-zero ones. Writes
+/// `out[n..n + 8]` at most.
+#[cfg_attr(target_arch = "x86_64", inline(always))]
+#[cfg_attr(not(target_arch = "x86_64"), inline)]
+fn lit_in_word_by_pixel(word: &[u8; 8], base: u32, out: &mut [u32], mut n: usize) -> usize {
+    for (k, &p) in word.iter().enumerate() {
+        out[n] = base + k as u32;
         n += usize::from(p != 0);
     }
     n
@@ -423,6 +456,47 @@ mod tests {
     }
 
     use super::*;
+
+    /// Both ways of listing a word's lit pixels (the table where vectors
+    /// are, pixel by pixel elsewhere) against a plain filter: every one of
+    /// the 256 lit/dark patterns, at several write positions.
+    #[test]
+    fn both_word_listings_give_the_lit_pixels() {
+        for pattern in 0..256u32 {
+            let word: [u8; 8] = core::array::from_fn(|k| {
+                if pattern & (1 << k) != 0 {
+                    1 + (k as u8 * 37) % 255
+                } else {
+                    0
+                }
+            });
+            let want: Vec<u32> = (0..8)
+                .filter(|&k| word[k] != 0)
+                .map(|k| 40 + k as u32)
+                .collect();
+            for n in [0, 3, 8] {
+                for (name, listing) in [
+                    (
+                        "table",
+                        lit_in_word_by_table as fn(&[u8; 8], u32, &mut [u32], usize) -> usize,
+                    ),
+                    ("pixel", lit_in_word_by_pixel),
+                ] {
+                    let mut out = vec![u32::MAX; 16];
+                    let end = listing(&word, 40, &mut out, n);
+                    assert_eq!(
+                        &out[n..end],
+                        &want[..],
+                        "{name}, pattern {pattern:#010b}, from {n}"
+                    );
+                    assert!(
+                        out[..n].iter().all(|&x| x == u32::MAX),
+                        "{name} wrote before {n}"
+                    );
+                }
+            }
+        }
+    }
 
     #[test]
     fn prefetch_any_image_leaves_the_data_alone() {

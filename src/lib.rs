@@ -36,6 +36,7 @@
 //! | SGD `w ← w − η a_j δ` | [`kernels::sgd_row`]; [`kernels::sgd_rows`] (a layer's rows with `a_j ≠ 0`) | [`kernels::reference::sgd_row`], [`kernels::reference::sgd_rows`] |
 //! | Nesterov | [`kernels::nesterov_row`] | [`kernels::reference::nesterov_row`] |
 //! | Adam | [`kernels::adam_row`] | [`kernels::reference::adam_row`] |
+//! | lazy Adam (`SparseAdam`: a layer's rows with `a_j ≠ 0`) | [`kernels::adam_lazy_rows`] | [`kernels::reference::adam_lazy_rows`] |
 //! | DLR Eq. 1, fused with the new row norm | [`kernels::dlr_row`], [`kernels::dlr_row_lanes`] (the norm as 8 lane sums, as the optimizer keeps it); [`kernels::dlr_rows_lanes`] (a layer's listed rows) | [`kernels::reference::dlr_row`], [`kernels::reference::dlr_row_lanes`], [`kernels::reference::dlr_rows_lanes`] |
 //! | DLR Eq. 1 steps `η₀ a_j / (‖w_·j‖ + α)`, 8 rows at a time | [`kernels::dlr_steps`], [`kernels::dlr_steps_every_row`] | [`kernels::reference::dlr_steps`], [`kernels::reference::dlr_steps_every_row`] |
 //! | DLR Eq. 3, fused with column-norm upkeep | [`kernels::dlr_post_row`] | [`kernels::reference::dlr_post_row`] |

@@ -1085,11 +1085,13 @@ macro_rules! dispatched {
         $vis fn $name($($arg: $ty),*) $(-> $ret)? {
             #[cfg(dlr_avx512)]
             #[target_feature(enable = "avx512f,avx512vl,avx2,fma")]
+            #[allow(clippy::too_many_arguments)] // the kernel's, and the token
             fn avx512(isa: $crate::simd::x86::Avx512, $($arg: $ty),*) $(-> $ret)? {
                 $($generic)::+(isa, $($arg),*)
             }
             #[cfg(dlr_avx2)]
             #[target_feature(enable = "avx2,fma")]
+            #[allow(clippy::too_many_arguments)] // the kernel's, and the token
             fn avx2(isa: $crate::simd::x86::Avx2, $($arg: $ty),*) $(-> $ret)? {
                 $($generic)::+(isa, $($arg),*)
             }
@@ -1157,6 +1159,24 @@ mod decision_table_tests {
             best_x86_path(&cpu(false, false, false, false)),
             SimdPath::Sse2
         );
+    }
+}
+
+#[cfg(test)]
+mod path_name_tests {
+    use super::*;
+
+    #[test]
+    fn names_read_back_and_portable_is_the_scalar_path() {
+        for path in SimdPath::ALL {
+            assert_eq!(SimdPath::from_name(path.name()), Some(path));
+        }
+        assert_eq!(SimdPath::from_name("portable"), Some(SimdPath::Scalar));
+        assert_eq!(parse_path("portable"), Ok(SimdPath::Scalar));
+        assert_eq!(SimdPath::from_name("Scalar"), None);
+        // The device's arithmetic runs on every machine.
+        assert!(SimdPath::Scalar.is_available());
+        assert!(available_paths().contains(&SimdPath::Scalar));
     }
 }
 

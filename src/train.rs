@@ -482,6 +482,7 @@ impl<'d> Trainer<'d, Optimizer> {
         // Counters that could overflow as the run goes on (found by fuzzing).
         let opt_steps = match &opt {
             Optimizer::Adam(o) => o.steps(),
+            Optimizer::AdamLazy(o) => o.steps(),
             Optimizer::Dlr(o) => o.steps(),
             Optimizer::Sgd(_) | Optimizer::Nesterov(_) => 0,
         };

@@ -364,7 +364,7 @@ fn inconsistent_fields_are_rejected_even_with_a_good_checksum() {
         Checkpoint::from_bytes(&b)
     };
     assert_eq!(
-        resealed(12, 5).unwrap_err(),
+        resealed(12, 6).unwrap_err(),
         CheckpointError::BadField("optimizer")
     );
     let reached_at = bytes.len() - 4 - 8 - 16 * good.progress.history.len() - 24 - 1;

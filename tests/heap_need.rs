@@ -8,8 +8,8 @@ use std::cell::Cell;
 use dlr::memory::HeapNeed;
 use dlr::network::{Network, Workspace};
 use dlr::optim::{
-    Adam, Dlr, DlrLayout, DlrNorm, DlrParams, Nesterov, Optimizer, OptimizerKind, OptimizerParams,
-    Sgd,
+    Adam, AdamLazy, Dlr, DlrLayout, DlrNorm, DlrParams, Nesterov, Optimizer, OptimizerKind,
+    OptimizerParams, Sgd,
 };
 
 struct CountingAlloc;
@@ -91,6 +91,8 @@ fn every_rule_states_what_it_allocates() {
         assert_eq!(nesterov, Nesterov::heap_need(sizes), "{sizes:?}");
         let adam = held(|| Adam::new(layers, Default::default()).unwrap());
         assert_eq!(adam, Adam::heap_need(sizes), "{sizes:?}");
+        let lazy = held(|| AdamLazy::new(layers, Default::default()).unwrap());
+        assert_eq!(lazy, AdamLazy::heap_need(sizes), "{sizes:?}");
         for params in [DlrParams::default(), DlrParams::post()] {
             for layout in [DlrLayout::Lanes, DlrLayout::RowSums] {
                 let dlr = held(|| Dlr::with_layout(layers, params, layout).unwrap());

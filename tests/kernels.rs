@@ -212,6 +212,84 @@ fn adam_row_matches_twin() {
     }
 }
 
+/// `adam_lazy_rows` is `adam_row` (with `SparseAdam`'s scalars: the step
+/// `α √(1 − β₂ᵗ)/(1 − β₁ᵗ)` as `lr_t`, `inv_sqrt_bc2 = 1`) on each listed
+/// row with a non-zero input, bit for bit, in list order, and close to its
+/// twin; the rows of zero inputs keep `w`, `m` and `v`, bit for bit; a lit
+/// row with `δ = 0` is present: its moments decay.
+#[test]
+fn adam_lazy_rows_is_adam_row_on_the_lit_rows() {
+    common::force_requested_path();
+    let mut rng = Rng::new(32);
+    let n_in = 11;
+    let (beta1, beta2, step, eps) = (0.9, 0.999, 0.02, 1e-6);
+    for n in lengths() {
+        let w0 = uniform_vec(&mut rng, n_in * n, -1.0, 1.0);
+        let m0 = uniform_vec(&mut rng, n_in * n, -0.01, 0.01);
+        let v0 = uniform_vec(&mut rng, n_in * n, 1e-6, 1e-4);
+        let mut d = uniform_vec(&mut rng, n, -0.1, 0.1);
+        if n % 3 == 0 {
+            d.iter_mut().for_each(|x| *x = 0.0);
+        }
+        let mut a = uniform_vec(&mut rng, n_in, 0.0, 1.0);
+        let zero = [n % n_in, (n + 5) % n_in];
+        zero.iter().for_each(|&j| a[j] = 0.0);
+        let listed = random_rows(&mut rng, n_in, 1 + n % 13);
+        let all: Vec<u32> = (0..n_in as u32).collect();
+        for (rows, visited) in [(Some(&listed[..]), &listed), (None, &all)] {
+            let mut got = (w0.clone(), m0.clone(), v0.clone());
+            let mut by_row = (w0.clone(), m0.clone(), v0.clone());
+            let mut twin = (w0.clone(), m0.clone(), v0.clone());
+            kernels::adam_lazy_rows(
+                &mut got.0, &mut got.1, &mut got.2, rows, &a, &d, beta1, beta2, step, eps,
+            );
+            for &j in visited.iter().filter(|&&j| a[j as usize] != 0.0) {
+                let r = j as usize * n..(j as usize + 1) * n;
+                kernels::adam_row(
+                    &mut by_row.0[r.clone()],
+                    &mut by_row.1[r.clone()],
+                    &mut by_row.2[r],
+                    a[j as usize],
+                    &d,
+                    beta1,
+                    beta2,
+                    step,
+                    1.0,
+                    eps,
+                );
+            }
+            reference::adam_lazy_rows(
+                &mut twin.0,
+                &mut twin.1,
+                &mut twin.2,
+                rows,
+                &a,
+                &d,
+                beta1,
+                beta2,
+                step,
+                eps,
+            );
+            assert_eq!(got, by_row, "n={n}, rows {rows:?}");
+            assert_close("adam_lazy_rows m", &got.1, &twin.1, 1e-9, 4.0 * EPS);
+            assert_close("adam_lazy_rows v", &got.2, &twin.2, 1e-12, 4.0 * EPS);
+            assert_close("adam_lazy_rows w", &got.0, &twin.0, 8.0 * EPS, 0.0);
+            for (j, row) in (0..n_in).map(|j| (j, j * n..(j + 1) * n)) {
+                let visited_lit = a[j] != 0.0 && visited.contains(&(j as u32));
+                let same = |x: &[f32], x0: &[f32]| x[row.clone()] == x0[row.clone()];
+                if !visited_lit {
+                    assert!(same(&got.0, &w0), "n={n}: row {j} (not present) moved w");
+                    assert!(same(&got.1, &m0), "n={n}: row {j} (not present) moved m");
+                    assert!(same(&got.2, &v0), "n={n}: row {j} (not present) moved v");
+                } else {
+                    // Present, even with δ = 0: m ← β₁ m, so it changes.
+                    assert!(!same(&got.1, &m0), "n={n}: present row {j} kept m");
+                }
+            }
+        }
+    }
+}
+
 #[test]
 fn dlr_row_matches_twin() {
     common::force_requested_path();

@@ -7,8 +7,8 @@ mod common;
 
 use dlr::network::{Layer, Network};
 use dlr::optim::{
-    AdamParams, DlrParams, Grad, LayerUpdate, NesterovParams, Optimizer, OptimizerKind,
-    OptimizerParams, Param, ParamError, SgdParams, RESYNC_EVERY,
+    AdamLazy, AdamLazyParams, AdamParams, DlrParams, Grad, LayerUpdate, NesterovParams, Optimizer,
+    OptimizerKind, OptimizerParams, Param, ParamError, SgdParams, RESYNC_EVERY,
 };
 use dlr::rng::Rng;
 
@@ -247,6 +247,7 @@ fn dlr_skips_rows_with_zero_input() {
         OptimizerKind::Dlr,
         OptimizerKind::DlrPost,
         OptimizerKind::Sgd,
+        OptimizerKind::AdamLazy,
     ] {
         let mut opt = Optimizer::tuned(net.layers(), kind);
         let a = [0.0, 0.5, 0.0, 0.0, 1.0, 0.0];
@@ -319,6 +320,168 @@ fn adam_first_step_moves_each_weight_by_about_lr() {
     }
 }
 
+/// One online step of layer 0 (`n_out` outputs) with inputs `a`.
+fn lazy_step(opt: &mut AdamLazy, w: &mut [f32], a: &[f32], delta: &[f32]) {
+    opt.begin_step();
+    let active: Vec<u32> = (0..a.len() as u32)
+        .filter(|&j| a[j as usize] != 0.0)
+        .collect();
+    opt.update_layer(
+        0,
+        w,
+        delta.len(),
+        &Grad::Outer {
+            a,
+            active: Some(&active),
+            delta,
+        },
+    );
+}
+
+/// Lazy Adam against `SparseAdam`'s formula in f64: a row absent from the
+/// gradient (zero input) keeps `w`, `m` and `v` exactly; when it comes back
+/// at global step `t`, its step is `α √(1 − β₂ᵗ)/(1 − β₁ᵗ) · m/(√v + ε)`
+/// with that `t`, not the count of the row's own updates.
+#[test]
+fn adam_lazy_leaves_absent_rows_and_corrects_bias_with_the_global_step() {
+    common::force_requested_path();
+    let (n_in, n_out) = (3, 4);
+    let net = Network::with_init_scale(&[n_in, n_out], 7, 1.0);
+    let p = AdamLazyParams {
+        lr: 0.01,
+        eps: 1e-3,
+        ..AdamLazyParams::default()
+    };
+    let mut opt = AdamLazy::new(net.layers(), p).unwrap();
+    let mut w = net.layers()[0].w.clone();
+    let delta = [0.3f32, -0.2, 0.1, 0.0];
+    // Step 1 lights rows 0 and 1; steps 2–4 row 1 only; step 5 rows 0 and 2.
+    let inputs: [[f32; 3]; 5] = [
+        [0.5, 1.0, 0.0],
+        [0.0, 1.0, 0.0],
+        [0.0, 0.25, 0.0],
+        [0.0, 1.0, 0.0],
+        [0.75, 0.0, 1.0],
+    ];
+    let (b1, b2) = (p.beta1 as f64, p.beta2 as f64);
+    let mut w_ref: Vec<f64> = w.iter().map(|&x| x as f64).collect();
+    let (mut m_ref, mut v_ref) = (vec![0.0f64; w.len()], vec![0.0f64; w.len()]);
+    for (step, a) in inputs.iter().enumerate() {
+        let t = step as i32 + 1;
+        let (w_before, m_before) = (w.clone(), opt.first_moment(0).to_vec());
+        let v_before = opt.second_moment(0).to_vec();
+        lazy_step(&mut opt, &mut w, a, &delta);
+        let size = p.lr as f64 * (1.0 - b2.powi(t)).sqrt() / (1.0 - b1.powi(t));
+        for j in 0..n_in {
+            let r = j * n_out..(j + 1) * n_out;
+            if a[j] == 0.0 {
+                assert_eq!(
+                    w[r.clone()],
+                    w_before[r.clone()],
+                    "t={t}: absent row {j} moved w"
+                );
+                assert_eq!(
+                    opt.first_moment(0)[r.clone()],
+                    m_before[r.clone()],
+                    "t={t}: row {j} m"
+                );
+                assert_eq!(
+                    opt.second_moment(0)[r.clone()],
+                    v_before[r],
+                    "t={t}: row {j} v"
+                );
+                continue;
+            }
+            for k in r {
+                let g = a[j] as f64 * delta[k % n_out] as f64;
+                m_ref[k] = b1 * m_ref[k] + (1.0 - b1) * g;
+                v_ref[k] = b2 * v_ref[k] + (1.0 - b2) * g * g;
+                w_ref[k] -= size * m_ref[k] / (v_ref[k].sqrt() + p.eps as f64);
+                let err = (w[k] as f64 - w_ref[k]).abs();
+                assert!(
+                    err <= 1e-6 * (1.0 + w_ref[k].abs()),
+                    "t={t}, row {j}, weight {k}: {} vs SparseAdam's {}",
+                    w[k],
+                    w_ref[k]
+                );
+            }
+        }
+    }
+    assert_eq!(opt.steps(), 5);
+}
+
+/// With ε = 0 and every input non-zero, lazy Adam is Adam: `SparseAdam`'s
+/// `α √(1 − β₂ᵗ)/(1 − β₁ᵗ) · m/√v` equals `α/(1 − β₁ᵗ) · m/√(v/(1 − β₂ᵗ))`
+/// up to rounding. With zero inputs they differ: Adam goes on stepping a
+/// row with the decaying moments of its earlier inputs.
+#[test]
+fn adam_lazy_without_eps_on_dense_inputs_is_adam() {
+    common::force_requested_path();
+    let start = Network::with_init_scale(&[5, 3, 2], 4, 1.0);
+    let adam = AdamParams {
+        eps: 0.0,
+        ..AdamParams::default()
+    };
+    let lazy = AdamLazyParams {
+        eps: 0.0,
+        ..AdamLazyParams::default()
+    };
+    let mut ws = dlr::network::Workspace::new(&start);
+    let run = |opt: &mut Optimizer, images: &[[u8; 5]], ws: &mut dlr::network::Workspace| {
+        let mut net = start.clone();
+        for (k, image) in images.iter().enumerate() {
+            net.train_step(ws, opt, image, k % 2);
+        }
+        net
+    };
+    let dense: Vec<[u8; 5]> = (0..40u8)
+        .map(|k| [k + 1, 200, 3 * k + 7, 90, 255 - k])
+        .collect();
+    // Pixel 2 lit in the first five images only: Adam's step on its row
+    // goes on with the decaying moments, lazy Adam's stops.
+    let mut sparse = dense.clone();
+    sparse.iter_mut().skip(5).for_each(|im| im[2] = 0);
+    for (images, same) in [(&dense, true), (&sparse, false)] {
+        let mut a = Optimizer::new(start.layers(), adam.into()).unwrap();
+        let mut l = Optimizer::new(start.layers(), lazy.into()).unwrap();
+        let (net_a, net_l) = (run(&mut a, images, &mut ws), run(&mut l, images, &mut ws));
+        let diff = net_a.layers()[0]
+            .w
+            .iter()
+            .zip(&net_l.layers()[0].w)
+            .map(|(x, y)| (x - y).abs())
+            .fold(0.0f32, f32::max);
+        if same {
+            assert!(
+                diff <= 1e-5,
+                "dense inputs: lazy Adam differs from Adam by {diff}"
+            );
+        } else {
+            assert!(
+                diff > 1e-3,
+                "a never-lit input: lazy Adam equals Adam ({diff})"
+            );
+        }
+    }
+}
+
+/// A mini-batch step (dense gradient): the rows whose summed gradient is
+/// zero (no image of the batch lights them) keep `w`, `m` and `v`.
+#[test]
+fn adam_lazy_mini_batch_skips_rows_of_zero_gradient() {
+    common::force_requested_path();
+    let net = Network::with_init_scale(&[3, 2], 2, 1.0);
+    let mut opt = AdamLazy::new(net.layers(), AdamLazyParams::default()).unwrap();
+    let mut w = net.layers()[0].w.clone();
+    let g = [0.1f32, -0.2, 0.0, 0.0, 0.0, 0.3];
+    opt.begin_step();
+    opt.update_layer(0, &mut w, 2, &Grad::Dense(&g));
+    assert_eq!(w[2..4], net.layers()[0].w[2..4], "row 1 has no gradient");
+    assert_eq!(opt.first_moment(0)[2..4], [0.0, 0.0]);
+    assert!(w[0] != net.layers()[0].w[0] && w[5] != net.layers()[0].w[5]);
+    assert_eq!(opt.steps(), 1);
+}
+
 #[test]
 fn nesterov_two_steps_follow_the_formula() {
     common::force_requested_path();
@@ -361,7 +524,7 @@ fn nesterov_two_steps_follow_the_formula() {
 fn invalid_hyper_parameters_are_rejected_naming_the_parameter() {
     common::force_requested_path();
     let net = Network::new(&[3, 2], 1);
-    let bad: [(OptimizerParams, Param); 7] = [
+    let bad: [(OptimizerParams, Param); 8] = [
         (SgdParams { lr: -0.1 }.into(), Param::Lr),
         (
             DlrParams {
@@ -399,6 +562,14 @@ fn invalid_hyper_parameters_are_rejected_naming_the_parameter() {
             AdamParams {
                 beta2: -0.1,
                 ..AdamParams::default()
+            }
+            .into(),
+            Param::Beta2,
+        ),
+        (
+            AdamLazyParams {
+                beta2: 1.0,
+                ..AdamLazyParams::default()
             }
             .into(),
             Param::Beta2,
@@ -476,6 +647,7 @@ fn each_rule_type_trains_as_its_optimizer() {
             Optimizer::Sgd(mut o) => train(&mut by_type, &mut o),
             Optimizer::Nesterov(mut o) => train(&mut by_type, &mut o),
             Optimizer::Adam(mut o) => train(&mut by_type, &mut o),
+            Optimizer::AdamLazy(mut o) => train(&mut by_type, &mut o),
             Optimizer::Dlr(mut o) => train(&mut by_type, &mut o),
         }
         assert!(by_enum != start, "{kind}: training changed nothing");

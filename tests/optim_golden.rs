@@ -9,8 +9,9 @@
 //! compared with the reference's.
 //!
 //! The reference is `tools/golden/optim_golden.py`: gradients from torch
-//! autograd in f64; SGD, Nesterov (`nesterov=True`) and Adam are
-//! `torch.optim`'s; DLR Eq. 1 and Eq. 3 are numpy lines from DESIGN.md §1,
+//! autograd in f64; SGD, Nesterov (`nesterov=True`), Adam and lazy Adam
+//! (`SparseAdam`, given each layer's gradient as a sparse tensor of the rows
+//! present: layer 1's lit pixels, layer 2's every row) are `torch.optim`'s; DLR Eq. 1 and Eq. 3 are numpy lines from DESIGN.md §1,
 //! since torch has no DLR. The values at the end of this file were printed by
 //! torch 2.15.0 and numpy 2.4.6. The script's shared part is pasted below,
 //! and each test has its rule's part above it. To regenerate, run
@@ -47,8 +48,9 @@ each rule, four online steps (one image each) and then two mini-batch steps
 constants, layer 1 then layer 2, each (n_in, n_out) row-major as dlr stores
 them: w[j, i] is the weight from input j to output i.
 
-Gradients come from torch autograd in float64. SGD, Nesterov and Adam are
-torch.optim's (foreach=False: the plain per-parameter loop); torch has no DLR,
+Gradients come from torch autograd in float64. SGD, Nesterov, Adam and lazy
+Adam (SparseAdam) are torch.optim's (foreach=False: the plain per-parameter
+loop); torch has no DLR,
 so its update is written in numpy from DESIGN.md section 1. The run is in
 float64 from the f32 values dlr starts from (inputs, weights and
 hyper-parameters are cast from float32), so the printed values are the exact
@@ -137,8 +139,8 @@ mod common;
 use dlr::dataset::Dataset;
 use dlr::network::{BatchWorkspace, Layer, Network, Workspace};
 use dlr::optim::{
-    Adam, AdamParams, Dlr, DlrNorm, DlrParams, LayerUpdate, Nesterov, NesterovParams, Sgd,
-    SgdParams,
+    Adam, AdamLazy, AdamLazyParams, AdamParams, Dlr, DlrNorm, DlrParams, LayerUpdate, Nesterov,
+    NesterovParams, Sgd, SgdParams,
 };
 
 // The script's inputs: weights (n_in, n_out) pre-major, images, labels, and
@@ -209,6 +211,16 @@ fn adam(net: &Network) -> Adam {
         eps: 1e-3,
     };
     Adam::new(net.layers(), params).expect("valid parameters")
+}
+
+fn adam_lazy(net: &Network) -> AdamLazy {
+    let params = AdamLazyParams {
+        lr: 0.01,
+        beta1: 0.9,
+        beta2: 0.999,
+        eps: 1e-3,
+    };
+    AdamLazy::new(net.layers(), params).expect("valid parameters")
 }
 
 fn dlr_eq1(net: &Network) -> Dlr {
@@ -312,6 +324,42 @@ fn adam_matches_torch() {
     let net = network();
     let mut opt = adam(&net);
     check("Adam", net, &mut opt, &ADAM);
+}
+
+/*
+# --- adam-lazy -----------------------------------------------------------------
+def sparse_adam(params):
+    """torch.optim.SparseAdam, given each layer's gradient as a sparse tensor
+    of its present rows: layer 1's lit pixels (of any image of the step),
+    layer 2's every hidden unit (a logistic output is never zero)."""
+    opt = torch.optim.SparseAdam(params, lr=f32(0.01), betas=(f32(0.9), f32(0.999)),
+                                 eps=f32(1e-3))
+    images_of_step = iter([[k] for k in ONLINE] + BATCHES)
+
+    def step():
+        indices = next(images_of_step)
+        lit = sorted({j for k in indices for j, p in enumerate(IMAGES[k]) if p != 0})
+        for p, rows in zip(params, [lit, list(range(len(W2)))]):
+            dense = p.grad
+            p.grad = torch.sparse_coo_tensor(torch.tensor([rows]), dense[rows], dense.shape,
+                                             check_invariants=True)
+        opt.step()
+    return step
+
+run("ADAM_LAZY", sparse_adam)
+*/
+/// The same tolerance as the others: `SparseAdam` computes the moments as
+/// `m + (1 − β₁)(g − m)` where dlr computes `β₁ m + (1 − β₁) g`, the same
+/// value up to the rounding the tolerance covers. Dense Adam with the same
+/// values fails it, and so does lazy Adam with ε added to `√v̂` instead of
+/// `√v`: both are off by 7·10⁻³ after the first step (where ε = 10⁻³
+/// weighs against `√v̂ = |g|`).
+#[test]
+fn adam_lazy_matches_torch_sparse_adam() {
+    common::force_requested_path();
+    let net = network();
+    let mut opt = adam_lazy(&net);
+    check("lazy Adam", net, &mut opt, &ADAM_LAZY);
 }
 
 /*
@@ -755,5 +803,87 @@ const DLR_EQ3: [[f64; 36]; 6] = [
         -1.0047972703e+00, 3.3292972993e-02, 8.4764448435e-02, // layer 2, row 1
         -2.1704462941e-01, -2.5046796421e-02, -4.6183256245e-01, // layer 2, row 2
         -4.4295256588e-01, -5.0281847622e-01, -2.9686446559e-03, // layer 2, row 3
+    ],
+];
+
+#[rustfmt::skip]
+const ADAM_LAZY: [[f64; 36]; 6] = [
+    // after step 0, online, images [0]
+    [
+        2.5000000000e-01, -5.0000000000e-01, 1.2500000000e-01, 3.7500000000e-01, // layer 1, row 0
+        -2.4915613293e-01, 6.0686485658e-02, 4.9536519336e-01, -1.2070353135e-01, // layer 1, row 1
+        5.0044217174e-01, 2.4899930387e-01, -3.7802468370e-01, 2.7437744425e-03, // layer 1, row 2
+        -6.2500000000e-02, -3.7500000000e-01, 2.5000000000e-01, 5.0000000000e-01, // layer 1, row 3
+        3.7506106754e-01, 1.2485446571e-01, -2.5054454935e-01, -4.9952181461e-01, // layer 1, row 4
+        1.2567412639e-01, -2.5148026489e-01, 5.8461103292e-02, 2.5371394704e-01, // layer 1, row 5
+        4.9307464339e-01, -2.5677229931e-01, 3.8180349721e-01, // layer 2, row 0
+        -3.8179621894e-01, 4.9336014781e-01, -1.1832829888e-01, // layer 2, row 1
+        2.4287155107e-01, 1.1801890550e-01, -4.9298883508e-01, // layer 2, row 2
+        -1.3183652114e-01, -3.8168116085e-01, 2.5671281208e-01, // layer 2, row 3
+    ],
+    // after step 1, online, images [1]
+    [
+        2.5069761136e-01, -5.0136103289e-01, 1.2629697021e-01, 3.7493895121e-01, // layer 1, row 0
+        -2.4915613293e-01, 6.0686485658e-02, 4.9536519336e-01, -1.2070353135e-01, // layer 1, row 1
+        5.0044217174e-01, 2.4899930387e-01, -3.7802468370e-01, 2.7437744425e-03, // layer 1, row 2
+        -6.0813324797e-02, -3.7788789556e-01, 2.5278488138e-01, 4.9982959148e-01, // layer 1, row 3
+        3.7557950636e-01, 1.2380280260e-01, -2.4997038702e-01, -4.9924071048e-01, // layer 1, row 4
+        1.2567412639e-01, -2.5148026489e-01, 5.8461103292e-02, 2.5371394704e-01, // layer 1, row 5
+        4.9282754706e-01, -2.6416555763e-01, 3.8140046167e-01, // layer 2, row 0
+        -3.8301252016e-01, 4.8647202907e-01, -1.1768870569e-01, // layer 2, row 1
+        2.4246280326e-01, 1.1049441968e-01, -4.9323906917e-01, // layer 2, row 2
+        -1.3129236299e-01, -3.8922972940e-01, 2.5550688561e-01, // layer 2, row 3
+    ],
+    // after step 2, online, images [2]
+    [
+        2.4750873993e-01, -4.9902504073e-01, 1.2873934676e-01, 3.7285578947e-01, // layer 1, row 0
+        -2.4946650661e-01, 6.0212992520e-02, 4.9284151102e-01, -1.1843821835e-01, // layer 1, row 1
+        5.0044217174e-01, 2.4899930387e-01, -3.7802468370e-01, 2.7437744425e-03, // layer 1, row 2
+        -6.2258829862e-02, -3.7814013340e-01, 2.5564729937e-01, 4.9840714061e-01, // layer 1, row 3
+        3.7557950636e-01, 1.2380280260e-01, -2.4997038702e-01, -4.9924071048e-01, // layer 1, row 4
+        1.2430166143e-01, -2.5090978898e-01, 5.6547933425e-02, 2.5525956692e-01, // layer 1, row 5
+        4.8947448491e-01, -2.6561130444e-01, 3.7810747971e-01, // layer 2, row 0
+        -3.8612253815e-01, 4.8394359054e-01, -1.1937903788e-01, // layer 2, row 1
+        2.3902109403e-01, 1.0892762947e-01, -4.9642166988e-01, // layer 2, row 2
+        -1.3448323969e-01, -3.9025315792e-01, 2.5142720833e-01, // layer 2, row 3
+    ],
+    // after step 3, online, images [3]
+    [
+        2.4750873993e-01, -4.9902504073e-01, 1.2873934676e-01, 3.7285578947e-01, // layer 1, row 0
+        -2.4946650661e-01, 6.0212992520e-02, 4.9284151102e-01, -1.1843821835e-01, // layer 1, row 1
+        5.0102723914e-01, 2.4780652824e-01, -3.8139139459e-01, 5.9387003986e-03, // layer 1, row 2
+        -6.3393598406e-02, -3.7844462869e-01, 2.5748964610e-01, 4.9784716408e-01, // layer 1, row 3
+        3.7636016618e-01, 1.2229417841e-01, -2.5221666471e-01, -4.9667675213e-01, // layer 1, row 4
+        1.2430166143e-01, -2.5090978898e-01, 5.6547933425e-02, 2.5525956692e-01, // layer 1, row 5
+        4.8427837251e-01, -2.6939618850e-01, 3.7846952156e-01, // layer 2, row 0
+        -3.9114404692e-01, 4.7939609746e-01, -1.1783187137e-01, // layer 2, row 1
+        2.3464413479e-01, 1.0608900623e-01, -4.9737058460e-01, // layer 2, row 2
+        -1.3870573196e-01, -3.9270189595e-01, 2.4981694050e-01, // layer 2, row 3
+    ],
+    // after step 4, batch, images [0, 1, 2, 3]
+    [
+        2.4443265584e-01, -4.9676251592e-01, 1.3112749588e-01, 3.7083741173e-01, // layer 1, row 0
+        -2.4971460300e-01, 5.9778995705e-02, 4.9035982574e-01, -1.1616575629e-01, // layer 1, row 1
+        5.0169344914e-01, 2.4655462135e-01, -3.8495196554e-01, 9.3450345947e-03, // layer 1, row 2
+        -6.4610042789e-02, -3.7881955291e-01, 2.5957375737e-01, 4.9722181653e-01, // layer 1, row 3
+        3.7722309744e-01, 1.2068187364e-01, -2.5460542528e-01, -4.9393694283e-01, // layer 1, row 4
+        1.2299895720e-01, -2.5032746122e-01, 5.4657104982e-02, 2.5683214754e-01, // layer 1, row 5
+        4.7876000100e-01, -2.7354265541e-01, 3.7885079913e-01, // layer 2, row 0
+        -3.9649462670e-01, 4.7447293523e-01, -1.1612892218e-01, // layer 2, row 1
+        2.2992850534e-01, 1.0289877827e-01, -4.9840794909e-01, // layer 2, row 2
+        -1.4325326058e-01, -3.9547068136e-01, 2.4804352006e-01, // layer 2, row 3
+    ],
+    // after step 5, batch, images [2, 0]
+    [
+        2.4062981936e-01, -4.9375522757e-01, 1.3377281949e-01, 3.6837118630e-01, // layer 1, row 0
+        -2.4992121171e-01, 5.9296736094e-02, 4.8728385400e-01, -1.1327637376e-01, // layer 1, row 1
+        5.0243298947e-01, 2.4530518722e-01, -3.8855872516e-01, 1.2812170332e-02, // layer 1, row 2
+        -6.6560039973e-02, -3.7842947967e-01, 2.6166926176e-01, 4.9618996600e-01, // layer 1, row 3
+        3.7798851092e-01, 1.1927062434e-01, -2.5674175120e-01, -4.9149982240e-01, // layer 1, row 4
+        1.2143431485e-01, -2.4953574941e-01, 5.2280596752e-02, 2.5888895539e-01, // layer 1, row 5
+        4.7252600532e-01, -2.7695530563e-01, 3.7912163991e-01, // layer 2, row 0
+        -4.0249483630e-01, 4.6992948107e-01, -1.1425768045e-01, // layer 2, row 1
+        2.2418486791e-01, 1.0029638630e-01, -4.9932990990e-01, // layer 2, row 2
+        -1.4885085198e-01, -3.9741907624e-01, 2.4620735144e-01, // layer 2, row 3
     ],
 ];

@@ -669,6 +669,47 @@ fn layer_case(
         );
     }
 
+    // Lazy Adam on the listed rows and on every row: the moments from
+    // [-1, 1) (m) and their squares (v), so the specials of `w0` and `d`
+    // reach them.
+    let mb = at_offset(&uniform_vec(rng, n_in * n_out, -1.0, 1.0), o);
+    let vb: Vec<f32> = mb.iter().map(|x| x * x).collect();
+    for list in [Some(&rows[..]), None] {
+        let (mut w, mut m, mut v) = (wb.clone(), mb.clone(), vb.clone());
+        let (mut w_ref, mut m_ref, mut v_ref) = (wb.clone(), mb.clone(), vb.clone());
+        let s = (0.9, 0.999, 0.03, 1e-8);
+        kernels::adam_lazy_rows(
+            &mut w[o..],
+            &mut m[o..],
+            &mut v[o..],
+            list,
+            &a,
+            &d,
+            s.0,
+            s.1,
+            s.2,
+            s.3,
+        );
+        reference::adam_lazy_rows(
+            &mut w_ref[o..],
+            &mut m_ref[o..],
+            &mut v_ref[o..],
+            list,
+            &a,
+            &d,
+            s.0,
+            s.1,
+            s.2,
+            s.3,
+        );
+        let what = format!("adam_lazy_rows {tag} listed={}", list.is_some());
+        check(&format!("{what} m"), &m, &m_ref, 4.0 * EPS, 4.0 * EPS, bits);
+        check(&format!("{what} v"), &v, &v_ref, 4.0 * EPS, 4.0 * EPS, bits);
+        check(&format!("{what} w"), &w, &w_ref, 8.0 * EPS, 4.0 * EPS, bits);
+        check_flushed(&format!("{what} m"), &m);
+        check_flushed(&format!("{what} v"), &v);
+    }
+
     // DLR Eq. 1: the steps of the listed rows and of every row, then the
     // rows' update with its lane sums.
     let every: Vec<u32> = (0..n_in as u32).collect();

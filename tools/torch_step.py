@@ -12,12 +12,21 @@ What it measures
     * inputs are the pixels scaled by 1/255, targets one-hot;
     * loss C = 0.5 * sum_k (y_k - t_k)^2 over the 10 outputs, batch of 1;
     * optimizers (torch.optim, default implementation choice):
-        sgd       SGD(lr=0.4)
-        nesterov  SGD(lr=0.1, momentum=0.8, nesterov=True)
-        adam      Adam(lr=0.002, eps=1e-4)
-    * one intra-op and one inter-op thread (torch.set_num_threads(1)).
+        sgd        SGD(lr=0.4)
+        nesterov   SGD(lr=0.1, momentum=0.8, nesterov=True)
+        adam       Adam(lr=0.002, eps=1e-4)
+        adam-lazy  SparseAdam(lr=0.002, eps=1e-4) on the first layer, taken
+                   as an EmbeddingBag(784, H, mode="sum", sparse=True) over
+                   the lit pixels weighted by their values (the same sums as
+                   the dense layer, and a sparse gradient of the lit rows),
+                   and Adam on the second layer, whose rows are all present
+                   (SparseAdam takes sparse gradients only);
+    * one intra-op and one inter-op thread (torch.set_num_threads(1));
+    * denormals as torch leaves them (not flushed) unless --flush-denormal
+      (torch.set_flush_denormal(True)); the JSON says which.
 
-    Per hidden size, every optimizer is warmed up (--warmup steps), the number
+    Per hidden size, every optimizer is warmed up (--warmup-epochs epochs of
+    training, as `dlr bench` does by default, then --warmup steps), the number
     of steps per round is set so a round takes about --round-seconds, and then
     --repeats rounds are timed per optimizer, taking turns and rotating which
     optimizer goes first (as `dlr bench` does), so that drift on a shared
@@ -56,7 +65,44 @@ OPTIMIZERS = {
         params, lr=0.1, momentum=0.8, nesterov=True
     ),
     "adam": lambda params: torch.optim.Adam(params, lr=0.002, eps=1e-4),
+    # Built by LazyAdam below (two optimizers over the two layers).
+    "adam-lazy": None,
 }
+
+
+class LazyAdam:
+    """SparseAdam on the sparse first layer, Adam on the dense second one."""
+
+    def __init__(self, net):
+        first, second = net.first.parameters(), net.second.parameters()
+        self.parts = [torch.optim.SparseAdam(first, lr=0.002, eps=1e-4),
+                      torch.optim.Adam(second, lr=0.002, eps=1e-4)]
+
+    def zero_grad(self):
+        for o in self.parts:
+            o.zero_grad()
+
+    def step(self):
+        for o in self.parts:
+            o.step()
+
+
+class SparseNet(torch.nn.Module):
+    """784-H-10 logistic network whose first layer is an EmbeddingBag over
+    the lit pixels: forward(pixels, values) = sigmoid(W2 sigmoid(sum_j
+    values_j W1[pixels_j]))."""
+
+    def __init__(self, dense):
+        super().__init__()
+        w1 = dense[0].weight.detach()  # (H, 784)
+        self.first = torch.nn.EmbeddingBag(784, w1.shape[0], mode="sum", sparse=True)
+        self.second = dense[2]
+        with torch.no_grad():
+            self.first.weight.copy_(w1.t())
+
+    def forward(self, pixels, values):
+        h = torch.sigmoid(self.first(pixels.unsqueeze(0), per_sample_weights=values.unsqueeze(0)))
+        return torch.sigmoid(self.second(h))
 
 
 def read_idx(directory, name, magic):
@@ -115,7 +161,14 @@ class Stepper:
         self.name = name
         self.x, self.t = x, t
         self.net = make_network(hidden, seed)
-        self.opt = OPTIMIZERS[name](self.net.parameters())
+        if name == "adam-lazy":
+            self.net = SparseNet(self.net)
+            self.opt = LazyAdam(self.net)
+            # Each sample's lit pixels and their values, once.
+            self.lit = [torch.nonzero(x[i]).flatten() for i in range(x.shape[0])]
+        else:
+            self.opt = OPTIMIZERS[name](self.net.parameters())
+            self.lit = None
         self.order = torch.randperm(x.shape[0], generator=torch.Generator().manual_seed(seed)).tolist()
         self.pos = 0
 
@@ -124,11 +177,15 @@ class Stepper:
         net, opt, x, t, order = self.net, self.opt, self.x, self.t, self.order
         pos = self.pos
         start = time.perf_counter()
+        lit = self.lit
         for _ in range(n):
             i = order[pos]
             pos = pos + 1 if pos + 1 < len(order) else 0
             opt.zero_grad()
-            y = net(x[i : i + 1])  # a [1, 784] view: no copy
+            if lit is None:
+                y = net(x[i : i + 1])  # a [1, 784] view: no copy
+            else:
+                y = net(lit[i], x[i][lit[i]])
             loss = 0.5 * (y - t[i : i + 1]).pow(2).sum()
             loss.backward()
             opt.step()
@@ -142,6 +199,7 @@ def bench_hidden(hidden, names, x, t, args):
     steppers = [Stepper(name, hidden, x, t, args.seed) for name in names]
     steps_per_round = {}
     for s in steppers:
+        s.steps(round(args.warmup_epochs * x.shape[0]))
         s.steps(args.warmup)
         # Calibrate: steps that fill about round_seconds at the warmed-up speed.
         probe = max(20, args.warmup // 4)
@@ -166,6 +224,8 @@ def bench_hidden(hidden, names, x, t, args):
             "steps_per_round": steps_per_round[s.name],
             "repeats": args.repeats,
             "threads": torch.get_num_threads(),
+            "warmup_epochs": args.warmup_epochs,
+            "flush_denormal": args.flush_denormal,
         }
         for s in steppers
     ]
@@ -174,10 +234,12 @@ def bench_hidden(hidden, names, x, t, args):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--hidden", default="100", help="hidden sizes, comma-separated (default 100)")
-    parser.add_argument("--optimizers", default=",".join(OPTIMIZERS), help="comma-separated subset of sgd,nesterov,adam")
+    parser.add_argument("--optimizers", default=",".join(OPTIMIZERS), help="comma-separated subset of sgd,nesterov,adam,adam-lazy")
     parser.add_argument("--repeats", type=int, default=7, help="timed rounds per optimizer and size; the median is reported (default 7)")
     parser.add_argument("--round-seconds", type=float, default=0.3, help="target seconds per round (default 0.3)")
     parser.add_argument("--warmup", type=int, default=200, help="untimed steps before calibration (default 200)")
+    parser.add_argument("--warmup-epochs", type=float, default=1.0, help="epochs of training before the timing, as dlr bench's default (default 1; 0 times the first steps)")
+    parser.add_argument("--flush-denormal", action="store_true", help="torch.set_flush_denormal(True) (default: denormals as torch leaves them)")
     parser.add_argument("--seed", type=int, default=1, help="seed of the weights and the sample order (default 1)")
     parser.add_argument("--json", action="store_true", help="print one JSON object per (optimizer, size)")
     args = parser.parse_args()
@@ -193,6 +255,8 @@ def main():
 
     torch.set_num_threads(1)
     torch.set_num_interop_threads(1)
+    if args.flush_denormal and not torch.set_flush_denormal(True):
+        sys.exit("torch_step.py: this CPU cannot flush denormals")
     x, t = load_mnist_train(data_dir)
 
     if not args.json:

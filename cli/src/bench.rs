@@ -277,8 +277,9 @@ pub fn json_lines(
 
 /// The table `dlr bench` prints for a [`run`] on the SIMD path `simd`: a
 /// line saying what was measured, the column names, and a row per hidden
-/// size (µs per step of each optimizer, Adam/DLR, DLR/SGD, the test set's
-/// evaluation and a DLR epoch), each line ending in a newline.
+/// size (µs per step of each optimizer, Adam/DLR, lazy Adam/DLR, DLR/SGD,
+/// the test set's evaluation and a DLR epoch), each line ending in a
+/// newline.
 pub fn table(config: &BenchConfig, steps: &[StepCost], sizes: &[SizeCost], simd: &str) -> String {
     let when = if config.warmup_epochs > 0.0 {
         format!("after a warm-up of {} epochs", config.warmup_epochs)
@@ -294,8 +295,8 @@ pub fn table(config: &BenchConfig, steps: &[StepCost], sizes: &[SizeCost], simd:
         header += &format!("{:>12}", k.name());
     }
     text += &format!(
-        "{header}{:>12}{:>12}{:>14}{:>12}\n",
-        "adam/dlr", "dlr/sgd", "eval 10k ms", "epoch s"
+        "{header}{:>12}{:>12}{:>12}{:>14}{:>12}\n",
+        "adam/dlr", "lazy/dlr", "dlr/sgd", "eval 10k ms", "epoch s"
     );
     for size in sizes {
         let h = size.hidden;
@@ -317,8 +318,9 @@ pub fn table(config: &BenchConfig, steps: &[StepCost], sizes: &[SizeCost], simd:
             .dlr_epoch_seconds
             .map_or("-".into(), |s| format!("{s:.3}"));
         text += &format!(
-            "{row}{:>12}{:>12}{:>14.2}{:>12}\n",
+            "{row}{:>12}{:>12}{:>12}{:>14.2}{:>12}\n",
             ratio(OptimizerKind::Adam, OptimizerKind::Dlr),
+            ratio(OptimizerKind::AdamLazy, OptimizerKind::Dlr),
             ratio(OptimizerKind::Dlr, OptimizerKind::Sgd),
             size.eval_ms,
             epoch

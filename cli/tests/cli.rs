@@ -259,7 +259,13 @@ fn bench_json_lines_and_table() {
     let dir = tiny_set("bench");
     let run = |extra: &[&str]| {
         let out = dlr()
-            .args(["bench", "--hidden", "8,12", "--optimizers", "sgd,dlr"])
+            .args([
+                "bench",
+                "--hidden",
+                "8,12",
+                "--optimizers",
+                "sgd,adam-lazy,dlr",
+            ])
             .args([
                 "--repeats",
                 "3",
@@ -281,7 +287,7 @@ fn bench_json_lines_and_table() {
         .lines()
         .map(|l| serde_json::from_str(l).expect("valid JSON"))
         .collect();
-    assert_eq!(lines.len(), 4, "{json}");
+    assert_eq!(lines.len(), 6, "{json}");
     let mut seen = Vec::new();
     for v in &lines {
         seen.push((
@@ -302,10 +308,17 @@ fn bench_json_lines_and_table() {
         assert!(v["dlr_epoch_seconds"].is_null(), "--no-epoch: {v}");
     }
     seen.sort();
-    let expected: Vec<(String, u64)> = [("dlr", 8), ("dlr", 12), ("sgd", 8), ("sgd", 12)]
-        .iter()
-        .map(|&(o, h)| (o.to_owned(), h))
-        .collect();
+    let expected: Vec<(String, u64)> = [
+        ("adam-lazy", 8),
+        ("adam-lazy", 12),
+        ("dlr", 8),
+        ("dlr", 12),
+        ("sgd", 8),
+        ("sgd", 12),
+    ]
+    .iter()
+    .map(|&(o, h)| (o.to_owned(), h))
+    .collect();
     assert_eq!(seen, expected);
     // Another seed: other layouts, reported in every line and the table.
     let json = run(&["--json", "--seed", "7"]);
@@ -319,6 +332,23 @@ fn bench_json_lines_and_table() {
         "{table}"
     );
     assert_eq!(table.lines().count(), 4, "{table}");
+    // The ratio columns: lazy Adam's step over DLR's is a number; Adam's,
+    // not measured, is a dash.
+    let header: Vec<&str> = table.lines().nth(1).unwrap().split_whitespace().collect();
+    let lazy = header
+        .iter()
+        .position(|&c| c == "lazy/dlr")
+        .expect("a lazy/dlr column");
+    let adam = header
+        .iter()
+        .position(|&c| c == "adam/dlr")
+        .expect("an adam/dlr column");
+    for row in table.lines().skip(2) {
+        let cells: Vec<&str> = row.split_whitespace().collect();
+        let ratio: f64 = cells[lazy].parse().unwrap_or_else(|_| panic!("{row}"));
+        assert!(ratio > 0.0 && ratio.is_finite(), "{table}");
+        assert_eq!(cells[adam], "-", "{table}");
+    }
 }
 
 #[test]

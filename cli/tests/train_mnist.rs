@@ -43,6 +43,39 @@ fn dlr_h100_reaches_96_percent_within_one_epoch() {
     );
 }
 
+/// `dlr train --optimizer adam-lazy` at H = 100 with its tuned defaults
+/// reaches 96 % on the test images, as the other rules do; from the
+/// program, so that the name, the defaults and the JSON are the ones users
+/// get.
+#[test]
+fn adam_lazy_h100_reaches_96_percent_from_the_program() {
+    let dir = common::mnist_dir();
+    let out = common::dlr_program()
+        .args([
+            "train",
+            "--optimizer",
+            "adam-lazy",
+            "--max-epochs",
+            "3",
+            "--json",
+        ])
+        .arg("--data")
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let v: serde_json::Value = serde_json::from_str(stdout.lines().last().unwrap()).unwrap();
+    assert_eq!(v["optimizer"], "adam-lazy");
+    assert_eq!(v["hidden"], 100);
+    assert_eq!(v["reached"], true, "{v}");
+    assert!(v["test_accuracy"].as_f64().unwrap() >= 0.96, "{v}");
+}
+
 #[test]
 fn same_seed_twice_gives_byte_identical_saved_models() {
     let dir = common::mnist_dir();

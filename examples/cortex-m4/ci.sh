@@ -95,4 +95,17 @@ echo "$refusal (exit $status)"
 [ "$status" -ne 0 ] || { echo "Adam at H = 32 was not refused"; exit 1; }
 [ "$(wc -l <<<"$refusal")" -eq 1 ] || { echo "the refusal is not one line"; exit 1; }
 grep -q '^adam at 784-32-10 needs [0-9]* bytes of RAM' <<<"$refusal"
+# The device's arithmetic is the desktop's scalar path: SGD (the library's
+# rule on both) saves the same model bytes on both.
+if [ -n "${DLR_CLI:-}" ]; then
+    echo "== SGD on the device and under dlr train --simd scalar: the same model bytes"
+    tmp_models=$(mktemp -d "${TMPDIR:-/tmp}/ci-cortex-m4.XXXXXX")
+    DLR_QEMU_ICOUNT=0 cargo run --release -q -- --optimizer sgd --hidden 32 --max-epochs 0.05 \
+        --model "$tmp_models/device.dlrmodel" >/dev/null
+    "$DLR_CLI" train --optimizer sgd --hidden 32 --max-epochs 0.05 --seed 1 --simd scalar \
+        --data "$DLR_DATA" --save "$tmp_models/desktop.dlrmodel" >/dev/null
+    cmp "$tmp_models/device.dlrmodel" "$tmp_models/desktop.dlrmodel" \
+        || { echo "the device's SGD model differs from dlr train --simd scalar's"; exit 1; }
+    rm -rf "$tmp_models"
+fi
 echo "cortex-m4 firmware: ok"

@@ -194,6 +194,54 @@ pub fn adam_row(
     adam_row_with(w, m, v, a, delta, s);
 }
 
+/// Lazy Adam (`torch.optim.SparseAdam`'s update) on the rows of a layer
+/// whose input is non-zero: for every `j` of `rows` (in order), or of
+/// `0..n_in` if `rows` is `None`, with `a_j ≠ 0`, row `j` of `w`, `m`, `v`
+/// (`(n_in, n_out)`, `n_out = delta.len()`) takes Adam's step with
+/// `step = α √(1 − β₂ᵗ) / (1 − β₁ᵗ)` and ε added to `√v`; the other rows
+/// are untouched. Twin: [`reference::adam_lazy_rows`], which states the
+/// maths.
+///
+/// + `a`: `(n_in,)`
+///
+/// # Panics
+/// If a row is out of bounds of `a`, `w`, `m` or `v`.
+#[allow(clippy::too_many_arguments)]
+#[inline]
+pub fn adam_lazy_rows(
+    w: &mut [f32],
+    m: &mut [f32],
+    v: &mut [f32],
+    rows: Option<&[u32]>,
+    a: &[f32],
+    delta: &[f32],
+    beta1: f32,
+    beta2: f32,
+    step: f32,
+    eps: f32,
+) {
+    let s = update::AdamScalars {
+        beta1,
+        beta2,
+        lr_t: step,
+        inv_sqrt_bc2: 1.0,
+        eps,
+    };
+    adam_lazy_rows_with(w, m, v, rows, a, delta, s);
+}
+
+dispatched! {
+    fn adam_lazy_rows_with(
+        w: &mut [f32],
+        m: &mut [f32],
+        v: &mut [f32],
+        rows: Option<&[u32]>,
+        a: &[f32],
+        delta: &[f32],
+        s: update::AdamScalars,
+    ) => update::adam_lazy_rows
+}
+
 dispatched! {
     fn adam_row_with(
         w: &mut [f32],

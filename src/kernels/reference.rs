@@ -215,6 +215,55 @@ pub fn adam_row(
     }
 }
 
+/// Lazy Adam (`torch.optim.SparseAdam`'s update) on the rows of a layer
+/// whose input is non-zero: for every `j` of `rows` (in order), or of
+/// `0..n_in` if `rows` is `None`, with `a_j ≠ 0`, and `g_i = a_j δ_i`,
+///
+/// ```text
+/// m_ji ← β₁ m_ji + (1 − β₁) g_i
+/// v_ji ← β₂ v_ji + (1 − β₂) g_i²
+/// w_ji ← w_ji − step · m_ji / (√v_ji + ε),   step = α √(1 − β₂ᵗ) / (1 − β₁ᵗ)
+/// ```
+///
+/// with [`adam_row`]'s floors (`g_i` below [`GRAD_FLOOR`] and new moments
+/// below [`STATE_FLOOR`] taken as `0`). A row with `a_j = 0` keeps `w`, `m`
+/// and `v`; a row with `a_j ≠ 0` and `δ = 0` is present and takes the step
+/// (its moments decay), as in `SparseAdam`.
+///
+/// + `w`, `m`, `v`: `(n_in, n_out)` pre-major, `n_out = delta.len()`;
+///   `a`: `(n_in,)`
+#[allow(clippy::too_many_arguments)]
+pub fn adam_lazy_rows(
+    w: &mut [f32],
+    m: &mut [f32],
+    v: &mut [f32],
+    rows: Option<&[u32]>,
+    a: &[f32],
+    delta: &[f32],
+    beta1: f32,
+    beta2: f32,
+    step: f32,
+    eps: f32,
+) {
+    let n = delta.len();
+    let mut visit = |j: usize| {
+        if a[j] == 0.0 {
+            return;
+        }
+        for (i, &d) in delta.iter().enumerate() {
+            let k = j * n + i;
+            let g = flush_below(a[j] * d, GRAD_FLOOR);
+            m[k] = flush_below(beta1 * m[k] + (1.0 - beta1) * g, STATE_FLOOR);
+            v[k] = flush_below(beta2 * v[k] + (1.0 - beta2) * g * g, STATE_FLOOR);
+            w[k] -= step * m[k] / (sqrt(v[k]) + eps);
+        }
+    };
+    match rows {
+        Some(rows) => rows.iter().for_each(|&j| visit(j as usize)),
+        None => (0..a.len()).for_each(visit),
+    }
+}
+
 /// DLR, Eq. 1, on row `j`, fused with the row's new squared norm.
 ///
 /// `η_ij = η₀ (|w_ij| + α) / (‖w_·j‖ + α)`, `∂C/∂w_ij = δ_i a_j`; the caller

@@ -225,6 +225,45 @@ pub(crate) fn adam_row<P: Isa>(
     reference::adam_row(wt, mt, vt, a, dt, beta1, beta2, lr_t, inv_sqrt_bc2, eps);
 }
 
+/// Lazy Adam on the rows of a layer whose input is non-zero: [`adam_row`]
+/// on each listed row with `a_j ≠ 0`, with `SparseAdam`'s scalars
+/// (`lr_t = α √(1 − β₂ᵗ)/(1 − β₁ᵗ)`, `inv_sqrt_bc2 = 1`, so that ε is
+/// added to `√v`). Twin: [`reference::adam_lazy_rows`].
+#[allow(clippy::too_many_arguments)]
+#[cfg_attr(target_arch = "x86_64", inline(always))]
+pub(crate) fn adam_lazy_rows<P: Isa>(
+    isa: P,
+    w: &mut [f32],
+    m: &mut [f32],
+    v: &mut [f32],
+    rows: Option<&[u32]>,
+    a: &[f32],
+    delta: &[f32],
+    s: AdamScalars,
+) {
+    debug_assert_eq!(s.inv_sqrt_bc2, 1.0);
+    if P::SCALAR {
+        return reference::adam_lazy_rows(w, m, v, rows, a, delta, s.beta1, s.beta2, s.lr_t, s.eps);
+    }
+    let n = delta.len();
+    let n_rows = rows.map_or(a.len(), <[u32]>::len);
+    for k in 0..n_rows {
+        let (j, aj) = nonzero_input(rows, a, k);
+        if aj != 0.0 {
+            let r = j * n..(j + 1) * n;
+            adam_row::<P>(
+                isa,
+                &mut w[r.clone()],
+                &mut m[r.clone()],
+                &mut v[r],
+                aj,
+                delta,
+                s,
+            );
+        }
+    }
+}
+
 /// DLR Eq. 1 on one row, returning the new `Σ w_i²`: the total of
 /// [`dlr_row_lanes`]' partial sums; on the scalar path the twin itself,
 /// whose one sum needs no lanes to be zeroed and totalled.

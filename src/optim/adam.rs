@@ -88,10 +88,8 @@ impl LayerUpdate for Adam {
     /// `t ← t + 1`, and the step's bias-corrected scalars.
     fn begin_step(&mut self) {
         self.t += 1;
-        // Bias corrections in f64: β₂ᵗ loses digits in f32 for large t.
         let p = self.params;
-        let bc1 = 1.0 - power(p.beta1 as f64, self.t);
-        let bc2 = 1.0 - power(p.beta2 as f64, self.t);
+        let (bc1, bc2) = bias_corrections(p.beta1, p.beta2, self.t);
         self.lr_t = (p.lr as f64 / bc1) as f32;
         self.inv_sqrt_bc2 = (1.0 / crate::simd::exact_sqrt_f64(bc2)) as f32;
     }
@@ -155,6 +153,11 @@ fn update_layer_on<P: Isa>(
             s,
         );
     }
+}
+
+/// `(1 − β₁ᵗ, 1 − β₂ᵗ)`, in f64: β₂ᵗ loses digits in f32 for large `t`.
+pub(super) fn bias_corrections(beta1: f32, beta2: f32, t: u64) -> (f64, f64) {
+    (1.0 - power(beta1 as f64, t), 1.0 - power(beta2 as f64, t))
 }
 
 /// `base^exp` by binary exponentiation in f64: at most 2·64 multiplications,

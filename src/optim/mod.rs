@@ -1,9 +1,11 @@
-//! Optimizers: SGD, Nesterov momentum, Adam and DLR (Eq. 1 and Eq. 3).
+//! Optimizers: SGD, Nesterov momentum, Adam, lazy Adam and DLR (Eq. 1 and
+//! Eq. 3).
 //!
-//! Each rule is a type ([`Sgd`], [`Nesterov`], [`Adam`], [`Dlr`]) built as
+//! Each rule is a type ([`Sgd`], [`Nesterov`], [`Adam`], [`AdamLazy`],
+//! [`Dlr`]) built as
 //! `Rule::new(layers, params)` from the layers it will update and its
 //! parameter struct ([`SgdParams`], [`NesterovParams`], [`AdamParams`],
-//! [`DlrParams`]), whose `Default` is the tuned value; [`Optimizer`] is any
+//! [`AdamLazyParams`], [`DlrParams`]), whose `Default` is the tuned value; [`Optimizer`] is any
 //! of them, chosen at run time from [`OptimizerParams`]. A constructor
 //! checks the parameters and returns a [`ParamError`] naming the parameter,
 //! its value and its bound.
@@ -12,9 +14,11 @@
 //! allocated in `new`, and updates one layer at a time from the
 //! layer's gradient given as rank-1 factors `g_ij = a_j δ_i` (online) or as a
 //! dense matrix (mini-batches), so that the fused per-row kernels in
-//! [`crate::kernels`] apply and zero inputs cost nothing for SGD and DLR.
+//! [`crate::kernels`] apply and zero inputs cost nothing for SGD, lazy Adam
+//! and DLR.
 
 mod adam;
+mod adam_lazy;
 mod dlr;
 mod nesterov;
 mod params;
@@ -22,12 +26,13 @@ mod schedule;
 mod sgd;
 
 pub use adam::Adam;
+pub use adam_lazy::AdamLazy;
 pub(crate) use dlr::DlrCache;
 pub use dlr::{Dlr, DlrLayout, RESYNC_EVERY};
 pub use nesterov::Nesterov;
 pub use params::{
-    AdamParams, Bound, DlrNorm, DlrParams, NesterovParams, OptimizerKind, OptimizerParams, Param,
-    ParamError, SgdParams,
+    AdamLazyParams, AdamParams, Bound, DlrNorm, DlrParams, NesterovParams, OptimizerKind,
+    OptimizerParams, Param, ParamError, SgdParams,
 };
 pub use schedule::Scheduled;
 pub use sgd::Sgd;
@@ -112,7 +117,7 @@ impl Grad<'_> {
 /// [`crate::network::Network::train_batch`]) needs of an optimizer.
 ///
 /// [`Optimizer`] implements it for every rule, chosen at run time. Each
-/// rule's own type ([`Sgd`], [`Nesterov`], [`Adam`], [`Dlr`]) implements it
+/// rule's own type ([`Sgd`], [`Nesterov`], [`Adam`], [`AdamLazy`], [`Dlr`]) implements it
 /// too, so that a program which trains with one rule can pass that type and
 /// link no other rule's code (`examples/embedded.rs` passes a [`Dlr`]). A
 /// wrapper that changes the rate as training goes on (a schedule) implements
@@ -148,6 +153,7 @@ impl LayerUpdate for Optimizer {
             Optimizer::Sgd(o) => o.begin_step(),
             Optimizer::Nesterov(o) => o.begin_step(),
             Optimizer::Adam(o) => o.begin_step(),
+            Optimizer::AdamLazy(o) => o.begin_step(),
             Optimizer::Dlr(o) => o.begin_step(),
         }
     }
@@ -157,6 +163,7 @@ impl LayerUpdate for Optimizer {
             Optimizer::Sgd(o) => o.update_layer(layer, w, n_out, grad),
             Optimizer::Nesterov(o) => o.update_layer(layer, w, n_out, grad),
             Optimizer::Adam(o) => o.update_layer(layer, w, n_out, grad),
+            Optimizer::AdamLazy(o) => o.update_layer(layer, w, n_out, grad),
             Optimizer::Dlr(o) => o.update_layer(layer, w, n_out, grad),
         }
     }
@@ -166,6 +173,7 @@ impl LayerUpdate for Optimizer {
             Optimizer::Sgd(o) => o.learning_rate(),
             Optimizer::Nesterov(o) => o.learning_rate(),
             Optimizer::Adam(o) => o.learning_rate(),
+            Optimizer::AdamLazy(o) => o.learning_rate(),
             Optimizer::Dlr(o) => o.learning_rate(),
         }
     }
@@ -175,6 +183,7 @@ impl LayerUpdate for Optimizer {
             Optimizer::Sgd(o) => o.set_learning_rate(lr),
             Optimizer::Nesterov(o) => o.set_learning_rate(lr),
             Optimizer::Adam(o) => o.set_learning_rate(lr),
+            Optimizer::AdamLazy(o) => o.set_learning_rate(lr),
             Optimizer::Dlr(o) => o.set_learning_rate(lr),
         }
     }
@@ -189,6 +198,8 @@ pub enum Optimizer {
     Nesterov(Nesterov),
     /// See [`Adam`].
     Adam(Adam),
+    /// See [`AdamLazy`].
+    AdamLazy(AdamLazy),
     /// See [`Dlr`] (both equations).
     Dlr(Dlr),
 }
@@ -217,6 +228,7 @@ impl Optimizer {
             OptimizerParams::Sgd(p) => Optimizer::Sgd(Sgd::new(layers, p)?),
             OptimizerParams::Nesterov(p) => Optimizer::Nesterov(Nesterov::new(layers, p)?),
             OptimizerParams::Adam(p) => Optimizer::Adam(Adam::new(layers, p)?),
+            OptimizerParams::AdamLazy(p) => Optimizer::AdamLazy(AdamLazy::new(layers, p)?),
             OptimizerParams::Dlr(p) => Optimizer::Dlr(Dlr::new(layers, p)?),
         })
     }
@@ -228,6 +240,7 @@ impl Optimizer {
             OptimizerParams::Sgd(p) => Optimizer::Sgd(Sgd::unchecked(layers, p)),
             OptimizerParams::Nesterov(p) => Optimizer::Nesterov(Nesterov::unchecked(layers, p)),
             OptimizerParams::Adam(p) => Optimizer::Adam(Adam::unchecked(layers, p)),
+            OptimizerParams::AdamLazy(p) => Optimizer::AdamLazy(AdamLazy::unchecked(layers, p)),
             OptimizerParams::Dlr(p) => Optimizer::Dlr(Dlr::unchecked(layers, p)),
         }
     }
@@ -249,6 +262,7 @@ impl Optimizer {
             OptimizerParams::Sgd(_) => Sgd::heap_need(sizes),
             OptimizerParams::Nesterov(_) => Nesterov::heap_need(sizes),
             OptimizerParams::Adam(_) => Adam::heap_need(sizes),
+            OptimizerParams::AdamLazy(_) => AdamLazy::heap_need(sizes),
             OptimizerParams::Dlr(p) => Dlr::heap_need(sizes, p.norm, DlrLayout::for_active_path()),
         }
     }
@@ -260,6 +274,7 @@ impl Optimizer {
             Optimizer::Sgd(o) => o.params().into(),
             Optimizer::Nesterov(o) => o.params().into(),
             Optimizer::Adam(o) => o.params().into(),
+            Optimizer::AdamLazy(o) => o.params().into(),
             Optimizer::Dlr(o) => o.params().into(),
         }
     }

@@ -20,6 +20,9 @@ pub enum OptimizerKind {
     Nesterov,
     /// Adam with bias correction.
     Adam,
+    /// Lazy Adam (`SparseAdam`'s semantics): only the rows whose input is
+    /// non-zero take a step; the others keep their weights and moments.
+    AdamLazy,
     /// DLR, Eq. 1: norm of the pre-synaptic neuron's outgoing weights.
     Dlr,
     /// DLR, Eq. 3: norm of the post-synaptic neuron's incoming weights.
@@ -28,20 +31,23 @@ pub enum OptimizerKind {
 
 impl OptimizerKind {
     /// Every kind, in the order tables list them.
-    pub const ALL: [OptimizerKind; 5] = [
+    pub const ALL: [OptimizerKind; 6] = [
         OptimizerKind::Sgd,
         OptimizerKind::Nesterov,
         OptimizerKind::Adam,
+        OptimizerKind::AdamLazy,
         OptimizerKind::Dlr,
         OptimizerKind::DlrPost,
     ];
 
-    /// The rule's name (`sgd`, `nesterov`, `adam`, `dlr`, `dlr-post`).
+    /// The rule's name (`sgd`, `nesterov`, `adam`, `adam-lazy`, `dlr`,
+    /// `dlr-post`).
     pub const fn name(self) -> &'static str {
         match self {
             OptimizerKind::Sgd => "sgd",
             OptimizerKind::Nesterov => "nesterov",
             OptimizerKind::Adam => "adam",
+            OptimizerKind::AdamLazy => "adam-lazy",
             OptimizerKind::Dlr => "dlr",
             OptimizerKind::DlrPost => "dlr-post",
         }
@@ -57,7 +63,9 @@ impl OptimizerKind {
         match self {
             OptimizerKind::Sgd => &[Param::Lr],
             OptimizerKind::Nesterov => &[Param::Lr, Param::Momentum],
-            OptimizerKind::Adam => &[Param::Lr, Param::Beta1, Param::Beta2, Param::Eps],
+            OptimizerKind::Adam | OptimizerKind::AdamLazy => {
+                &[Param::Lr, Param::Beta1, Param::Beta2, Param::Eps]
+            }
             OptimizerKind::Dlr | OptimizerKind::DlrPost => &[Param::Lr, Param::Alpha],
         }
     }
@@ -284,6 +292,59 @@ impl AdamParams {
     }
 }
 
+/// Lazy Adam, as `torch.optim.SparseAdam` and TensorFlow Addons' `LazyAdam`
+/// compute it: on the rows present in the gradient (a non-zero input),
+///
+/// ```text
+/// m ← β₁ m + (1 − β₁) g,   v ← β₂ v + (1 − β₂) g²
+/// w ← w − α √(1 − β₂ᵗ) / (1 − β₁ᵗ) · m / (√v + ε)
+/// ```
+///
+/// with `t` the global step count; the other rows keep `w`, `m` and `v`.
+/// ε is added to `√v`, not to `√v̂` as in [`AdamParams`]: both libraries
+/// do so, and it equals Adam with ε scaled by `√(1 − β₂ᵗ)`, which tends to
+/// ε as `t` grows. The fields are [`AdamParams`]'; `Default` is the value
+/// tuned for this rule (docs/tuning.md).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct AdamLazyParams {
+    /// α, the step size, > 0.
+    pub lr: f32,
+    /// β₁, in `[0, 1)`.
+    pub beta1: f32,
+    /// β₂, in `[0, 1)`.
+    pub beta2: f32,
+    /// ε, ≥ 0.
+    pub eps: f32,
+}
+
+impl Default for AdamLazyParams {
+    fn default() -> Self {
+        Self {
+            lr: 0.002,
+            beta1: 0.9,
+            beta2: 0.999,
+            eps: 1e-3,
+        }
+    }
+}
+
+impl AdamLazyParams {
+    /// Checks every value against its [`Bound`] (those of [`AdamParams`]).
+    pub fn validate(&self) -> Result<(), ParamError> {
+        self.as_adam().validate()
+    }
+
+    /// The same four values as [`AdamParams`].
+    pub(crate) fn as_adam(&self) -> AdamParams {
+        AdamParams {
+            lr: self.lr,
+            beta1: self.beta1,
+            beta2: self.beta2,
+            eps: self.eps,
+        }
+    }
+}
+
 /// Which neuron's norm scales DLR's rate.
 ///
 /// A rule's name decides it once: [`OptimizerParams::default_for`] gives
@@ -350,6 +411,8 @@ pub enum OptimizerParams {
     Nesterov(NesterovParams),
     /// See [`AdamParams`].
     Adam(AdamParams),
+    /// See [`AdamLazyParams`].
+    AdamLazy(AdamLazyParams),
     /// See [`DlrParams`] (both equations).
     Dlr(DlrParams),
 }
@@ -361,6 +424,7 @@ impl OptimizerParams {
             OptimizerKind::Sgd => Self::Sgd(SgdParams::default()),
             OptimizerKind::Nesterov => Self::Nesterov(NesterovParams::default()),
             OptimizerKind::Adam => Self::Adam(AdamParams::default()),
+            OptimizerKind::AdamLazy => Self::AdamLazy(AdamLazyParams::default()),
             OptimizerKind::Dlr => Self::Dlr(DlrParams::default()),
             OptimizerKind::DlrPost => Self::Dlr(DlrParams::post()),
         }
@@ -372,6 +436,7 @@ impl OptimizerParams {
             Self::Sgd(_) => OptimizerKind::Sgd,
             Self::Nesterov(_) => OptimizerKind::Nesterov,
             Self::Adam(_) => OptimizerKind::Adam,
+            Self::AdamLazy(_) => OptimizerKind::AdamLazy,
             Self::Dlr(p) => match p.norm {
                 DlrNorm::Pre => OptimizerKind::Dlr,
                 DlrNorm::Post => OptimizerKind::DlrPost,
@@ -389,6 +454,10 @@ impl OptimizerParams {
             (Self::Adam(p), Param::Beta1) => Some(p.beta1),
             (Self::Adam(p), Param::Beta2) => Some(p.beta2),
             (Self::Adam(p), Param::Eps) => Some(p.eps),
+            (Self::AdamLazy(p), Param::Lr) => Some(p.lr),
+            (Self::AdamLazy(p), Param::Beta1) => Some(p.beta1),
+            (Self::AdamLazy(p), Param::Beta2) => Some(p.beta2),
+            (Self::AdamLazy(p), Param::Eps) => Some(p.eps),
             (Self::Dlr(p), Param::Lr) => Some(p.eta0),
             (Self::Dlr(p), Param::Alpha) => Some(p.alpha),
             _ => None,
@@ -408,6 +477,10 @@ impl OptimizerParams {
             (Self::Adam(p), Param::Beta1) => &mut p.beta1,
             (Self::Adam(p), Param::Beta2) => &mut p.beta2,
             (Self::Adam(p), Param::Eps) => &mut p.eps,
+            (Self::AdamLazy(p), Param::Lr) => &mut p.lr,
+            (Self::AdamLazy(p), Param::Beta1) => &mut p.beta1,
+            (Self::AdamLazy(p), Param::Beta2) => &mut p.beta2,
+            (Self::AdamLazy(p), Param::Eps) => &mut p.eps,
             (Self::Dlr(p), Param::Lr) => &mut p.eta0,
             (Self::Dlr(p), Param::Alpha) => &mut p.alpha,
             _ => return Err(ParamError::NotARuleParam { kind, param }),
@@ -430,6 +503,7 @@ impl OptimizerParams {
             Self::Sgd(p) => p.validate(),
             Self::Nesterov(p) => p.validate(),
             Self::Adam(p) => p.validate(),
+            Self::AdamLazy(p) => p.validate(),
             Self::Dlr(p) => p.validate(),
         }
     }
@@ -459,6 +533,12 @@ impl From<NesterovParams> for OptimizerParams {
 impl From<AdamParams> for OptimizerParams {
     fn from(p: AdamParams) -> Self {
         Self::Adam(p)
+    }
+}
+
+impl From<AdamLazyParams> for OptimizerParams {
+    fn from(p: AdamLazyParams) -> Self {
+        Self::AdamLazy(p)
     }
 }
 

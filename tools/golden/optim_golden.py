@@ -13,8 +13,9 @@ each rule, four online steps (one image each) and then two mini-batch steps
 constants, layer 1 then layer 2, each (n_in, n_out) row-major as dlr stores
 them: w[j, i] is the weight from input j to output i.
 
-Gradients come from torch autograd in float64. SGD, Nesterov and Adam are
-torch.optim's (foreach=False: the plain per-parameter loop); torch has no DLR,
+Gradients come from torch autograd in float64. SGD, Nesterov, Adam and lazy
+Adam (SparseAdam) are torch.optim's (foreach=False: the plain per-parameter
+loop); torch has no DLR,
 so its update is written in numpy from DESIGN.md section 1. The run is in
 float64 from the f32 values dlr starts from (inputs, weights and
 hyper-parameters are cast from float32), so the printed values are the exact
@@ -135,3 +136,24 @@ def dlr(eta0, alpha, axis):
 
 run("DLR_EQ1", dlr(f32(2.0), f32(0.3), axis=1))
 run("DLR_EQ3", dlr(f32(5.0), f32(0.3), axis=0))
+
+# --- adam-lazy -----------------------------------------------------------------
+def sparse_adam(params):
+    """torch.optim.SparseAdam, given each layer's gradient as a sparse tensor
+    of its present rows: layer 1's lit pixels (of any image of the step),
+    layer 2's every hidden unit (a logistic output is never zero)."""
+    opt = torch.optim.SparseAdam(params, lr=f32(0.01), betas=(f32(0.9), f32(0.999)),
+                                 eps=f32(1e-3))
+    images_of_step = iter([[k] for k in ONLINE] + BATCHES)
+
+    def step():
+        indices = next(images_of_step)
+        lit = sorted({j for k in indices for j, p in enumerate(IMAGES[k]) if p != 0})
+        for p, rows in zip(params, [lit, list(range(len(W2)))]):
+            dense = p.grad
+            p.grad = torch.sparse_coo_tensor(torch.tensor([rows]), dense[rows], dense.shape,
+                                             check_invariants=True)
+        opt.step()
+    return step
+
+run("ADAM_LAZY", sparse_adam)

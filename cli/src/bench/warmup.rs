@@ -104,6 +104,7 @@ pub(super) fn warm_up_all(
     let cost = |&(h, o): &(usize, usize)| {
         let passes = match config.optimizers[o] {
             OptimizerKind::Adam => 4,
+            OptimizerKind::AdamLazy => 2,
             OptimizerKind::Nesterov => 2,
             _ => 1,
         };

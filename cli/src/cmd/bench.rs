@@ -13,7 +13,7 @@ pub struct BenchArgs {
     #[arg(long, default_value = "30,100,300,1000", value_delimiter = ',', num_args = 1..)]
     hidden: Vec<usize>,
     /// Optimizers, comma-separated.
-    #[arg(long, default_value = "sgd,nesterov,adam,dlr,dlr-post", value_delimiter = ',', value_parser = parse_kind)]
+    #[arg(long, default_value = "sgd,nesterov,adam,adam-lazy,dlr,dlr-post", value_delimiter = ',', value_parser = parse_kind)]
     optimizers: Vec<OptimizerKind>,
     /// Timed rounds per optimizer and size (the median is reported).
     #[arg(long, default_value_t = 11)]

@@ -15,7 +15,7 @@ use super::{check_threads, interactive, Failure, EXIT_DIVERGED};
 #[derive(Args, Debug)]
 #[command(allow_negative_numbers = true)]
 pub struct TrainArgs {
-    /// Update rule: dlr, dlr-post, sgd, nesterov or adam.
+    /// Update rule: dlr, dlr-post, sgd, nesterov, adam or adam-lazy.
     #[arg(long, default_value = "dlr", value_parser = parse_kind)]
     optimizer: OptimizerKind,
     /// Hidden layer sizes, comma-separated (e.g. 100 or 300,100).
@@ -30,13 +30,13 @@ pub struct TrainArgs {
     /// Nesterov's momentum μ.
     #[arg(long)]
     momentum: Option<f32>,
-    /// Adam's β₁.
+    /// Adam's (and lazy Adam's) β₁.
     #[arg(long)]
     beta1: Option<f32>,
-    /// Adam's β₂.
+    /// Adam's (and lazy Adam's) β₂.
     #[arg(long)]
     beta2: Option<f32>,
-    /// Adam's ε.
+    /// Adam's (and lazy Adam's) ε.
     #[arg(long)]
     eps: Option<f32>,
     /// Output units (classes); default: the largest label of the data plus one.

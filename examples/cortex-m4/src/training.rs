@@ -10,8 +10,8 @@ use alloc::string::String;
 use dlr::memory::HeapNeed;
 use dlr::network::{Network, Workspace};
 use dlr::optim::{
-    Adam, Dlr, Grad, LayerUpdate, Nesterov, Optimizer, OptimizerKind, OptimizerParams, Param,
-    ParamError, Sgd,
+    Adam, AdamLazy, Dlr, Grad, LayerUpdate, Nesterov, Optimizer, OptimizerKind, OptimizerParams,
+    Param, ParamError, Sgd,
 };
 
 use crate::board::PER_ALLOCATION;
@@ -31,6 +31,8 @@ pub enum Rule {
     Nesterov(Nesterov),
     /// `dlr::optim::Adam`.
     Adam(Adam),
+    /// `dlr::optim::AdamLazy`.
+    AdamLazy(AdamLazy),
 }
 
 macro_rules! each_rule {
@@ -40,6 +42,7 @@ macro_rules! each_rule {
             Rule::Sgd($o) => $body,
             Rule::Nesterov($o) => $body,
             Rule::Adam($o) => $body,
+            Rule::AdamLazy($o) => $body,
         }
     };
 }
@@ -146,6 +149,7 @@ impl Trainee {
             OptimizerParams::Sgd(p) => Sgd::new(layers, p).map(Rule::Sgd),
             OptimizerParams::Nesterov(p) => Nesterov::new(layers, p).map(Rule::Nesterov),
             OptimizerParams::Adam(p) => Adam::new(layers, p).map(Rule::Adam),
+            OptimizerParams::AdamLazy(p) => AdamLazy::new(layers, p).map(Rule::AdamLazy),
         };
         Self {
             rule: rule.unwrap_or_else(|_| unreachable!()),
