@@ -17,7 +17,7 @@ pub const DEFAULT_EVAL_EVERY: usize = 10_000;
 /// What to run.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Options {
-    /// `--optimizer`: dlr (Eq. 1, default), dlr-post, sgd, nesterov, adam.
+    /// `--optimizer`: dlr (Eq. 1, default), dlr-post, sgd, nesterov, adam, adam-lazy.
     pub optimizer: OptimizerKind,
     /// `--hidden`: hidden layer sizes, comma-separated (default 32).
     pub hidden: Vec<usize>,
@@ -67,7 +67,8 @@ impl Default for Options {
 }
 
 /// The usage text of `--help`.
-pub const USAGE: &str = "usage: dlr-cortex-m4 [--optimizer dlr|dlr-post|sgd|nesterov|adam] \
+pub const USAGE: &str =
+    "usage: dlr-cortex-m4 [--optimizer dlr|dlr-post|sgd|nesterov|adam|adam-lazy] \
 [--hidden N[,N..]] [--lr X] [--alpha X] [--seed N] [--max-epochs X] [--eval-every N] \
 [--target X] [--data DIR] [--save PATH] [--scratch PATH]";
 
@@ -193,7 +194,7 @@ impl Options {
                         OptimizerKind::from_name(value).ok_or_else(|| OptionsError::BadValue {
                             option: name.to_string(),
                             value: value.to_string(),
-                            expected: "dlr, dlr-post, sgd, nesterov or adam",
+                            expected: "dlr, dlr-post, sgd, nesterov, adam or adam-lazy",
                         })?
                 }
                 "--hidden" => {
