@@ -123,6 +123,7 @@ pub mod idx;
 pub mod kernels;
 mod layer;
 mod le;
+pub mod memory;
 #[cfg(feature = "std")]
 pub mod mnist;
 pub mod model;

@@ -13,7 +13,7 @@
 use alloc::vec::Vec;
 use core::fmt;
 
-use crate::crc32::crc32;
+use crate::crc32::{crc32, Crc32};
 use crate::le::{Reader, Truncated};
 use crate::network::{Layer, Network};
 
@@ -22,6 +22,8 @@ pub const MAGIC: &[u8; 8] = b"DLRMODEL";
 /// The format version written and read.
 pub const VERSION: u32 = 1;
 const MAX_SIZES: usize = 64;
+/// The most bytes [`Network::write_model`] hands its sink at once.
+pub const WRITE_CHUNK: usize = 256;
 
 /// Why bytes are not a model.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -68,22 +70,88 @@ impl Network {
     /// # Ok::<(), ModelError>(())
     /// ```
     pub fn to_bytes(&self) -> Vec<u8> {
-        let sizes = self.sizes();
-        let mut out = Vec::with_capacity(20 + 4 * sizes.len() + 4 * self.n_weights());
-        out.extend_from_slice(MAGIC);
-        out.extend_from_slice(&VERSION.to_le_bytes());
-        out.extend_from_slice(&(sizes.len() as u32).to_le_bytes());
-        for &s in &sizes {
-            out.extend_from_slice(&(s as u32).to_le_bytes());
+        let mut out = Vec::with_capacity(20 + 4 * (self.layers().len() + 1) + 4 * self.n_weights());
+        let written = self.write_model(|bytes| {
+            out.extend_from_slice(bytes);
+            Ok::<(), core::convert::Infallible>(())
+        });
+        let Ok(_) = written;
+        out
+    }
+
+    /// Writes the model file (format in [`crate::model`]) to `sink` a piece
+    /// at a time, with no copy of the weights: at most [`WRITE_CHUNK`] bytes
+    /// per call, the CRC-32 taken as they go. Returns the bytes written, or
+    /// the sink's first error (nothing more is written after it).
+    ///
+    /// [`Network::to_bytes`] is this into a `Vec`; a device writes to a
+    /// file on its host or a UART.
+    ///
+    /// ```
+    /// use dlr::model::WRITE_CHUNK;
+    /// use dlr::network::Network;
+    ///
+    /// let net = Network::new(&[30, 4, 2], 7);
+    /// let mut pieces = Vec::new();
+    /// let len = net.write_model(|bytes| {
+    ///     assert!(bytes.len() <= WRITE_CHUNK);
+    ///     pieces.extend_from_slice(bytes);
+    ///     Ok::<(), ()>(())
+    /// })?;
+    /// assert_eq!((len, pieces), (net.to_bytes().len(), net.to_bytes()));
+    /// # Ok::<(), ()>(())
+    /// ```
+    pub fn write_model<E>(&self, mut sink: impl FnMut(&[u8]) -> Result<(), E>) -> Result<usize, E> {
+        let mut crc = Crc32::new();
+        let mut chunk = [0u8; WRITE_CHUNK];
+        let mut len = 0;
+        let mut written = 0;
+        // Appends `bytes` (at most 8) to the chunk, sending it when full.
+        let mut put = |bytes: &[u8], flush: bool| -> Result<(), E> {
+            for &b in bytes {
+                chunk[len] = b;
+                len += 1;
+                if len == WRITE_CHUNK {
+                    crc.update(&chunk);
+                    sink(&chunk)?;
+                    written += len;
+                    len = 0;
+                }
+            }
+            if flush {
+                // The CRC of everything before it, then the last piece.
+                crc.update(&chunk[..len]);
+                let sum = crc.finish().to_le_bytes();
+                for b in sum {
+                    chunk[len] = b;
+                    len += 1;
+                    if len == WRITE_CHUNK {
+                        sink(&chunk)?;
+                        written += len;
+                        len = 0;
+                    }
+                }
+                if len > 0 {
+                    sink(&chunk[..len])?;
+                    written += len;
+                }
+            }
+            Ok(())
+        };
+        put(MAGIC, false)?;
+        put(&VERSION.to_le_bytes(), false)?;
+        put(&((self.layers().len() + 1) as u32).to_le_bytes(), false)?;
+        put(&(self.layers()[0].n_in as u32).to_le_bytes(), false)?;
+        for layer in self.layers() {
+            put(&(layer.n_out as u32).to_le_bytes(), false)?;
         }
         for layer in self.layers() {
             for &w in &layer.w {
-                out.extend_from_slice(&w.to_le_bytes());
+                put(&w.to_le_bytes(), false)?;
             }
         }
-        let crc = crc32(&out);
-        out.extend_from_slice(&crc.to_le_bytes());
-        out
+        put(&[], true)?;
+        Ok(written)
     }
 
     /// Reads a model file's bytes. Allocates only what the bytes hold.

@@ -13,6 +13,7 @@ use crate::kernels;
 use crate::kernels::dense;
 use crate::kernels::GROUP;
 pub use crate::layer::Layer;
+use crate::memory::HeapNeed;
 use crate::optim::{Grad, LayerUpdate};
 use crate::rng::Rng;
 use crate::simd::{dispatched, Isa};
@@ -35,6 +36,12 @@ impl Network {
     /// If fewer than two sizes are given or one is zero.
     pub fn new(sizes: &[usize], seed: u64) -> Self {
         Self::with_init_scale(sizes, seed, DEFAULT_INIT_SCALE)
+    }
+
+    /// The heap a network of layer sizes `sizes` allocates (its layer list
+    /// and every layer's weights), without allocating it.
+    pub fn heap_need(sizes: &[usize]) -> HeapNeed {
+        crate::memory::per_layer::<Layer, f32>(sizes, |n_in, n_out| n_in * n_out)
     }
 
     /// As [`Network::new`], with half-width `scale/√n_in`. Layers are drawn
@@ -598,6 +605,25 @@ pub struct Workspace {
 }
 
 impl Workspace {
+    /// The heap [`Workspace::new`] allocates for a network of layer sizes
+    /// `sizes`, without allocating it. The first evaluation by
+    /// [`Network::count_correct`] on a vector path of a two-layer network
+    /// allocates a few more outputs' worth of scratch; training and
+    /// [`Network::predict`] do not.
+    pub fn heap_need(sizes: &[usize]) -> HeapNeed {
+        let n_inputs = sizes.first().copied().unwrap_or(0);
+        let tallest = crate::memory::shapes(sizes)
+            .map(|(i, _)| i)
+            .max()
+            .unwrap_or(0);
+        let outputs = || crate::memory::per_layer::<Vec<f32>, f32>(sizes, |_, n_out| n_out);
+        HeapNeed::array::<f32>(n_inputs)
+            + HeapNeed::array::<u32>(n_inputs)
+            + HeapNeed::array::<u32>(tallest)
+            + outputs()
+            + outputs()
+    }
+
     /// Buffers for `net`'s shape.
     pub fn new(net: &Network) -> Self {
         let outs = || net.layers.iter().map(|l| vec![0.0; l.n_out]).collect();
@@ -627,13 +653,28 @@ impl Workspace {
     /// the path's instructions rather than the SSE2 baseline.
     #[cfg_attr(target_arch = "x86_64", inline(always))]
     fn load_input(&mut self, image: &[u8]) {
-        // A plain loop the compiler vectorizes.
-        for (xj, &p) in self.x.iter_mut().zip(image) {
-            *xj = kernels::reference::pixel_value(p);
+        // With vectors, every pixel in a plain loop the compiler vectorizes;
+        // without (a microcontroller), only the previous image's lit pixels
+        // are cleared and this one's written (a fifth of an MNIST image), as
+        // every other entry is already zero.
+        let dense = cfg!(any(target_arch = "x86_64", dlr_wide));
+        if dense {
+            for (xj, &p) in self.x.iter_mut().zip(image) {
+                *xj = kernels::reference::pixel_value(p);
+            }
+        } else {
+            for &j in &self.active {
+                self.x[j as usize] = 0.0;
+            }
         }
         self.active.resize(image.len(), 0);
         let n = lit_indices(image, &mut self.active);
         self.active.truncate(n);
+        if !dense {
+            for &j in &self.active {
+                self.x[j as usize] = kernels::reference::pixel_value(image[j as usize]);
+            }
+        }
     }
 
     /// The input of the last forward pass, the pixels scaled to `[0, 1]`,

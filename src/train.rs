@@ -21,6 +21,9 @@ pub use crate::run::{RunError, RunField, RunSpec, TrainConfig};
 
 #[cfg(feature = "std")]
 mod overlap;
+mod schedule;
+
+pub use schedule::{Next, Schedule};
 
 /// What happened, for progress display and logs.
 #[derive(Clone, Copy, Debug)]
@@ -146,8 +149,6 @@ pub struct Trainer<'d, O = Optimizer> {
     test_set: &'d Dataset,
     config: TrainConfig,
     init_scale: f32,
-    // Samples in the budget: ⌈max_epochs · n⌉.
-    total: u64,
     ws: Workspace,
     bws: Option<BatchWorkspace>,
     // The test set's lit pixels, listed at the first evaluation.
@@ -156,13 +157,7 @@ pub struct Trainer<'d, O = Optimizer> {
     // (n,) this epoch's order; `pos` the next sample's place in it.
     order: Vec<u32>,
     pos: usize,
-    samples: u64,
-    steps: u64,
-    next_eval: u64,
-    // Reached, accuracy, seconds, divergence and history; `samples` and
-    // `epochs` are filled in by `report()`.
-    report: TrainReport,
-    done: bool,
+    sched: Schedule,
     clock: Clock,
 }
 
@@ -186,7 +181,6 @@ impl<'d, O: LayerUpdate> Trainer<'d, O> {
         config: &TrainConfig,
     ) -> Self {
         let n = train_set.len();
-        let next_eval = next_eval_after(0, config.eval_every as u64);
         Self::assemble(
             net,
             opt,
@@ -197,21 +191,7 @@ impl<'d, O: LayerUpdate> Trainer<'d, O> {
             (0..n as u32).collect(),
             // Past the end: the first step shuffles.
             n,
-            Counters {
-                samples: 0,
-                steps: 0,
-                next_eval,
-            },
-            TrainReport {
-                reached: false,
-                test_accuracy: 0.0,
-                samples: 0,
-                epochs: 0.0,
-                train_seconds: 0.0,
-                eval_seconds: 0.0,
-                diverged_at: None,
-                history: Vec::new(),
-            },
+            Schedule::new(config, n),
         )
     }
 
@@ -225,16 +205,13 @@ impl<'d, O: LayerUpdate> Trainer<'d, O> {
         rng: Rng,
         order: Vec<u32>,
         pos: usize,
-        counters: Counters,
-        report: TrainReport,
+        sched: Schedule,
     ) -> Self {
         let n = train_set.len();
         let batch = config.batch.max(1);
-        let total = budget(config.max_epochs, n);
         let ws = Workspace::new(&net);
         // A step never takes more than the epoch holds.
         let bws = (batch > 1).then(|| BatchWorkspace::new(&net, batch.min(n.max(1))));
-        let done = report.reached || counters.samples >= total;
         Self {
             net,
             opt,
@@ -242,18 +219,13 @@ impl<'d, O: LayerUpdate> Trainer<'d, O> {
             test_set,
             config,
             init_scale: DEFAULT_INIT_SCALE,
-            total,
             ws,
             bws,
             test_lit: None,
             rng,
             order,
             pos,
-            samples: counters.samples,
-            steps: counters.steps,
-            next_eval: counters.next_eval,
-            report,
-            done,
+            sched,
             clock: Clock::start(),
         }
     }
@@ -269,7 +241,7 @@ impl<'d, O: LayerUpdate> Trainer<'d, O> {
     pub fn set_eval(&mut self, eval_every: usize, eval_threads: usize) {
         self.config.eval_every = eval_every;
         self.config.eval_threads = eval_threads;
-        self.next_eval = next_eval_after(self.samples, eval_every as u64);
+        self.sched.set_eval_every(eval_every as u64);
     }
 
     /// The options of the run.
@@ -289,36 +261,28 @@ impl<'d, O: LayerUpdate> Trainer<'d, O> {
 
     /// Samples trained so far.
     pub fn samples(&self) -> u64 {
-        self.samples
+        self.sched.samples
     }
 
     /// Steps taken so far.
     pub fn steps(&self) -> u64 {
-        self.steps
+        self.sched.steps
     }
 
     /// Samples in the budget, `⌈max_epochs · n⌉`.
     pub fn total_samples(&self) -> u64 {
-        self.total
+        self.sched.total
     }
 
     /// True once training has stopped: target reached, budget spent, or
     /// diverged.
     pub fn is_finished(&self) -> bool {
-        self.done
+        self.sched.done
     }
 
     /// The report so far.
     pub fn report(&self) -> TrainReport {
-        let mut report = self.report.clone();
-        report.samples = self.samples;
-        let n = self.train_set.len();
-        report.epochs = if n == 0 {
-            0.0
-        } else {
-            self.samples as f64 / n as f64
-        };
-        report
+        self.sched.report(self.train_set.len())
     }
 
     /// The network, the optimizer and the final report.
@@ -331,38 +295,39 @@ impl<'d, O: LayerUpdate> Trainer<'d, O> {
     /// whether training goes on.
     pub fn step(&mut self, mut on_event: impl FnMut(&Event)) -> bool {
         match self.train_one() {
-            Stepped::Stopped => return false,
-            Stepped::Going => {}
-            Stepped::EvalDue => {
-                self.report.train_seconds += self.clock.lap();
+            Next::Stop => return false,
+            Next::Train => {}
+            Next::Evaluate => {
+                self.sched.report.train_seconds += self.clock.lap();
                 let test_set = self.test_set;
                 let lit = self
                     .test_lit
                     .get_or_insert_with(|| LitImages::new(test_set));
                 let accuracy = evaluate(&self.net, &mut self.ws, lit, self.config.eval_threads);
-                self.report.eval_seconds += self.clock.lap();
+                self.sched.report.eval_seconds += self.clock.lap();
                 let finite = self.net.is_finite();
-                let stop =
-                    self.record_eval(self.samples, self.steps, accuracy, finite, &mut on_event);
+                let stop = self.record_eval(
+                    self.sched.samples,
+                    self.sched.steps,
+                    accuracy,
+                    finite,
+                    &mut on_event,
+                );
                 if stop {
                     return false;
                 }
             }
         }
-        if self.samples >= self.total {
-            self.done = true;
-        }
-        !self.done
+        self.sched.wants_step()
     }
 
     /// The training half of [`Trainer::step`]: one step on the next
     /// sample or batch, the divergence check of its loss, and whether a
     /// test-set evaluation falls due after it (`next_eval` then already
     /// points at the following one).
-    fn train_one(&mut self) -> Stepped {
-        if self.done || self.samples >= self.total {
-            self.done = true;
-            return Stepped::Stopped;
+    fn train_one(&mut self) -> Next {
+        if !self.sched.wants_step() {
+            return Next::Stop;
         }
         let n = self.train_set.len();
         if self.pos >= n {
@@ -371,9 +336,7 @@ impl<'d, O: LayerUpdate> Trainer<'d, O> {
         }
         // Step on up to `batch` samples, not past the epoch or the budget.
         let batch = self.config.batch.max(1);
-        let take = batch
-            .min(n - self.pos)
-            .min((self.total - self.samples) as usize);
+        let take = batch.min(n - self.pos).min(self.sched.remaining() as usize);
         let chunk = &self.order[self.pos..self.pos + take];
         let batched = take > 1 && self.bws.is_some();
         let loss = match self.bws.as_mut() {
@@ -397,18 +360,7 @@ impl<'d, O: LayerUpdate> Trainer<'d, O> {
         // A batch workspace steps its whole chunk; online steps one sample.
         let done = if batched { take } else { 1 };
         self.pos += done;
-        self.samples += done as u64;
-        self.steps += 1;
-        if !loss.is_finite() {
-            self.report.diverged_at = Some(self.steps);
-            self.done = true;
-            return Stepped::Stopped;
-        }
-        if self.samples >= self.next_eval || self.samples == self.total {
-            self.next_eval = next_eval_after(self.samples, self.config.eval_every as u64);
-            return Stepped::EvalDue;
-        }
-        Stepped::Going
+        self.sched.stepped(done as u64, loss)
     }
 
     /// Records the evaluation of the weights after `samples` samples
@@ -423,20 +375,9 @@ impl<'d, O: LayerUpdate> Trainer<'d, O> {
         finite: bool,
         on_event: &mut impl FnMut(&Event),
     ) -> bool {
-        self.report.test_accuracy = accuracy;
-        self.report.history.push((samples, accuracy));
+        let stop = self.sched.record_eval(samples, steps, accuracy, finite);
         on_event(&Event::Eval { samples, accuracy });
-        if !finite {
-            self.report.diverged_at = Some(steps);
-            self.done = true;
-            return true;
-        }
-        if accuracy >= self.config.target {
-            self.report.reached = true;
-            self.done = true;
-            return true;
-        }
-        false
+        stop
     }
 }
 
@@ -461,28 +402,18 @@ impl<'d, O: LayerUpdate + Clone + Send> Trainer<'d, O> {
             let threads = eval_thread_count(self.config.eval_threads);
             if threads > 1 && !self.test_set.is_empty() {
                 overlap::run_until(self, samples, threads, &mut on_event);
-                return !self.done;
+                return !self.sched.done;
             }
         }
-        while self.samples < samples && self.step(&mut on_event) {}
-        self.report.train_seconds += self.clock.lap();
-        !self.done
+        while self.sched.samples < samples && self.step(&mut on_event) {}
+        self.sched.report.train_seconds += self.clock.lap();
+        !self.sched.done
     }
 
     /// Steps until training stops.
     pub fn run(&mut self, on_event: impl FnMut(&Event)) {
         self.run_until(u64::MAX, on_event);
     }
-}
-
-/// What [`Trainer::train_one`] left to do.
-enum Stepped {
-    /// Nothing: take the next step.
-    Going,
-    /// Evaluate the test set on the weights as they are now.
-    EvalDue,
-    /// Training stopped (budget spent or the loss diverged).
-    Stopped,
 }
 
 impl<'d> Trainer<'d, Optimizer> {
@@ -561,30 +492,19 @@ impl<'d> Trainer<'d, Optimizer> {
         if p.next_eval != next_eval_after(p.samples, config.eval_every as u64) {
             return Err(CheckpointError::BadField("next evaluation"));
         }
+        let report = TrainReport {
+            reached: p.reached,
+            test_accuracy: p.test_accuracy,
+            samples: p.samples,
+            epochs: 0.0,
+            train_seconds: p.train_seconds,
+            eval_seconds: p.eval_seconds,
+            diverged_at: None,
+            history: p.history,
+        };
+        let sched = Schedule::resumed(&config, train_set.len(), p.samples, p.steps, report);
         let mut trainer = Self::assemble(
-            net,
-            opt,
-            train_set,
-            test_set,
-            config,
-            rng,
-            p.order,
-            pos,
-            Counters {
-                samples: p.samples,
-                steps: p.steps,
-                next_eval: p.next_eval,
-            },
-            TrainReport {
-                reached: p.reached,
-                test_accuracy: p.test_accuracy,
-                samples: p.samples,
-                epochs: 0.0,
-                train_seconds: p.train_seconds,
-                eval_seconds: p.eval_seconds,
-                diverged_at: None,
-                history: p.history,
-            },
+            net, opt, train_set, test_set, config, rng, p.order, pos, sched,
         );
         trainer.init_scale = init_scale;
         Ok(trainer)
@@ -594,12 +514,12 @@ impl<'d> Trainer<'d, Optimizer> {
     /// not finite: then training is stopped as diverged at the current step
     /// (a checkpoint of NaN weights is never made).
     pub fn checkpoint(&mut self) -> Option<Checkpoint> {
-        if self.report.diverged_at.is_some() {
+        if self.sched.report.diverged_at.is_some() {
             return None;
         }
         if !self.net.is_finite() {
-            self.report.diverged_at = Some(self.steps);
-            self.done = true;
+            self.sched.report.diverged_at = Some(self.sched.steps);
+            self.sched.done = true;
             return None;
         }
         Some(Checkpoint {
@@ -615,14 +535,14 @@ impl<'d> Trainer<'d, Optimizer> {
                 rng_state: self.rng.state(),
                 order: self.order.clone(),
                 pos: self.pos as u64,
-                samples: self.samples,
-                steps: self.steps,
-                next_eval: self.next_eval,
-                reached: self.report.reached,
-                test_accuracy: self.report.test_accuracy,
-                train_seconds: self.report.train_seconds,
-                eval_seconds: self.report.eval_seconds,
-                history: self.report.history.clone(),
+                samples: self.sched.samples,
+                steps: self.sched.steps,
+                next_eval: self.sched.next_eval,
+                reached: self.sched.report.reached,
+                test_accuracy: self.sched.report.test_accuracy,
+                train_seconds: self.sched.report.train_seconds,
+                eval_seconds: self.sched.report.eval_seconds,
+                history: self.sched.report.history.clone(),
             },
         })
     }
@@ -644,28 +564,21 @@ impl<'d> Trainer<'d, Optimizer> {
         let every = every.max(1);
         let mut kept = None;
         loop {
-            let until = (self.samples / every)
+            let until = (self.sched.samples / every)
                 .saturating_add(1)
                 .saturating_mul(every);
             self.run_until(until, &mut on_event);
-            if self.report.diverged_at.is_none() {
+            if self.sched.report.diverged_at.is_none() {
                 if let Some(ck) = self.checkpoint() {
                     save(&ck)?;
                     kept = Some(ck.progress.samples);
                 }
             }
-            if self.done {
+            if self.sched.done {
                 return Ok(kept);
             }
         }
     }
-}
-
-/// The counters of a run.
-struct Counters {
-    samples: u64,
-    steps: u64,
-    next_eval: u64,
 }
 
 /// The number of threads `eval_threads` asks for (0: one per core).

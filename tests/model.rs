@@ -79,3 +79,66 @@ fn crc32_matches_the_standard_check_value() {
     // The CRC-32/ISO-HDLC check value of "123456789".
     assert_eq!(dlr::crc32::crc32(b"123456789"), 0xCBF4_3926);
 }
+
+/// The file as the format describes it, built here field by field with the
+/// one-shot CRC.
+fn by_the_format(net: &Network) -> Vec<u8> {
+    let mut out = b"DLRMODEL".to_vec();
+    out.extend_from_slice(&1u32.to_le_bytes());
+    let sizes = net.sizes();
+    out.extend_from_slice(&(sizes.len() as u32).to_le_bytes());
+    for s in sizes {
+        out.extend_from_slice(&(s as u32).to_le_bytes());
+    }
+    for layer in net.layers() {
+        for w in &layer.w {
+            out.extend_from_slice(&w.to_le_bytes());
+        }
+    }
+    let crc = dlr::crc32::crc32(&out);
+    out.extend_from_slice(&crc.to_le_bytes());
+    out
+}
+
+#[test]
+fn the_streaming_writer_writes_the_format_in_pieces() {
+    // Lengths around the writer's chunk: 52 B, 3 chunks and 4 bytes, many.
+    for sizes in [
+        &[3, 2][..],
+        &[20, 9][..],
+        &[4, 59, 3][..],
+        &[784, 32, 10][..],
+    ] {
+        let net = Network::new(sizes, 11);
+        let mut pieces: Vec<usize> = Vec::new();
+        let mut file = Vec::new();
+        let len = net
+            .write_model(|bytes| {
+                pieces.push(bytes.len());
+                file.extend_from_slice(bytes);
+                Ok::<(), ()>(())
+            })
+            .unwrap();
+        assert_eq!(file, by_the_format(&net), "{sizes:?}");
+        assert_eq!((len, net.to_bytes()), (file.len(), file.clone()));
+        assert!(pieces
+            .iter()
+            .all(|&p| (1..=dlr::model::WRITE_CHUNK).contains(&p)));
+        assert_eq!(Network::from_bytes(&file).unwrap(), net);
+    }
+}
+
+#[test]
+fn the_streaming_writer_stops_at_the_sinks_first_error() {
+    let net = Network::new(&[100, 10], 1);
+    let mut calls = 0;
+    let result = net.write_model(|_| {
+        calls += 1;
+        if calls == 2 {
+            Err("disk full")
+        } else {
+            Ok(())
+        }
+    });
+    assert_eq!((result, calls), (Err("disk full"), 2));
+}

@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
 # CI step for the Cortex-M4F firmware (called by .ci/run): installs its
 # needs, builds, checks the flash and RAM budgets, runs the kernel tests on
-# the device target, a short training that must pass 85 %, and checks that
-# Adam at H = 32 is refused in one line with a non-zero exit.
-# MNIST comes from $DLR_DATA (plain or .gz). A few minutes in all.
+# the device target, a short training that must pass 85 % and whose model
+# must equal, bit for bit, the desktop's run on the scalar path (the
+# device's arithmetic), the full run to 96 % (DLR, H = 32, seed 1: about
+# 41 G instructions, 2.5-9 minutes of QEMU), and checks that Adam at H = 32
+# is refused in one line with a non-zero exit.
+# MNIST comes from $DLR_DATA (plain or .gz); DLR_CLI is a built `dlr` (the
+# desktop checks are skipped without one).
 set -euo pipefail
 cd "$(dirname "$0")"
 export DLR_DATA=${DLR_DATA:-$(pwd)/../../../shared/data/mnist}
@@ -37,23 +41,50 @@ echo "== kernel tests on the device target"
 cargo run --release --bin kernels
 
 echo "== short training: 784-32-10, DLR, 0.25 epoch, must pass 85 %"
-out=$(cargo run --release -- --hidden 32 --max-epochs 0.25 --model "${TMPDIR:-/tmp}/ci-cortex-m4.dlrmodel")
+model=${TMPDIR:-/tmp}/ci-cortex-m4.dlrmodel
+out=$(cargo run --release -- --hidden 32 --max-epochs 0.25 --save "$model")
 echo "$out"
 acc=$(grep -o '"test_accuracy":[0-9.]*' <<<"$out" | cut -d: -f2)
 awk -v a="$acc" 'BEGIN { exit !(a >= 0.85) }' || { echo "accuracy $acc below 0.85"; exit 1; }
 # The desktop program reads the model the device wrote and finds the same
 # accuracy on the 10,000 test images (DLR_CLI: a built `dlr`, when given).
-if [ -n "${DLR_CLI:-}" ]; then
-    desktop=$("$DLR_CLI" eval --json --model "${TMPDIR:-/tmp}/ci-cortex-m4.dlrmodel" --data "$DLR_DATA")
+# Then the desktop, on the scalar path with the same options, writes the
+# very same model.
+check_on_desktop() { # model accuracy [dlr train options...]
+    local model=$1 acc=$2
+    shift 2
+    [ -n "${DLR_CLI:-}" ] || return 0
+    desktop=$("$DLR_CLI" eval --json --model "$model" --data "$DLR_DATA")
     echo "dlr eval: $desktop"
     dacc=$(grep -o '"test_accuracy":[0-9.]*' <<<"$desktop" | cut -d: -f2)
     awk -v a="$acc" -v d="$dacc" 'BEGIN { exit !(a - d < 0.00005 && d - a < 0.00005) }' \
         || { echo "dlr eval found $dacc, the device $acc"; exit 1; }
-fi
-rm -f "${TMPDIR:-/tmp}/ci-cortex-m4.dlrmodel"
+    "$DLR_CLI" train --simd scalar --data "$DLR_DATA" --save "$model.desktop" "$@" >/dev/null
+    cmp "$model" "$model.desktop" || { echo "the device's model differs from dlr train --simd scalar $*"; exit 1; }
+    echo "the device's model equals dlr train --simd scalar $*, bit for bit"
+    rm -f "$model.desktop"
+}
+check_on_desktop "$model" "$acc" --hidden 32 --seed 1 --max-epochs 0.25
+rm -f "$model"
+# A rule that reads every input, zero or not (the first layer's inputs of
+# the unlit pixels must be zero, not the last image's), on the desktop too.
+out=$(cargo run --release -- --optimizer nesterov --hidden 8 --max-epochs 0.02 --eval-every 0 --save "$model")
+acc=$(grep -o '"test_accuracy":[0-9.]*' <<<"$out" | cut -d: -f2)
+check_on_desktop "$model" "$acc" --optimizer nesterov --hidden 8 --seed 1 --max-epochs 0.02 --eval-every 0
+rm -f "$model"
 ram=$(grep -o '= [0-9]* B of 131072 B' <<<"$out" | grep -o '[0-9]*' | head -1)
 [ "$ram" -le 131072 ] || { echo "RAM used $ram B over 128 KiB"; exit 1; }
 grep -q 'flash: [0-9]* B of 65536 B' <<<"$out"
+
+echo "== full run: 784-32-10, DLR, seed 1, until 96 % on the 10,000 test images"
+out=$(cargo run --release -- --hidden 32 --seed 1 --max-epochs 10 --save "$model")
+grep -v '^samples ' <<<"$out"
+grep -q '"reached":true' <<<"$out" || { echo "the device did not reach 96 %"; exit 1; }
+acc=$(grep -o '"test_accuracy":[0-9.]*' <<<"$out" | cut -d: -f2)
+all=$(grep -o '[0-9]* in all' <<<"$out" | grep -o '[0-9]*')
+awk -v i="$all" 'BEGIN { printf "whole run: %.0f instructions, %.0f s at 168 MHz and one instruction per cycle\n", i, i / 168e6 }'
+check_on_desktop "$model" "$acc" --hidden 32 --seed 1 --max-epochs 10
+rm -f "$model"
 
 echo "== Adam at H = 32: one-line refusal, non-zero exit"
 set +e

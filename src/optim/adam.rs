@@ -9,6 +9,7 @@ use alloc::vec::Vec;
 use super::{AdamParams, Grad, LayerUpdate, ParamError};
 use crate::kernels::update::{self, AdamScalars};
 use crate::layer::Layer;
+use crate::memory::{per_layer, HeapNeed};
 use crate::simd::{dispatched, Isa};
 
 /// Adam with first and second moments per weight.
@@ -28,6 +29,14 @@ impl Adam {
     pub fn new(layers: &[Layer], params: AdamParams) -> Result<Self, ParamError> {
         params.validate()?;
         Ok(Self::unchecked(layers, params))
+    }
+
+    /// The heap [`Adam::new`] allocates for a network of layer sizes
+    /// `sizes`, without allocating it: the two moments, one `f32` each per
+    /// weight.
+    pub fn heap_need(sizes: &[usize]) -> HeapNeed {
+        let moments = || per_layer::<Vec<f32>, f32>(sizes, |n_in, n_out| n_in * n_out);
+        moments() + moments()
     }
 
     pub(crate) fn unchecked(layers: &[Layer], params: AdamParams) -> Self {

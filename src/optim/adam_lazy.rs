@@ -12,6 +12,7 @@ use super::adam::bias_corrections;
 use super::{AdamLazyParams, Grad, LayerUpdate, ParamError};
 use crate::kernels::update::{self, AdamScalars};
 use crate::layer::Layer;
+use crate::memory::{per_layer, HeapNeed};
 use crate::simd::{dispatched, Isa};
 
 /// Lazy Adam with first and second moments per weight, updated only on the
@@ -37,6 +38,14 @@ impl AdamLazy {
     pub fn new(layers: &[Layer], params: AdamLazyParams) -> Result<Self, ParamError> {
         params.validate()?;
         Ok(Self::unchecked(layers, params))
+    }
+
+    /// The heap [`AdamLazy::new`] allocates for a network of layer sizes
+    /// `sizes`, without allocating it: Adam's two moments, one `f32` each
+    /// per weight.
+    pub fn heap_need(sizes: &[usize]) -> HeapNeed {
+        let moments = || per_layer::<Vec<f32>, f32>(sizes, |n_in, n_out| n_in * n_out);
+        moments() + moments()
     }
 
     pub(crate) fn unchecked(layers: &[Layer], params: AdamLazyParams) -> Self {

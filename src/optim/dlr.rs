@@ -17,6 +17,14 @@
 //! ([`kernels::dlr_steps`]): a horizontal sum at the end of every row update
 //! cost more than the transposed one (BENCHMARKS.md).
 //!
+//! That lane layout costs 32 bytes per row plus three `(n_in,)` scratch
+//! vectors, 35 KB at 784 inputs. [`DlrLayout::RowSums`] keeps one `f32` per
+//! row instead: a step computes row `j`'s factor from its sum and runs the
+//! same fused row kernel, whose lanes it totals at once
+//! ([`kernels::dlr_row`]). It is the default where the kernels run on the
+//! scalar path ([`DlrLayout::for_active_path`]), where eight lanes cost
+//! eight times the work and a microcontroller cannot spare the memory.
+//!
 //! Eq. 3: the column factors `η₀ δ_i / (‖w_i·‖ + α)` are computed once per
 //! step from the cache, then each touched row is updated while adding
 //! `w_new² − w_old²` to a per-step increment of its columns' sums
@@ -34,16 +42,56 @@ use super::{DlrNorm, DlrParams, Grad, LayerUpdate, ParamError};
 use crate::kernels;
 use crate::kernels::update;
 use crate::layer::Layer;
+use crate::memory::{per_layer, HeapNeed};
 use crate::simd::{dispatched, lane_total, AlignedF32s, Isa, LANES};
 
 /// Steps between exact recomputations of Eq. 3's column sums.
 pub const RESYNC_EVERY: u64 = 1000;
 
+/// How [`Dlr`] keeps Eq. 1's squared row norms (Eq. 3 keeps column sums
+/// either way).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DlrLayout {
+    /// Eight partial sums per row, totalled eight rows at once by a vector
+    /// kernel, with three `(n_in,)` scratch vectors: 44 bytes per input row.
+    /// Faster where the kernels run on SIMD lanes.
+    Lanes,
+    /// One sum per row, 4 bytes per input row, each row's factor computed
+    /// alone. Smaller, and faster where there are no SIMD lanes.
+    RowSums,
+}
+
+impl DlrLayout {
+    /// [`DlrLayout::Lanes`] where the kernels run on a SIMD path,
+    /// [`DlrLayout::RowSums`] on the scalar path ([`crate::simd::active_path`]):
+    /// the only path on a core without a vector unit, and the device's
+    /// arithmetic when a desktop forces it.
+    pub fn for_active_path() -> Self {
+        // Where the scalar path is the only one, without asking.
+        let scalar_only = cfg!(not(any(target_arch = "x86_64", dlr_wide)));
+        if scalar_only || crate::simd::active_path() == crate::simd::SimdPath::Scalar {
+            DlrLayout::RowSums
+        } else {
+            DlrLayout::Lanes
+        }
+    }
+}
+
+impl Default for DlrLayout {
+    /// [`DlrLayout::for_active_path`].
+    fn default() -> Self {
+        Self::for_active_path()
+    }
+}
+
 /// DLR optimizer state: the squared-norm cache of every layer.
 #[derive(Clone, Debug)]
 pub struct Dlr {
     params: DlrParams,
-    // Pre: (n_in · 8,) Σ_i w_ij² per row, as eight partial sums whose
+    layout: DlrLayout,
+    // Pre, `RowSums`: (n_in,) Σ_i w_ij² per row.
+    row_sums: Vec<Vec<f32>>,
+    // Pre, `Lanes`: (n_in · 8,) Σ_i w_ij² per row, as eight partial sums whose
     // `simd::lane_total` is the sum; row j's are one aligned vector.
     row_lanes: Vec<AlignedF32s>,
     // Post: (n_out,) Σ_j w_ij² per column, in f64 (see the module doc).
@@ -53,7 +101,7 @@ pub struct Dlr {
     col_factor: Vec<f32>,
     scaled_delta: AlignedF32s,
     col_increment: AlignedF32s,
-    // Pre only, (n_in,) scratch: the rows a step touches when the gradient
+    // Pre, `Lanes` only, (n_in,) scratch: the rows a step touches when the gradient
     // does not list them, a dense gradient's inputs (all 1), and the rows'
     // step factors.
     touched: Vec<u32>,
@@ -65,17 +113,82 @@ pub struct Dlr {
 
 impl Dlr {
     /// DLR for `layers`, its norm cache filled from their current weights,
-    /// after checking `params`.
+    /// after checking `params`; Eq. 1's cache in the active path's layout
+    /// ([`DlrLayout::for_active_path`]).
     pub fn new(layers: &[Layer], params: DlrParams) -> Result<Self, ParamError> {
+        Self::with_layout(layers, params, DlrLayout::for_active_path())
+    }
+
+    /// [`Dlr::new`] with Eq. 1's cache in `layout`. Both layouts take the
+    /// same steps up to the order in which each row's squares are summed
+    /// (rounding).
+    ///
+    /// ```
+    /// use dlr::network::{Network, Workspace};
+    /// use dlr::optim::{Dlr, DlrLayout, DlrParams};
+    ///
+    /// let mut net = Network::new(&[784, 32, 10], 1);
+    /// let mut opt = Dlr::with_layout(net.layers(), DlrParams::default(), DlrLayout::RowSums)?;
+    /// let mut ws = Workspace::new(&net);
+    /// net.train_step(&mut ws, &mut opt, &[200; 784], 3);
+    /// // One f32 per input row of each layer, and no scratch.
+    /// let need = Dlr::heap_need(&[784, 32, 10], DlrParams::default().norm, DlrLayout::RowSums);
+    /// assert_eq!(need.bytes, 4 * (784 + 32) + 2 * core::mem::size_of::<Vec<f32>>());
+    /// # Ok::<(), dlr::optim::ParamError>(())
+    /// ```
+    pub fn with_layout(
+        layers: &[Layer],
+        params: DlrParams,
+        layout: DlrLayout,
+    ) -> Result<Self, ParamError> {
         params.validate()?;
-        Ok(Self::unchecked(layers, params))
+        Ok(Self::unchecked_in(layers, params, layout))
+    }
+
+    /// The heap [`Dlr::with_layout`] allocates for a network of layer sizes
+    /// `sizes` with equation `norm` and Eq. 1's cache in `layout`, without
+    /// allocating it.
+    pub fn heap_need(sizes: &[usize], norm: DlrNorm, layout: DlrLayout) -> HeapNeed {
+        let shapes = || crate::memory::shapes(sizes);
+        let widest = shapes().map(|(_, o)| o).max().unwrap_or(0);
+        let tallest = shapes().map(|(i, _)| i).max().unwrap_or(0);
+        match (norm, layout) {
+            (DlrNorm::Pre, DlrLayout::Lanes) => {
+                HeapNeed::array::<AlignedF32s>(shapes().count())
+                    + shapes().map(|(n_in, _)| aligned_need(n_in * LANES)).sum()
+                    + HeapNeed::array::<u32>(tallest)
+                    + HeapNeed::array::<f32>(tallest)
+                    + HeapNeed::array::<f32>(tallest)
+            }
+            (DlrNorm::Pre, DlrLayout::RowSums) => per_layer::<Vec<f32>, f32>(sizes, |n_in, _| n_in),
+            (DlrNorm::Post, _) => {
+                per_layer::<Vec<f64>, f64>(sizes, |_, n_out| n_out)
+                    + HeapNeed::array::<f32>(widest)
+                    + aligned_need(widest)
+                    + aligned_need(widest)
+            }
+        }
     }
 
     pub(crate) fn unchecked(layers: &[Layer], params: DlrParams) -> Self {
+        Self::unchecked_in(layers, params, DlrLayout::for_active_path())
+    }
+
+    // Each buffer only where its equation and layout use it (see
+    // `heap_need`).
+    fn unchecked_in(layers: &[Layer], params: DlrParams, layout: DlrLayout) -> Self {
         let widest = layers.iter().map(|l| l.n_out).max().unwrap_or(0);
         let tallest = layers.iter().map(|l| l.n_in).max().unwrap_or(0);
+        let post = params.norm == DlrNorm::Post;
+        let lanes = !post && layout == DlrLayout::Lanes;
+        let (widest, tallest) = (
+            if post { widest } else { 0 },
+            if lanes { tallest } else { 0 },
+        );
         let mut dlr = Self {
             params,
+            layout,
+            row_sums: Vec::new(),
             row_lanes: Vec::new(),
             col_sum_sq: Vec::new(),
             col_factor: vec![0.0; widest],
@@ -96,12 +209,18 @@ impl Dlr {
     /// the other is empty), the step counter that schedules Eq. 3's exact
     /// re-sync, and whether one is pending. Shapes are checked by the caller;
     /// the scratch buffers are sized for `layers`.
+    /// In the active path's layout ([`DlrLayout::for_active_path`]).
     pub(crate) fn from_state(layers: &[Layer], params: DlrParams, cache: DlrCache) -> Self {
         let mut dlr = Self::unchecked(layers, params);
-        // Each sum in lane 0, zeros in the others: its lane total is the
-        // sum exactly, so a restored run takes the very steps of one that
-        // never stopped.
-        dlr.row_lanes = cache.row_sum_sq.iter().map(|l| lanes_of_sums(l)).collect();
+        match dlr.layout {
+            // Each sum in lane 0, zeros in the others: its lane total is
+            // the sum exactly, so a restored run takes the very steps of
+            // one that never stopped.
+            DlrLayout::Lanes => {
+                dlr.row_lanes = cache.row_sum_sq.iter().map(|l| lanes_of_sums(l)).collect()
+            }
+            DlrLayout::RowSums => dlr.row_sums = cache.row_sum_sq,
+        }
         dlr.col_sum_sq = cache.col_sum_sq;
         dlr.steps = cache.steps;
         dlr.resync_pending = cache.resync_pending;
@@ -111,11 +230,19 @@ impl Dlr {
     /// The state a checkpoint needs (see [`Dlr::from_state`]).
     pub(crate) fn cache(&self) -> DlrCache {
         DlrCache {
-            row_sum_sq: self.row_lanes.iter().map(row_totals).collect(),
+            row_sum_sq: match self.layout {
+                DlrLayout::Lanes => self.row_lanes.iter().map(row_totals).collect(),
+                DlrLayout::RowSums => self.row_sums.clone(),
+            },
             col_sum_sq: self.col_sum_sq.clone(),
             steps: self.steps,
             resync_pending: self.resync_pending,
         }
+    }
+
+    /// How Eq. 1's norms are kept.
+    pub fn layout(&self) -> DlrLayout {
+        self.layout
     }
 
     /// Which equation this is.
@@ -139,16 +266,17 @@ impl Dlr {
     pub fn resync(&mut self, layers: &[Layer]) {
         match self.params.norm {
             DlrNorm::Pre => {
-                self.row_lanes = layers
-                    .iter()
-                    .map(|l| {
-                        let sums: Vec<f32> =
-                            l.w.chunks_exact(l.n_out)
-                                .map(kernels::sum_squares)
-                                .collect();
-                        lanes_of_sums(&sums)
-                    })
-                    .collect();
+                let sums = |l: &Layer| -> Vec<f32> {
+                    l.w.chunks_exact(l.n_out)
+                        .map(kernels::sum_squares)
+                        .collect()
+                };
+                match self.layout {
+                    DlrLayout::Lanes => {
+                        self.row_lanes = layers.iter().map(|l| lanes_of_sums(&sums(l))).collect()
+                    }
+                    DlrLayout::RowSums => self.row_sums = layers.iter().map(sums).collect(),
+                }
             }
             DlrNorm::Post => {
                 self.col_sum_sq = layers
@@ -163,10 +291,13 @@ impl Dlr {
     /// Cached squared norms of layer `layer`: per row (Eq. 1) or per column (Eq. 3).
     pub fn cached_sum_sq(&self, layer: usize) -> Vec<f64> {
         match self.params.norm {
-            DlrNorm::Pre => row_totals(&self.row_lanes[layer])
-                .into_iter()
-                .map(f64::from)
-                .collect(),
+            DlrNorm::Pre => match self.layout {
+                DlrLayout::Lanes => row_totals(&self.row_lanes[layer]),
+                DlrLayout::RowSums => self.row_sums[layer].clone(),
+            }
+            .into_iter()
+            .map(f64::from)
+            .collect(),
             DlrNorm::Post => self.col_sum_sq[layer].clone(),
         }
     }
@@ -257,6 +388,20 @@ fn update_layer_on<P: Isa>(
 ) {
     let DlrParams { eta0, alpha, norm } = o.params;
     match norm {
+        DlrNorm::Pre if o.layout == DlrLayout::RowSums => {
+            let sums = &mut o.row_sums[layer];
+            // Row j: its step η₀ a_j / (‖w_·j‖ + α) from its sum, then the
+            // fused update, whose lanes total the row's new sum. (A loop,
+            // not a closure: see `Grad::n_listed`.)
+            for k in 0..grad.n_listed(n_out) {
+                let (j, a_j, delta) = grad.listed_row(n_out, k);
+                if a_j != 0.0 {
+                    let step = eta0 * a_j / (crate::simd::exact_sqrt(sums[j]) + alpha);
+                    let row = &mut w[j * n_out..(j + 1) * n_out];
+                    sums[j] = lane_total(&update::dlr_row_lanes::<P>(isa, row, step, alpha, delta));
+                }
+            }
+        }
         DlrNorm::Pre => {
             let lanes = o.row_lanes[layer].as_mut_slice();
             let n_in = w.len() / n_out;
@@ -389,6 +534,12 @@ fn write_exact_col_sum_sq(w: &[f32], cols: &mut [f64]) {
             *c += x as f64 * x as f64;
         }
     }
+}
+
+/// What [`AlignedF32s::zeros`]`(len)` allocates: whole 64-byte lines of
+/// sixteen `f32`s.
+fn aligned_need(len: usize) -> HeapNeed {
+    HeapNeed::array::<[f32; 16]>(len.div_ceil(16))
 }
 
 /// Lanes holding each of `sums` in lane 0 and zeros elsewhere (their

@@ -28,7 +28,7 @@ mod sgd;
 pub use adam::Adam;
 pub use adam_lazy::AdamLazy;
 pub(crate) use dlr::DlrCache;
-pub use dlr::{Dlr, RESYNC_EVERY};
+pub use dlr::{Dlr, DlrLayout, RESYNC_EVERY};
 pub use nesterov::Nesterov;
 pub use params::{
     AdamLazyParams, AdamParams, Bound, DlrNorm, DlrParams, NesterovParams, OptimizerKind,
@@ -38,6 +38,7 @@ pub use schedule::Scheduled;
 pub use sgd::Sgd;
 
 use crate::layer::Layer;
+use crate::memory::HeapNeed;
 
 /// The gradient of one layer, `(n_in, n_out)`.
 #[derive(Clone, Copy, Debug)]
@@ -241,6 +242,28 @@ impl Optimizer {
             OptimizerParams::Adam(p) => Optimizer::Adam(Adam::unchecked(layers, p)),
             OptimizerParams::AdamLazy(p) => Optimizer::AdamLazy(AdamLazy::unchecked(layers, p)),
             OptimizerParams::Dlr(p) => Optimizer::Dlr(Dlr::unchecked(layers, p)),
+        }
+    }
+
+    /// The heap [`Optimizer::new`] allocates for rule `params` on a network
+    /// of layer sizes `sizes`, without allocating it: each rule's own
+    /// `heap_need` (DLR's in the active path's layout, [`DlrLayout::for_active_path`]).
+    ///
+    /// ```
+    /// use dlr::optim::{Optimizer, OptimizerKind, OptimizerParams};
+    ///
+    /// let adam = OptimizerParams::default_for(OptimizerKind::Adam);
+    /// // m and v: two f32 per weight, in one Vec per layer each.
+    /// let need = Optimizer::heap_need(&adam, &[784, 32, 10]);
+    /// assert_eq!(need.bytes, 2 * 4 * (784 * 32 + 32 * 10) + 4 * core::mem::size_of::<Vec<f32>>());
+    /// ```
+    pub fn heap_need(params: &OptimizerParams, sizes: &[usize]) -> HeapNeed {
+        match params {
+            OptimizerParams::Sgd(_) => Sgd::heap_need(sizes),
+            OptimizerParams::Nesterov(_) => Nesterov::heap_need(sizes),
+            OptimizerParams::Adam(_) => Adam::heap_need(sizes),
+            OptimizerParams::AdamLazy(_) => AdamLazy::heap_need(sizes),
+            OptimizerParams::Dlr(p) => Dlr::heap_need(sizes, p.norm, DlrLayout::for_active_path()),
         }
     }
 

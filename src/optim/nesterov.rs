@@ -17,6 +17,7 @@ use alloc::vec::Vec;
 use super::{Grad, LayerUpdate, NesterovParams, ParamError};
 use crate::kernels::update;
 use crate::layer::Layer;
+use crate::memory::{per_layer, HeapNeed};
 use crate::simd::{dispatched, Isa};
 
 /// Nesterov momentum with velocity per weight.
@@ -31,6 +32,12 @@ impl Nesterov {
     pub fn new(layers: &[Layer], params: NesterovParams) -> Result<Self, ParamError> {
         params.validate()?;
         Ok(Self::unchecked(layers, params))
+    }
+
+    /// The heap [`Nesterov::new`] allocates for a network of layer sizes
+    /// `sizes`, without allocating it: the velocity, one `f32` per weight.
+    pub fn heap_need(sizes: &[usize]) -> HeapNeed {
+        per_layer::<Vec<f32>, f32>(sizes, |n_in, n_out| n_in * n_out)
     }
 
     pub(crate) fn unchecked(layers: &[Layer], params: NesterovParams) -> Self {

@@ -3,6 +3,7 @@
 use super::{Grad, LayerUpdate, ParamError, SgdParams};
 use crate::kernels::update;
 use crate::layer::Layer;
+use crate::memory::HeapNeed;
 use crate::simd::{dispatched, Isa};
 
 /// Plain gradient descent. Rows with a zero input are skipped.
@@ -21,6 +22,11 @@ impl Sgd {
 
     pub(crate) fn unchecked(_layers: &[Layer], params: SgdParams) -> Self {
         Self { params }
+    }
+
+    /// The heap SGD allocates for a network of layer sizes `sizes`: none.
+    pub fn heap_need(_sizes: &[usize]) -> HeapNeed {
+        HeapNeed::NONE
     }
 
     /// A stand-in with the default rate, for moving an optimizer out of a

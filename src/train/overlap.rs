@@ -22,7 +22,7 @@ use std::sync::mpsc::{channel, Receiver, Sender};
 use std::sync::{Arc, Condvar, Mutex, OnceLock};
 use std::vec::Vec;
 
-use super::{Event, Stepped, Trainer};
+use super::{Event, Next, Trainer};
 use crate::dataset::LitImages;
 use crate::network::{Network, Workspace};
 use crate::optim::LayerUpdate;
@@ -145,20 +145,20 @@ pub(super) fn run_until<O: LayerUpdate + Clone + Send>(
         }
         let mut eval_ws = Workspace::new(&trainer.net);
         let mut pending: Option<(Arc<EvalJob>, Rewind<O>)> = None;
-        while trainer.samples < until {
+        while trainer.sched.samples < until {
             match trainer.train_one() {
-                Stepped::Going => {}
-                Stepped::Stopped => break,
-                Stepped::EvalDue => {
+                Next::Train => {}
+                Next::Stop => break,
+                Next::Evaluate => {
                     let rewind = Rewind {
                         net: Arc::new(trainer.net.clone()),
                         opt: trainer.opt.clone(),
                         rng: trainer.rng.clone(),
                         order: trainer.order.clone(),
                         pos: trainer.pos,
-                        samples: trainer.samples,
-                        steps: trainer.steps,
-                        next_eval: trainer.next_eval,
+                        samples: trainer.sched.samples,
+                        steps: trainer.sched.steps,
+                        next_eval: trainer.sched.next_eval,
                         finite: trainer.net.is_finite(),
                     };
                     if let Some(done) = pending.take() {
@@ -179,13 +179,13 @@ pub(super) fn run_until<O: LayerUpdate + Clone + Send>(
         if let Some(done) = pending.take() {
             resolve(trainer, done, lit(), &mut eval_ws, on_event);
         }
-        if trainer.samples >= trainer.total {
-            trainer.done = true;
+        if trainer.sched.samples >= trainer.sched.total {
+            trainer.sched.done = true;
         }
         // Closing the channels ends the workers; the scope joins them.
         drop(workers);
     });
-    trainer.report.train_seconds += trainer.clock.lap();
+    trainer.sched.report.train_seconds += trainer.clock.lap();
     trainer.test_lit = owned.into_inner();
 }
 
@@ -199,14 +199,14 @@ fn resolve<O: LayerUpdate + Clone>(
     ws: &mut Workspace,
     on_event: &mut impl FnMut(&Event),
 ) -> bool {
-    trainer.report.train_seconds += trainer.clock.lap();
+    trainer.sched.report.train_seconds += trainer.clock.lap();
     let correct = job.finish(ws, lit);
-    trainer.report.eval_seconds += trainer.clock.lap();
+    trainer.sched.report.eval_seconds += trainer.clock.lap();
     drop(job);
     let accuracy = correct as f64 / lit.len() as f64;
     // A loss that diverged after this point never happened if this
     // evaluation stops the run first; `record_eval` sets what applies.
-    let diverged_later = trainer.report.diverged_at.take();
+    let diverged_later = trainer.sched.report.diverged_at.take();
     let stop = trainer.record_eval(
         rewind.samples,
         rewind.steps,
@@ -220,11 +220,11 @@ fn resolve<O: LayerUpdate + Clone>(
         trainer.rng = rewind.rng;
         trainer.order = rewind.order;
         trainer.pos = rewind.pos;
-        trainer.samples = rewind.samples;
-        trainer.steps = rewind.steps;
-        trainer.next_eval = rewind.next_eval;
+        trainer.sched.samples = rewind.samples;
+        trainer.sched.steps = rewind.steps;
+        trainer.sched.next_eval = rewind.next_eval;
     } else {
-        trainer.report.diverged_at = diverged_later;
+        trainer.sched.report.diverged_at = diverged_later;
     }
     stop
 }

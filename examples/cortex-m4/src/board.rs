@@ -147,6 +147,12 @@ unsafe impl GlobalAlloc for TrackedHeap {
     }
 }
 
+/// Bytes the allocator may add to an allocation beyond the bytes asked:
+/// embedded-alloc's linked-list heap rounds each block up to 8 bytes (up
+/// to 7 more), and pads an allocation aligned beyond 8 by up to its
+/// alignment less 8 (the library aligns nothing beyond 64 bytes).
+pub const PER_ALLOCATION: usize = 7 + 56;
+
 /// The allocator every `Vec` of the firmware and of `dlr` uses.
 #[global_allocator]
 pub static HEAP: TrackedHeap = TrackedHeap::empty();

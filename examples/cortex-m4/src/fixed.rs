@@ -49,14 +49,14 @@ impl Decimal {
         }
     }
 
-    /// `⌈self · n⌉`, exactly (saturating at `u64::MAX`).
-    pub fn ceil_times(self, n: u64) -> u64 {
-        let product = self.mantissa.saturating_mul(n);
-        let power = 10u64.pow(self.exponent.unsigned_abs());
+    /// The nearest `f64` (exact mantissa and power of ten, one rounding):
+    /// the value `dlr train` parses from the same text.
+    pub fn to_f64(self) -> f64 {
+        let power = 10u64.pow(self.exponent.unsigned_abs()) as f64;
         if self.exponent >= 0 {
-            product.saturating_mul(power)
+            self.mantissa as f64 * power
         } else {
-            product.div_ceil(power)
+            self.mantissa as f64 / power
         }
     }
 

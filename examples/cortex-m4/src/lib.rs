@@ -6,21 +6,19 @@
 //! `kernels` (src/bin/kernels.rs) tests the library's SIMD kernels against
 //! their scalar twins on this target.
 //!
-//! Where the library is used: `training.rs` (network, workspace,
-//! optimizers, steps) and `compact_dlr.rs` (a `LayerUpdate` over the public
-//! kernels); `order.rs` uses `dlr::rng::Rng`, `mnist.rs` `dlr::idx`,
-//! `model_file.rs` `dlr::model`'s constants.
+//! Where the library is used: `training.rs` (network, workspace, rules,
+//! steps, and their heap needs), `main.rs` (the trainer's schedule,
+//! `dlr::train::Schedule`, and the model writer, `Network::write_model`);
+//! `order.rs` uses `dlr::rng::Rng`, `mnist.rs` `dlr::idx`.
 #![no_std]
 
 extern crate alloc;
 
 pub mod board;
-pub mod compact_dlr;
 pub mod fixed;
 pub mod host;
 pub mod icount;
 pub mod mnist;
-pub mod model_file;
 pub mod options;
 pub mod order;
 pub mod training;

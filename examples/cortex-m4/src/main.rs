@@ -13,20 +13,21 @@
 extern crate alloc;
 
 use alloc::vec;
-use alloc::vec::Vec;
+
 use core::fmt::Write as _;
 
 use cortex_m_rt::entry;
-use dlr::checkpoint::next_eval_after;
+use dlr::optim::Param;
 use dlr::rng::Rng;
+use dlr::train::{Next, Schedule, TrainConfig};
 
 use dlr_cortex_m4::fixed::{FixedF32, Ratio};
 use dlr_cortex_m4::host::{self, EXIT_DIVERGED, EXIT_FAILURE, EXIT_SUCCESS, EXIT_USAGE};
 use dlr_cortex_m4::mnist::{DataError, Split};
 use dlr_cortex_m4::options::{Options, OptionsError};
 use dlr_cortex_m4::order::{shuffle_seed, ShuffledOrder, BLOCK};
-use dlr_cortex_m4::training::{self, Trainee};
-use dlr_cortex_m4::{board, icount, model_file, outln};
+use dlr_cortex_m4::training::{self, Need, Trainee};
+use dlr_cortex_m4::{board, icount, outln};
 
 /// Output units: MNIST's ten classes, as `dlr train` builds the network.
 const CLASSES: usize = 10;
@@ -69,7 +70,7 @@ fn run() -> u32 {
         Err(e) => usage_error(format_args!("{e}")),
     };
     drop(cmdline);
-    let config = match training::config(options.optimizer, options.lr, options.alpha) {
+    let params = match training::config(options.optimizer, options.lr, options.alpha) {
         Ok(c) => c,
         Err(e) => usage_error(format_args!("{e}")),
     };
@@ -88,75 +89,67 @@ fn run() -> u32 {
     sizes.extend(&options.hidden);
     sizes.push(CLASSES);
 
-    // The firmware's own buffers first, then the question: does the
-    // network with its optimizer fit in what is left?
+    // The firmware's own buffers first, then the question, asked of the
+    // library: does the network with its rule fit in what is left?
     let mut image = vec![0u8; train_set.pixels()];
     let mut labels = vec![0u8; LABEL_CHUNK];
-    let need = training::need(options.optimizer, &sizes);
+    let need = Need::of(&params, &sizes);
+    let (weights, optimizer, workspace) = (
+        Need::bytes(need.weights),
+        Need::bytes(need.optimizer),
+        Need::bytes(need.workspace),
+    );
     // The cached block of the shuffled order is allocated next.
-    let free = board::HEAP.free().saturating_sub(4 * BLOCK + 64);
+    let free = board::HEAP
+        .free()
+        .saturating_sub(Need::bytes(dlr::memory::HeapNeed::array::<u32>(BLOCK)));
     let shape = dlr::network::join_sizes(&sizes, '-');
     if need.total() > free {
         host::fail(
             EXIT_FAILURE,
             format_args!(
-                "{} at {shape} needs {} bytes of RAM (weights {} + optimizer state {} + workspace {}); \
-                 this device has {} bytes of heap free of 128 KiB RAM: not training",
+                "{} at {shape} needs {} bytes of RAM (weights {weights} + optimizer state {optimizer} + workspace {workspace}); \
+                 this device has {free} bytes of heap free of 128 KiB RAM: not training",
                 options.optimizer,
                 need.total(),
-                need.weights,
-                need.optimizer,
-                need.workspace,
-                free
             ),
         );
     }
     outln!(
         "training {shape} with {} (lr {}, alpha {}), seed {}, up to {} epochs, target accuracy {}, test every {} samples",
         options.optimizer,
-        FixedF32(config.lr, 4),
-        FixedF32(config.alpha, 4),
+        FixedF32(params.get(Param::Lr).unwrap_or(0.0), 4),
+        FixedF32(params.get(Param::Alpha).unwrap_or(0.0), 4),
         options.seed,
         options.max_epochs,
         options.target,
         options.eval_every
     );
-    if !training::supported(options.optimizer) {
-        usage_error(format_args!(
-            "--optimizer {}: not built into this firmware (its code does not fit in 64 KB of \
-             flash beside DLR's); use dlr or sgd",
-            options.optimizer
-        ));
-    }
     let mut order = match ShuffledOrder::create(&options.scratch, train_set.len(), BLOCK) {
         Ok(o) => o,
         Err(e) => usage_error(format_args!("{}: {e} (scratch file)", options.scratch)),
     };
     outln!(
-        "heap: {} bytes planned (weights {} + optimizer state {} + workspace {}), {} free",
+        "heap: {} bytes planned (weights {weights} + optimizer state {optimizer} + workspace {workspace}), {free} free",
         need.total(),
-        need.weights,
-        need.optimizer,
-        need.workspace,
-        free
     );
 
-    // -- The trainer's loop (`dlr::train::Trainer::step`), streaming. --
-    let mut trainee = Trainee::new(&sizes, options.seed, &config);
+    // -- The trainer's loop (`dlr::train::Schedule`), the samples streamed. --
+    let mut trainee = Trainee::new(&sizes, options.seed, &params);
     let n = train_set.len();
-    // ⌈max_epochs · n⌉, as `dlr::train` computes it in f64; here exact.
-    let total = options.max_epochs.ceil_times(n as u64);
+    let config = TrainConfig {
+        seed: options.seed,
+        max_epochs: options.max_epochs.to_f64(),
+        eval_every: options.eval_every,
+        target: options.target.to_f64(),
+        ..TrainConfig::default()
+    };
+    let mut schedule = Schedule::new(&config, n);
     let mut rng = Rng::new(shuffle_seed(options.seed));
-    let mut next_eval = next_eval_after(0, options.eval_every as u64);
-    let (mut pos, mut samples, mut steps) = (n, 0u64, 0u64);
-    let mut reached = false;
-    let mut diverged_at = None;
-    // The last evaluation, as (correct, of).
-    let mut accuracy = (0u64, 0u64);
-    let mut history: Vec<(u64, u64)> = Vec::new();
+    let mut pos = n;
     let (mut step_instructions, mut eval_instructions, mut eval_images) = (0u64, 0u64, 0u64);
     let started = icount::instructions();
-    while samples < total {
+    while schedule.wants_step() {
         if pos >= n {
             if let Err(e) = order.shuffle(&mut rng) {
                 usage_error(format_args!("{}: {e} (scratch file)", options.scratch));
@@ -179,13 +172,7 @@ fn run() -> u32 {
         let loss = trainee.step(&image, usize::from(label));
         step_instructions += icount::instructions() - before;
         pos += 1;
-        samples += 1;
-        steps += 1;
-        if !loss.is_finite() {
-            diverged_at = Some(steps);
-            break;
-        }
-        if samples >= next_eval || samples == total {
+        if schedule.stepped(1, loss) == Next::Evaluate {
             let before = icount::instructions();
             let mut correct = 0usize;
             test_set
@@ -195,39 +182,39 @@ fn run() -> u32 {
                 .unwrap_or_else(|e| data_error(e));
             eval_instructions += icount::instructions() - before;
             eval_images += test_set.len() as u64;
-            accuracy = (correct as u64, test_set.len() as u64);
-            history.push((samples, correct as u64));
+            let samples = schedule.samples();
             outln!(
                 "samples {samples} (epoch {}): test accuracy {} % ({correct}/{})",
                 Ratio::new(samples, n as u64, 3),
-                Ratio::new(100 * accuracy.0, accuracy.1, 2),
+                Ratio::new(100 * correct as u64, test_set.len() as u64, 2),
                 test_set.len()
             );
-            next_eval = next_eval_after(samples, options.eval_every as u64);
-            if !trainee.is_finite() {
-                diverged_at = Some(steps);
-                break;
-            }
-            if options.target.at_most_ratio(accuracy.0, accuracy.1) {
-                reached = true;
-                break;
-            }
+            let accuracy = correct as f64 / test_set.len() as f64;
+            schedule.evaluated(accuracy, trainee.network().is_finite());
         }
     }
     let run_instructions = icount::instructions() - started;
     drop(order);
     let _ = host::remove(&options.scratch);
+    let report = schedule.report(n);
+    let (samples, steps) = (report.samples, schedule.steps());
 
-    match diverged_at {
+    match report.diverged_at {
         Some(step) => outln!("diverged at step {step}: the loss or the weights are not finite"),
         None => {
-            match model_file::write(&options.model, &trainee.sizes(), trainee.weights()) {
-                Ok(bytes) => outln!("model written to {} ({bytes} bytes)", options.model),
-                Err(e) => usage_error(format_args!("{}: {e} (model file)", options.model)),
+            let written = host::File::open(&options.save, host::Mode::Write)
+                .and_then(|mut file| trainee.network().write_model(|bytes| file.write_all(bytes)));
+            match written {
+                Ok(bytes) => outln!("model written to {} ({bytes} bytes)", options.save),
+                Err(e) => usage_error(format_args!("{}: {e} (model file)", options.save)),
             }
             outln!(
                 "{} {} after {samples} samples ({} epochs)",
-                if reached { "reached" } else { "did not reach" },
+                if report.reached {
+                    "reached"
+                } else {
+                    "did not reach"
+                },
                 options.target,
                 Ratio::new(samples, n as u64, 3)
             );
@@ -258,28 +245,42 @@ fn run() -> u32 {
     let mut json = host::Line::new(host::Stream::Stdout);
     let _ = write!(
         json,
-        "{{\"optimizer\":\"{}\",\"hidden\":{},\"lr\":{},\"alpha\":{},\"seed\":{},\"reached\":{reached},\
+        "{{\"optimizer\":\"{}\",\"hidden\":{},\"lr\":{},\"alpha\":{},\"seed\":{},\"reached\":{},\
          \"test_accuracy\":{},\"samples\":{samples},\"epochs\":{},\"diverged\":{},\
          \"history\":[",
         options.optimizer,
         JsonSizes(&options.hidden),
-        FixedF32(config.lr, 6),
-        FixedF32(config.alpha, 6),
+        FixedF32(params.get(Param::Lr).unwrap_or(0.0), 6),
+        FixedF32(params.get(Param::Alpha).unwrap_or(0.0), 6),
         options.seed,
-        Ratio::new(accuracy.0, accuracy.1, 4),
+        report.reached,
+        Accuracy(report.test_accuracy),
         Ratio::new(samples, n as u64, 4),
-        diverged_at.is_some(),
+        report.diverged_at.is_some(),
     );
-    for (k, (s, a)) in history.iter().enumerate() {
+    for (k, &(s, a)) in report.history.iter().enumerate() {
         let sep = if k == 0 { "" } else { "," };
-        let _ = write!(json, "{sep}[{s},{}]", Ratio::new(*a, accuracy.1, 4));
+        let _ = write!(json, "{sep}[{s},{}]", Accuracy(a));
     }
     let _ = json.write_str("]}");
     json.finish();
-    if diverged_at.is_some() {
+    if report.diverged_at.is_some() {
         EXIT_DIVERGED
     } else {
         EXIT_SUCCESS
+    }
+}
+
+/// An accuracy `correct / images` (at most 10⁷ images) to four decimals,
+/// without `core`'s float formatting: the count is recovered exactly from
+/// the `f64`.
+struct Accuracy(f64);
+
+impl core::fmt::Display for Accuracy {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        // Tenths of a basis point, rounded: exact for counts of 10⁷ images.
+        let scaled = (self.0 * 1e7 + 0.5) as u64;
+        write!(f, "{}", Ratio::new(scaled, 10_000_000, 4))
     }
 }
 

@@ -17,7 +17,7 @@ pub const DEFAULT_EVAL_EVERY: usize = 10_000;
 /// What to run.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Options {
-    /// `--optimizer`: dlr (Eq. 1, default), dlr-post, sgd, nesterov, adam.
+    /// `--optimizer`: dlr (Eq. 1, default), dlr-post, sgd, nesterov, adam, adam-lazy.
     pub optimizer: OptimizerKind,
     /// `--hidden`: hidden layer sizes, comma-separated (default 32).
     pub hidden: Vec<usize>,
@@ -35,8 +35,8 @@ pub struct Options {
     pub target: Decimal,
     /// `--data`: host directory with the four uncompressed MNIST files.
     pub data: String,
-    /// `--model`: host path the trained model is written to.
-    pub model: String,
+    /// `--save` (or `--model`): host path the trained model is written to.
+    pub save: String,
     /// `--scratch`: host path of the scratch file that holds the shuffled
     /// order (deleted at the end).
     pub scratch: String,
@@ -60,16 +60,17 @@ impl Default for Options {
                 exponent: -2,
             },
             data: "data/mnist".to_string(),
-            model: "cortex-m4.dlrmodel".to_string(),
+            save: "cortex-m4.dlrmodel".to_string(),
             scratch: "cortex-m4-order.scratch".to_string(),
         }
     }
 }
 
 /// The usage text of `--help`.
-pub const USAGE: &str = "usage: dlr-cortex-m4 [--optimizer dlr|dlr-post|sgd|nesterov|adam] \
+pub const USAGE: &str =
+    "usage: dlr-cortex-m4 [--optimizer dlr|dlr-post|sgd|nesterov|adam|adam-lazy] \
 [--hidden N[,N..]] [--lr X] [--alpha X] [--seed N] [--max-epochs X] [--eval-every N] \
-[--target X] [--data DIR] [--model PATH] [--scratch PATH]";
+[--target X] [--data DIR] [--save PATH] [--scratch PATH]";
 
 /// A command line that cannot run.
 #[derive(Clone, Debug, PartialEq)]
@@ -173,6 +174,7 @@ impl Options {
                 "--eval-every",
                 "--target",
                 "--data",
+                "--save",
                 "--model",
                 "--scratch",
             ];
@@ -192,7 +194,7 @@ impl Options {
                         OptimizerKind::from_name(value).ok_or_else(|| OptionsError::BadValue {
                             option: name.to_string(),
                             value: value.to_string(),
-                            expected: "dlr, dlr-post, sgd, nesterov or adam",
+                            expected: "dlr, dlr-post, sgd, nesterov, adam or adam-lazy",
                         })?
                 }
                 "--hidden" => {
@@ -236,7 +238,7 @@ impl Options {
                     }
                 }
                 "--data" => o.data = value.to_string(),
-                "--model" => o.model = value.to_string(),
+                "--save" | "--model" => o.save = value.to_string(),
                 "--scratch" => o.scratch = value.to_string(),
                 _ => unreachable!("every known option is matched"),
             }
