@@ -5,7 +5,7 @@ use serde_json::json;
 use super::{err, Grid, SweepError};
 
 /// The named grids `dlr sweep --preset NAME` knows, with a line each.
-pub const PRESETS: [(&str, &str); 7] = [
+pub const PRESETS: [(&str, &str); 13] = [
     (
         "tiny",
         "2 optimizers x 2 sizes x 2 rates x 2 seeds, 0.2 epochs, target 85 % (tests, SLURM check)",
@@ -34,7 +34,71 @@ pub const PRESETS: [(&str, &str); 7] = [
         "fig3",
         "not a sweep: dlr repro runs Fig. 3 itself (listed for completeness)",
     ),
+    (
+        "any-fig1-quick",
+        "Fig. 1 on any data set (dlr repro --data), quick: all five rules, H in {30,100,200}, 2 settings each, 2 seeds, 2 epochs",
+    ),
+    (
+        "any-fig1",
+        "Fig. 1 on any data set (dlr repro --data): all five rules, H in {30,50,100,200,400}, 2-6 settings each, 5 seeds, 5 epochs",
+    ),
+    (
+        "any-fig2-quick",
+        "Fig. 2 on any data set (dlr repro --data), quick: all five rules' defaults, H in {16,24,32,48,64}, 2 seeds, 2 epochs",
+    ),
+    (
+        "any-fig2",
+        "Fig. 2 on any data set (dlr repro --data): all five rules, H in {16,...,80}, 2 settings each, 10 seeds, 10 epochs",
+    ),
+    (
+        "deep-fig1-quick",
+        "Fig. 1 with two hidden layers, quick: H-H/2 and H-2H for H in {32,100}, all five rules, 2 settings each, 2 seeds, 2 epochs",
+    ),
+    (
+        "deep-fig1",
+        "Fig. 1 with two hidden layers: H-H/2 and H-2H for H in {30,50,100,200}, all five rules, 2-6 settings each, 5 seeds, 5 epochs",
+    ),
 ];
+
+/// The five rules' settings of the quick Fig. 1 grids on any data set
+/// (`any-fig1-quick`, `deep-fig1-quick`): two per rule around its MNIST
+/// tuning.
+fn quick_params() -> serde_json::Value {
+    json!({
+        "sgd": {"lr": [0.2, 0.4]},
+        "nesterov": {"lr": [0.05, 0.1], "momentum": [0.8]},
+        "adam": {"lr": [0.001, 0.004], "eps": [1e-4]},
+        "dlr": {"lr": [2], "alpha": [0.3, 0.5]},
+        "dlr-post": {"lr": [2.5, 5], "alpha": [0.3]}
+    })
+}
+
+/// The five rules' settings of the full Fig. 1 grids on any data set
+/// (`any-fig1`, `deep-fig1`): those of `fig1`, and Eq. 3 around its
+/// tuned η₀ = 5.
+fn full_params() -> serde_json::Value {
+    json!({
+        "sgd": {"lr": [0.2, 0.4, 0.8]},
+        "nesterov": {"lr": [0.05, 0.1], "momentum": [0.8, 0.9]},
+        "adam": {"lr": [0.001, 0.002, 0.004], "eps": [1e-4, 1e-3]},
+        "dlr": {"lr": [1, 2, 4], "alpha": [0.3, 1]},
+        "dlr-post": {"lr": [2.5, 5, 10], "alpha": [0.3, 1]}
+    })
+}
+
+/// The rules of the grids on any data set, in the order the figures show
+/// them.
+const ALL_RULES: [&str; 5] = ["sgd", "nesterov", "adam", "dlr", "dlr-post"];
+
+/// Two-hidden-layer sizes for each `h`: tapering `h-h/2` and widening
+/// `h-2h`.
+fn deep_sizes(hs: &[usize]) -> serde_json::Value {
+    let sizes: Vec<[usize; 2]> = hs
+        .iter()
+        .flat_map(|&h| [[h, (h / 2).max(1)], [h, 2 * h]])
+        .collect();
+    json!(sizes)
+}
 
 /// The grid of a named preset (see [`PRESETS`]).
 pub fn preset(name: &str) -> Result<Grid, SweepError> {
@@ -81,6 +145,37 @@ pub fn preset(name: &str) -> Result<Grid, SweepError> {
                 "adam": {"lr": [0.002, 0.004], "eps": [1e-4]},
                 "dlr": {"lr": [2, 4], "alpha": [0.3]}
             }
+        }),
+        "any-fig1-quick" => json!({
+            "optimizers": ALL_RULES, "hidden": [30, 100, 200], "seeds": 2,
+            "max_epochs": 2, "eval_every": 2000, "params": quick_params()
+        }),
+        "any-fig1" => json!({
+            "optimizers": ALL_RULES, "hidden": [30, 50, 100, 200, 400], "seeds": 5,
+            "max_epochs": 5, "eval_every": 2000, "params": full_params()
+        }),
+        "any-fig2-quick" => json!({
+            "optimizers": ALL_RULES, "hidden": [16, 24, 32, 48, 64], "seeds": 2,
+            "max_epochs": 2, "eval_every": 2000
+        }),
+        "any-fig2" => json!({
+            "optimizers": ALL_RULES, "hidden": [16, 24, 32, 40, 48, 64, 80],
+            "seeds": 10, "max_epochs": 10, "eval_every": 2000,
+            "params": {
+                "sgd": {"lr": [0.4, 0.8]},
+                "nesterov": {"lr": [0.1], "momentum": [0.8, 0.9]},
+                "adam": {"lr": [0.002, 0.004], "eps": [1e-4]},
+                "dlr": {"lr": [2, 4], "alpha": [0.3]},
+                "dlr-post": {"lr": [5, 10], "alpha": [0.3]}
+            }
+        }),
+        "deep-fig1-quick" => json!({
+            "optimizers": ALL_RULES, "hidden": deep_sizes(&[32, 100]), "seeds": 2,
+            "max_epochs": 2, "eval_every": 2000, "params": quick_params()
+        }),
+        "deep-fig1" => json!({
+            "optimizers": ALL_RULES, "hidden": deep_sizes(&[30, 50, 100, 200]), "seeds": 5,
+            "max_epochs": 5, "eval_every": 2000, "params": full_params()
         }),
         _ => {
             let names: Vec<_> = PRESETS
