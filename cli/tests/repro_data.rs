@@ -112,6 +112,14 @@ fn repro_on_another_data_set_writes_its_figures_and_counts_misses() {
     assert_eq!(id["name"], "tiny-set");
     assert_eq!(id["train"]["images"], 300);
     assert_eq!(id["test"]["images"], 50);
+    // H = 2 misses everywhere: listed as a miss in Fig. 1, not dropped.
+    let fig1 = std::fs::read_to_string(out.join("fig1.md")).unwrap();
+    for kind in ["sgd", "dlr"] {
+        assert!(
+            fig1.contains(&format!("- {kind} H=2: 0 of 2 runs reached it")),
+            "{fig1}"
+        );
+    }
     let fig2 = std::fs::read_to_string(out.join("fig2.md")).unwrap();
     assert!(fig2.contains("80 %"), "{fig2}");
     assert!(fig2.contains("tiny-set"), "{fig2}");

@@ -43,7 +43,7 @@ use std::time::Instant;
 use crate::bench::layer_sizes;
 use crate::report::{
     best_configs, best_markdown, best_series_by, config_stats, mean_sd, plot_lines, read_records,
-    write_report, Panel, Record, Series, SeriesStyle,
+    write_report, ConfigStats, Panel, Record, Series, SeriesStyle,
 };
 use crate::sweep::{
     check_networks, check_results_file, preset, run_sweep, Grid, SweepError, SweepOptions, PRESETS,
@@ -294,7 +294,8 @@ fn figure1(
     let name = grid.name.as_str();
     let records = sweep_and_report(config, &grid, train_set, test_set, log)?;
     let pct = config.pct();
-    let best = best_configs(&config_stats(&records));
+    let stats = config_stats(&records);
+    let best = best_configs(&stats);
     let (epochs, ratio) = best_series_by(&best, |s| (s.mean_epochs, s.sd_epochs));
     let (secs, secs_ratio) = best_series_by(&best, |s| (s.mean_seconds, s.sd_seconds));
     let panel = |title: &str, y: &str, series: Vec<Series>| Panel {
@@ -334,11 +335,55 @@ fn figure1(
     )?;
     let mut md = format!("## Figure 1: time to {pct} against hidden size ({})\n\n![Fig. 1](fig1.svg)\n\n![Fig. 1, seconds](fig1_seconds.svg)\n\n", config.name);
     md.push_str(&best_markdown(&best));
+    md.push_str(&missed_everywhere(&stats, &best, &pct));
     let _ = writeln!(
         md,
         "\nEvery configuration: `{name}/report.md`, `{name}/configs.csv`."
     );
     Ok(md)
+}
+
+/// The rules and sizes at which no setting of the grid reached the target
+/// on a majority of seeds (so they have no best setting, no row in the
+/// table and no point in the plot), as a Markdown list with their runs and
+/// how many reached; empty when there are none.
+fn missed_everywhere(
+    stats: &[ConfigStats],
+    best: &std::collections::BTreeMap<(usize, Vec<usize>), ConfigStats>,
+    pct: &str,
+) -> String {
+    // ((rule, hidden sizes), (runs, runs that reached)).
+    type Missed = ((OptimizerKind, Vec<usize>), (usize, usize));
+    let mut missed: Vec<Missed> = Vec::new();
+    for s in stats {
+        let kind = s.spec.optimizer.kind();
+        if best
+            .values()
+            .any(|b| b.spec.optimizer.kind() == kind && b.spec.hidden == s.spec.hidden)
+        {
+            continue;
+        }
+        let key = (kind, s.spec.hidden.clone());
+        match missed.iter_mut().find(|m| m.0 == key) {
+            Some(m) => {
+                m.1 .0 += s.runs;
+                m.1 .1 += s.reached;
+            }
+            None => missed.push((key, (s.runs, s.reached))),
+        }
+    }
+    if missed.is_empty() {
+        return String::new();
+    }
+    let mut md = format!("\nNo setting reached {pct} on half the seeds or more (no best setting, no point in the plot; its runs count as misses):\n\n");
+    for ((kind, hidden), (runs, reached)) in missed {
+        let _ = writeln!(
+            md,
+            "- {kind} H={}: {reached} of {runs} runs reached it",
+            crate::join_sizes(&hidden, ',')
+        );
+    }
+    md
 }
 
 /// The paper's Fig. 2 values: (optimizer, mean, sd) of the smallest hidden size.
