@@ -3,6 +3,8 @@
 //! as a 784-pixel, ten-class set and train. `.ci/run` installs the package;
 //! without it this test fails saying how to get it.
 
+// Only the program helpers of `common` are used here.
+#[allow(unused_imports)]
 mod common;
 
 use common::{dlr, output_within};
