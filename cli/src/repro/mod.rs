@@ -205,13 +205,19 @@ pub fn run(
         } else {
             "training only the runs its JSONL file did not hold yet"
         };
-        let target = if config.paper {
+        // The options beyond --quick and --figures that made the figure.
+        let mut options = if config.paper {
             String::new()
         } else {
             format!(" --target {}", config.target)
         };
+        for (flag, grid) in ["--fig1-grid", "--fig2-grid"].iter().zip(&config.grids) {
+            if let Some(grid) = grid {
+                options += &format!(" {flag} {grid}");
+            }
+        }
         let text = format!(
-            "{section}\n_Made by `dlr repro{}{target} --figures {fig}` ({mode}) on {}. Its last invocation took {secs:.0} s of wall time with {} concurrent trainings, {trained}._\n\n",
+            "{section}\n_Made by `dlr repro{}{options} --figures {fig}` ({mode}) on {}. Its last invocation took {secs:.0} s of wall time with {} concurrent trainings, {trained}._\n\n",
             if config.quick { " --quick" } else { "" },
             config.name,
             config.jobs,
