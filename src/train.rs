@@ -58,6 +58,18 @@ pub struct TrainReport {
     pub diverged_at: Option<u64>,
     /// Every evaluation, as `(samples, accuracy)`.
     pub history: Vec<(u64, f64)>,
+    /// The accuracy on the whole training set at each evaluation, as
+    /// `(samples, accuracy)`, when [`Trainer::set_train_accuracy`] asked for
+    /// it; empty otherwise. Not kept in checkpoints: a resumed run has the
+    /// evaluations from its resumption on.
+    pub train_history: Vec<(u64, f64)>,
+}
+
+impl TrainReport {
+    /// The last training-set accuracy measured, if any.
+    pub fn train_accuracy(&self) -> Option<f64> {
+        self.train_history.last().map(|&(_, a)| a)
+    }
 }
 
 /// The seed of the trainer's shuffling stream for run seed `seed`, kept
@@ -153,6 +165,10 @@ pub struct Trainer<'d, O = Optimizer> {
     bws: Option<BatchWorkspace>,
     // The test set's lit pixels, listed at the first evaluation.
     test_lit: Option<LitImages>,
+    // Whether each evaluation measures the training set too, and its lit
+    // pixels, listed at the first such evaluation.
+    measure_train: bool,
+    train_lit: Option<LitImages>,
     rng: Rng,
     // (n,) this epoch's order; `pos` the next sample's place in it.
     order: Vec<u32>,
@@ -222,6 +238,8 @@ impl<'d, O: LayerUpdate> Trainer<'d, O> {
             ws,
             bws,
             test_lit: None,
+            measure_train: false,
+            train_lit: None,
             rng,
             order,
             pos,
@@ -242,6 +260,15 @@ impl<'d, O: LayerUpdate> Trainer<'d, O> {
         self.config.eval_every = eval_every;
         self.config.eval_threads = eval_threads;
         self.sched.set_eval_every(eval_every as u64);
+    }
+
+    /// Whether each evaluation also measures the accuracy on the whole
+    /// training set ([`TrainReport::train_history`]; default no). The
+    /// measurement reads a copy of the weights, as the test set's does,
+    /// so it never changes them; it costs one more evaluation of
+    /// `train.len()` images at each evaluation point.
+    pub fn set_train_accuracy(&mut self, measure: bool) {
+        self.measure_train = measure;
     }
 
     /// The options of the run.
@@ -304,15 +331,23 @@ impl<'d, O: LayerUpdate> Trainer<'d, O> {
                     .test_lit
                     .get_or_insert_with(|| LitImages::new(test_set));
                 let accuracy = evaluate(&self.net, &mut self.ws, lit, self.config.eval_threads);
+                let train_accuracy = self.measure_train.then(|| {
+                    let train_set = self.train_set;
+                    let lit = self
+                        .train_lit
+                        .get_or_insert_with(|| LitImages::new(train_set));
+                    evaluate(&self.net, &mut self.ws, lit, self.config.eval_threads)
+                });
                 self.sched.report.eval_seconds += self.clock.lap();
                 let finite = self.net.is_finite();
-                let stop = self.record_eval(
-                    self.sched.samples,
-                    self.sched.steps,
+                let point = EvalPoint {
+                    samples: self.sched.samples,
+                    steps: self.sched.steps,
                     accuracy,
+                    train_accuracy,
                     finite,
-                    &mut on_event,
-                );
+                };
+                let stop = self.record_eval(point, &mut on_event);
                 if stop {
                     return false;
                 }
@@ -363,18 +398,23 @@ impl<'d, O: LayerUpdate> Trainer<'d, O> {
         self.sched.stepped(done as u64, loss)
     }
 
-    /// Records the evaluation of the weights after `samples` samples
-    /// (`steps` steps): the report, the event, and the stop when those
-    /// weights were not finite or reached the target. Returns whether
-    /// training stops there.
-    fn record_eval(
-        &mut self,
-        samples: u64,
-        steps: u64,
-        accuracy: f64,
-        finite: bool,
-        on_event: &mut impl FnMut(&Event),
-    ) -> bool {
+    /// Records the evaluation `point`: the report, the event, and the stop
+    /// when its weights were not finite or reached the target. Returns
+    /// whether training stops there.
+    fn record_eval(&mut self, point: EvalPoint, on_event: &mut impl FnMut(&Event)) -> bool {
+        let EvalPoint {
+            samples,
+            steps,
+            accuracy,
+            train_accuracy,
+            finite,
+        } = point;
+        if let Some(train_accuracy) = train_accuracy {
+            self.sched
+                .report
+                .train_history
+                .push((samples, train_accuracy));
+        }
         let stop = self.sched.record_eval(samples, steps, accuracy, finite);
         on_event(&Event::Eval { samples, accuracy });
         stop
@@ -414,6 +454,17 @@ impl<'d, O: LayerUpdate + Clone + Send> Trainer<'d, O> {
     pub fn run(&mut self, on_event: impl FnMut(&Event)) {
         self.run_until(u64::MAX, on_event);
     }
+}
+
+/// One evaluation's results, for [`Trainer::record_eval`]: the weights
+/// after `samples` samples (`steps` steps), their test accuracy, their
+/// training-set accuracy when it was measured, and whether they were finite.
+struct EvalPoint {
+    samples: u64,
+    steps: u64,
+    accuracy: f64,
+    train_accuracy: Option<f64>,
+    finite: bool,
 }
 
 impl<'d> Trainer<'d, Optimizer> {
@@ -501,6 +552,7 @@ impl<'d> Trainer<'d, Optimizer> {
             eval_seconds: p.eval_seconds,
             diverged_at: None,
             history: p.history,
+            train_history: Vec::new(),
         };
         let sched = Schedule::resumed(&config, train_set.len(), p.samples, p.steps, report);
         let mut trainer = Self::assemble(

@@ -173,3 +173,30 @@ pub fn result_json(spec: &RunSpec, layers: &[usize], report: &TrainReport) -> Ma
     m.insert("peak_rss_mb".into(), json!(peak_rss_mb()));
     m
 }
+
+/// Adds what `--train-accuracy` measured to a result's JSON: the last
+/// training-set accuracy as `train_accuracy` (`null` when no evaluation
+/// measured it) and `history`, one `{"samples", "test_accuracy",
+/// "train_accuracy"}` object per evaluation (`train_accuracy` `null` at the
+/// evaluations of a resumed run before it resumed, which its checkpoint
+/// does not hold).
+pub fn add_train_accuracy(m: &mut Map<String, Value>, report: &TrainReport) {
+    m.insert("train_accuracy".into(), json!(report.train_accuracy()));
+    let history: Vec<Value> = report
+        .history
+        .iter()
+        .map(|&(samples, test_accuracy)| {
+            let train_accuracy = report
+                .train_history
+                .iter()
+                .find(|&&(s, _)| s == samples)
+                .map(|&(_, a)| a);
+            json!({
+                "samples": samples,
+                "test_accuracy": test_accuracy,
+                "train_accuracy": train_accuracy,
+            })
+        })
+        .collect();
+    m.insert("history".into(), json!(history));
+}

@@ -83,6 +83,7 @@ impl Schedule {
             eval_seconds: 0.0,
             diverged_at: None,
             history: Vec::new(),
+            train_history: Vec::new(),
         };
         Self::resumed(config, n, 0, 0, report)
     }

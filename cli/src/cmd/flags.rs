@@ -48,7 +48,7 @@ pub struct DataArgs {
 
 impl DataArgs {
     /// The directory `--data` names, if it is given.
-    fn dir(&self) -> Option<&Path> {
+    pub fn dir(&self) -> Option<&Path> {
         self.data.as_deref()
     }
 

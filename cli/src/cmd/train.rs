@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use clap::Args;
 use dlr::optim::{OptimizerKind, OptimizerParams, Param, ParamError};
 use dlr::train::{Event, RunError, RunField, RunSpec, Trainer};
-use dlr_cli::record::{flag, result_json};
+use dlr_cli::record::{add_train_accuracy, flag, result_json};
 use dlr_cli::{ends_with_separator, join_sizes, one_line, parent_dir};
 
 use super::flags::{parse_kind, DataArgs, SimdArgs};
@@ -82,6 +82,10 @@ pub struct TrainArgs {
     /// Print one JSON object as the last line of stdout.
     #[arg(long)]
     json: bool,
+    /// Also measure the accuracy on the whole training set at each evaluation (on a copy of the
+    /// weights; it never changes them): the JSON gets `train_accuracy` and a `history`.
+    #[arg(long)]
+    train_accuracy: bool,
     #[command(flatten)]
     simd: SimdArgs,
 }
@@ -123,6 +127,8 @@ pub fn run(args: &TrainArgs) -> Result<(), Failure> {
                 .map_err(run_failure)?
         }
     };
+
+    trainer.set_train_accuracy(args.train_accuracy);
 
     let bar = interactive().then(|| {
         let bar = indicatif::ProgressBar::new(trainer.total_samples());
@@ -181,7 +187,7 @@ pub fn run(args: &TrainArgs) -> Result<(), Failure> {
     }
 
     let kind = spec.optimizer.kind();
-    let summary = match (report.diverged_at, report.reached) {
+    let mut summary = match (report.diverged_at, report.reached) {
         (Some(step), _) => format!("{kind} diverged at step {step} (non-finite loss or weights)"),
         (None, true) => format!(
             "{kind} H={} reached {:.2} % test accuracy after {} samples ({:.3} epochs) in {:.2} s training + {:.2} s evaluation",
@@ -202,9 +208,16 @@ pub fn run(args: &TrainArgs) -> Result<(), Failure> {
             report.eval_seconds
         ),
     };
+    if let Some(train_accuracy) = report.train_accuracy() {
+        summary += &format!("; training-set accuracy {:.2} %", 100.0 * train_accuracy);
+    }
     if args.json {
         eprintln!("{summary}");
-        let line = serde_json::Value::Object(result_json(&spec, &net.sizes(), &report));
+        let mut result = result_json(&spec, &net.sizes(), &report);
+        if args.train_accuracy {
+            add_train_accuracy(&mut result, &report);
+        }
+        let line = serde_json::Value::Object(result);
         outln!("{line}");
     } else {
         outln!("{summary}");
