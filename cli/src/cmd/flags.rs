@@ -122,8 +122,8 @@ impl JobsArgs {
 /// The SIMD path of the kernels: `--simd`, else `$DLR_SIMD`.
 #[derive(Args, Debug)]
 pub struct SimdArgs {
-    /// SIMD path of the kernels: scalar, sse2, avx2, avx512, neon, simd128
-    /// or portable (default: $DLR_SIMD, else the best this CPU has).
+    /// SIMD path of the kernels: scalar, sse2, avx2, avx512, neon or
+    /// simd128 (default: $DLR_SIMD, else the best this CPU has).
     #[arg(long, value_name = "PATH", env = SIMD_VAR, hide_env = true, value_parser = PathParser)]
     simd: Option<SimdPath>,
 }
@@ -142,7 +142,7 @@ impl SimdArgs {
 #[derive(Args, Debug)]
 pub struct BenchSimdArgs {
     /// SIMD paths to measure, comma-separated (scalar, sse2, avx2, avx512,
-    /// neon, simd128, portable), or `all` for every path this CPU has
+    /// neon, simd128), or `all` for every path this CPU has
     /// (default: $DLR_SIMD, else the best this CPU has).
     #[arg(
         long,

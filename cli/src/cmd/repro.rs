@@ -27,8 +27,9 @@ pub struct ReproArgs {
     #[arg(long, value_delimiter = ',')]
     figures: Option<Vec<u8>>,
     /// The test accuracy to reach, in (0, 1). Given, Fig. 1 and 2 run the
-    /// protocol for any data set (all five rules: presets any-fig1,
-    /// any-fig2); without it, the paper's (four rules, 96 %).
+    /// protocol for any data set (every rule: presets any-fig1,
+    /// any-fig2); without it, the paper's (its four rules and lazy Adam,
+    /// 96 %).
     #[arg(long)]
     target: Option<f64>,
     /// The data set's name: the results folder's (results/NAME) and the

@@ -37,31 +37,31 @@ pub const PRESETS: [(&str, &str); 13] = [
     ),
     (
         "any-fig1-quick",
-        "Fig. 1 on any data set (dlr repro --target), quick: all five rules, H in {30,100}, 2 settings each, 2 seeds, 1 epoch, eval every 5000",
+        "Fig. 1 on any data set (dlr repro --target), quick: every rule, H in {30,100}, 2 settings each, 2 seeds, 1 epoch, eval every 5000",
     ),
     (
         "any-fig1",
-        "Fig. 1 on any data set (dlr repro --target): all five rules, H in {30,50,100,200,400}, 2-6 settings each, 5 seeds, 5 epochs",
+        "Fig. 1 on any data set (dlr repro --target): every rule, H in {30,50,100,200,400}, 2-6 settings each, 5 seeds, 5 epochs",
     ),
     (
         "any-fig2-quick",
-        "Fig. 2 on any data set (dlr repro --target), quick: all five rules' defaults, H in {16,32,64}, 2 seeds, 1 epoch, eval every 5000",
+        "Fig. 2 on any data set (dlr repro --target), quick: every rule's defaults, H in {16,32,64}, 2 seeds, 1 epoch, eval every 5000",
     ),
     (
         "any-fig2",
-        "Fig. 2 on any data set (dlr repro --target): all five rules, H in {16,...,80}, 2 settings each, 10 seeds, 10 epochs",
+        "Fig. 2 on any data set (dlr repro --target): every rule, H in {16,...,80}, 2 settings each, 10 seeds, 10 epochs",
     ),
     (
         "deep-fig1-quick",
-        "Fig. 1 with two hidden layers, quick: H-H/2 and H-2H for H in {32,100}, all five rules, 2 settings each, 2 seeds, 2 epochs",
+        "Fig. 1 with two hidden layers, quick: H-H/2 and H-2H for H in {32,100}, every rule, 2 settings each, 2 seeds, 2 epochs",
     ),
     (
         "deep-fig1",
-        "Fig. 1 with two hidden layers: H-H/2 and H-2H for H in {30,50,100,200}, all five rules, 2-6 settings each, 5 seeds, 5 epochs",
+        "Fig. 1 with two hidden layers: H-H/2 and H-2H for H in {30,50,100,200}, every rule, 2-6 settings each, 5 seeds, 5 epochs",
     ),
 ];
 
-/// The five rules' settings of the quick Fig. 1 grids on any data set
+/// Every rule's settings of the quick Fig. 1 grids on any data set
 /// (`any-fig1-quick`, `deep-fig1-quick`): two per rule around its MNIST
 /// tuning.
 fn quick_params() -> serde_json::Value {
@@ -69,12 +69,13 @@ fn quick_params() -> serde_json::Value {
         "sgd": {"lr": [0.2, 0.4]},
         "nesterov": {"lr": [0.05, 0.1], "momentum": [0.8]},
         "adam": {"lr": [0.001, 0.004], "eps": [1e-4]},
+        "adam-lazy": {"lr": [0.001, 0.004], "eps": [1e-3]},
         "dlr": {"lr": [2], "alpha": [0.3, 0.5]},
         "dlr-post": {"lr": [2.5, 5], "alpha": [0.3]}
     })
 }
 
-/// The five rules' settings of the full Fig. 1 grids on any data set
+/// Every rule's settings of the full Fig. 1 grids on any data set
 /// (`any-fig1`, `deep-fig1`): those of `fig1`, and Eq. 3 around its
 /// tuned η₀ = 5.
 fn full_params() -> serde_json::Value {
@@ -82,6 +83,7 @@ fn full_params() -> serde_json::Value {
         "sgd": {"lr": [0.2, 0.4, 0.8]},
         "nesterov": {"lr": [0.05, 0.1], "momentum": [0.8, 0.9]},
         "adam": {"lr": [0.001, 0.002, 0.004], "eps": [1e-4, 1e-3]},
+        "adam-lazy": {"lr": [0.001, 0.002, 0.004], "eps": [1e-4, 1e-3]},
         "dlr": {"lr": [1, 2, 4], "alpha": [0.3, 1]},
         "dlr-post": {"lr": [2.5, 5, 10], "alpha": [0.3, 1]}
     })
@@ -173,6 +175,7 @@ pub fn preset(name: &str) -> Result<Grid, SweepError> {
                 "sgd": {"lr": [0.4, 0.8]},
                 "nesterov": {"lr": [0.1], "momentum": [0.8, 0.9]},
                 "adam": {"lr": [0.002, 0.004], "eps": [1e-4]},
+                "adam-lazy": {"lr": [0.002, 0.004], "eps": [1e-3]},
                 "dlr": {"lr": [2, 4], "alpha": [0.3]},
                 "dlr-post": {"lr": [5, 10], "alpha": [0.3]}
             }
