@@ -266,7 +266,7 @@ fn overhang_row<V: Vector>(t: V::Token, w: &[f32], j: usize, n_out: usize, c0: u
 #[cfg_attr(target_arch = "x86_64", inline(always))]
 pub(crate) fn forward_rows<P: Isa>(isa: P, z: &mut [f32], w: &[f32], x: &[f32], rows: &[u32]) {
     if P::SCALAR {
-        return super::plain::forward_rows(z, w, x, rows);
+        return scalar_forward_rows(z, w, x, rows);
     }
     debug_assert!(rows.iter().all(|&j| (j as usize) < x.len()));
     forward_inputs::<P>(isa, z, w, Selected { rows, x });
@@ -279,7 +279,7 @@ pub(crate) fn forward_rows<P: Isa>(isa: P, z: &mut [f32], w: &[f32], x: &[f32], 
 #[cfg_attr(target_arch = "x86_64", inline(always))]
 pub(crate) fn forward_lit<P: Isa>(isa: P, z: &mut [f32], w: &[f32], rows: &[u32], pixels: &[u8]) {
     if P::SCALAR {
-        return super::plain::forward_lit(z, w, rows, pixels);
+        return scalar_forward_lit(z, w, rows, pixels);
     }
     debug_assert_eq!(rows.len(), pixels.len());
     forward_inputs::<P>(isa, z, w, LitPixels { rows, pixels });
@@ -468,3 +468,15 @@ fn group_block<V: Vector, const BLOCKS: usize, const OVERHANG: bool>(
         }
     }
 }
+
+// The scalar path's forward kernels: `plain`'s register blocks where the
+// scalar path is the only one (a core without a vector unit, where they save
+// most of the instructions), the twins beside x86-64's vector paths (`--simd
+// scalar`): the same bits, as `plain` adds in the twin's order, without a
+// second copy of the forward pass in small x86-64 binaries (the `no_std`
+// example's 64 KB). `plain`'s own tests compare it with the twins on every
+// host.
+#[cfg(not(target_arch = "x86_64"))]
+use super::plain::{forward_lit as scalar_forward_lit, forward_rows as scalar_forward_rows};
+#[cfg(target_arch = "x86_64")]
+use super::reference::{forward_lit as scalar_forward_lit, forward_rows as scalar_forward_rows};

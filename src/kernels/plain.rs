@@ -109,3 +109,53 @@ pub(crate) fn forward_lit(z: &mut [f32], w: &[f32], rows: &[u32], pixels: &[u8])
     let pixels = &pixels[..rows.len()];
     forward_blocked(z, w, rows, &Lit { pixels });
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::reference;
+    use crate::rng::Rng;
+
+    /// The register blocks give the twins' bits, on every host (on x86-64
+    /// the scalar path runs the twins, and only these tests run `plain`):
+    /// widths across the 16- and 8-output blocks and their remainders,
+    /// rows in any order and repeated, NaN, infinities and extremes among
+    /// the weights and inputs.
+    #[test]
+    fn forward_kernels_give_the_twins_bits() {
+        let mut rng = Rng::new(41);
+        let specials = [
+            f32::NAN,
+            f32::INFINITY,
+            f32::NEG_INFINITY,
+            f32::MAX,
+            1e-40,
+            -0.0,
+        ];
+        for n_out in [1, 7, 8, 9, 15, 16, 17, 24, 31, 32, 33, 100] {
+            let n_in = 13;
+            let mut w: Vec<f32> = (0..n_in * n_out)
+                .map(|_| rng.uniform_symmetric(1.0))
+                .collect();
+            let mut x: Vec<f32> = (0..n_in).map(|_| rng.uniform()).collect();
+            if n_out % 2 == 1 {
+                for (k, &s) in specials.iter().enumerate() {
+                    let at = (k * 7 + n_out) % w.len();
+                    w[at] = s;
+                }
+                x[n_out % n_in] = f32::MAX;
+            }
+            let rows: Vec<u32> = (0..1 + n_out % 11)
+                .map(|_| rng.below(n_in as u64) as u32)
+                .collect();
+            let pixels: Vec<u8> = rows.iter().map(|&j| (j * 37 + 5) as u8).collect();
+            let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+            let (mut z, mut z_ref) = (vec![f32::NAN; n_out], vec![f32::NAN; n_out]);
+            super::forward_rows(&mut z, &w, &x, &rows);
+            reference::forward_rows(&mut z_ref, &w, &x, &rows);
+            assert_eq!(bits(&z), bits(&z_ref), "forward_rows, {n_out} outputs");
+            super::forward_lit(&mut z, &w, &rows, &pixels);
+            reference::forward_lit(&mut z_ref, &w, &rows, &pixels);
+            assert_eq!(bits(&z), bits(&z_ref), "forward_lit, {n_out} outputs");
+        }
+    }
+}

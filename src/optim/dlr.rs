@@ -356,7 +356,11 @@ impl LayerUpdate for Dlr {
     }
 
     fn update_layer(&mut self, layer: usize, w: &mut [f32], n_out: usize, grad: &Grad<'_>) {
-        update_layer_dispatched(self, layer, w, n_out, grad);
+        if self.params.norm == DlrNorm::Pre && self.layout == DlrLayout::RowSums {
+            update_row_sums(self, layer, w, n_out, grad);
+        } else {
+            update_layer_dispatched(self, layer, w, n_out, grad);
+        }
     }
 
     /// η₀.
@@ -367,6 +371,29 @@ impl LayerUpdate for Dlr {
     /// Sets η₀ (for schedules).
     fn set_learning_rate(&mut self, eta0: f32) {
         self.params.eta0 = eta0;
+    }
+}
+
+/// [`Dlr::update_layer`] for Eq. 1 in [`DlrLayout::RowSums`]: row `j`'s
+/// step `η₀ a_j / (‖w_·j‖ + α)` from its sum, then the fused update, whose
+/// lanes total the row's new sum: the public row kernel, which reads the
+/// active path per row, out of line and outside the layer's dispatch, so
+/// that a binary holds one copy of this loop (inlined into every path's
+/// layer update, it took the `no_std` example over its 64 KB). The same
+/// bits as the lane layout's many-row kernel on every path, so a run moved
+/// to another path, or resumed there from a checkpoint, takes the same
+/// steps. (A loop, not a closure: see `Grad::n_listed`.)
+#[inline(never)]
+fn update_row_sums(o: &mut Dlr, layer: usize, w: &mut [f32], n_out: usize, grad: &Grad<'_>) {
+    let DlrParams { eta0, alpha, .. } = o.params;
+    let sums = &mut o.row_sums[layer];
+    for k in 0..grad.n_listed(n_out) {
+        let (j, a_j, delta) = grad.listed_row(n_out, k);
+        if a_j != 0.0 {
+            let step = eta0 * a_j / (crate::simd::exact_sqrt(sums[j]) + alpha);
+            let row = &mut w[j * n_out..(j + 1) * n_out];
+            sums[j] = lane_total(&kernels::dlr_row_lanes(row, step, alpha, delta));
+        }
     }
 }
 
@@ -388,20 +415,6 @@ fn update_layer_on<P: Isa>(
 ) {
     let DlrParams { eta0, alpha, norm } = o.params;
     match norm {
-        DlrNorm::Pre if o.layout == DlrLayout::RowSums => {
-            let sums = &mut o.row_sums[layer];
-            // Row j: its step η₀ a_j / (‖w_·j‖ + α) from its sum, then the
-            // fused update, whose lanes total the row's new sum. (A loop,
-            // not a closure: see `Grad::n_listed`.)
-            for k in 0..grad.n_listed(n_out) {
-                let (j, a_j, delta) = grad.listed_row(n_out, k);
-                if a_j != 0.0 {
-                    let step = eta0 * a_j / (crate::simd::exact_sqrt(sums[j]) + alpha);
-                    let row = &mut w[j * n_out..(j + 1) * n_out];
-                    sums[j] = lane_total(&update::dlr_row_lanes::<P>(isa, row, step, alpha, delta));
-                }
-            }
-        }
         DlrNorm::Pre => {
             let lanes = o.row_lanes[layer].as_mut_slice();
             let n_in = w.len() / n_out;
