@@ -374,16 +374,25 @@ impl LayerUpdate for Dlr {
     }
 }
 
+/// The row kernel of [`update_row_sums`]: the public one, which reads the
+/// active path, where there are several paths; the scalar path's, the twin,
+/// called directly where it is the only one (a core without a vector unit).
+#[cfg(any(target_arch = "x86_64", dlr_wide))]
+use kernels::dlr_row_lanes as row_kernel;
+#[cfg(not(any(target_arch = "x86_64", dlr_wide)))]
+use kernels::reference::dlr_row_lanes as row_kernel;
+
 /// [`Dlr::update_layer`] for Eq. 1 in [`DlrLayout::RowSums`]: row `j`'s
 /// step `η₀ a_j / (‖w_·j‖ + α)` from its sum, then the fused update, whose
-/// lanes total the row's new sum: the public row kernel, which reads the
-/// active path per row, out of line and outside the layer's dispatch, so
-/// that a binary holds one copy of this loop (inlined into every path's
-/// layer update, it took the `no_std` example over its 64 KB). The same
-/// bits as the lane layout's many-row kernel on every path, so a run moved
-/// to another path, or resumed there from a checkpoint, takes the same
-/// steps. (A loop, not a closure: see `Grad::n_listed`.)
-#[inline(never)]
+/// lanes total the row's new sum. Outside the layer's dispatch, and out of
+/// line where there are several paths, so that a binary holds one copy of
+/// this loop (inlined into every path's layer update, it took the `no_std`
+/// example over its 64 KB); inlined where the scalar path is the only one,
+/// where the call cost instructions per step. The same bits as the lane
+/// layout's many-row kernel on every path, so a run moved to another path,
+/// or resumed there from a checkpoint, takes the same steps. (A loop, not a
+/// closure: see `Grad::n_listed`.)
+#[cfg_attr(any(target_arch = "x86_64", dlr_wide), inline(never))]
 fn update_row_sums(o: &mut Dlr, layer: usize, w: &mut [f32], n_out: usize, grad: &Grad<'_>) {
     let DlrParams { eta0, alpha, .. } = o.params;
     let sums = &mut o.row_sums[layer];
@@ -392,7 +401,7 @@ fn update_row_sums(o: &mut Dlr, layer: usize, w: &mut [f32], n_out: usize, grad:
         if a_j != 0.0 {
             let step = eta0 * a_j / (crate::simd::exact_sqrt(sums[j]) + alpha);
             let row = &mut w[j * n_out..(j + 1) * n_out];
-            sums[j] = lane_total(&kernels::dlr_row_lanes(row, step, alpha, delta));
+            sums[j] = lane_total(&row_kernel(row, step, alpha, delta));
         }
     }
 }
