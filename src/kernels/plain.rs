@@ -114,6 +114,8 @@ pub(crate) fn forward_lit(z: &mut [f32], w: &[f32], rows: &[u32], pixels: &[u8])
 mod tests {
     use super::super::reference;
     use crate::rng::Rng;
+    use alloc::vec;
+    use alloc::vec::Vec;
 
     /// The register blocks give the twins' bits, on every host (on x86-64
     /// the scalar path runs the twins, and only these tests run `plain`):
