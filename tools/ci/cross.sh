@@ -179,7 +179,7 @@ echo "== 5. the no_std tests on wasm32-wasip1 with simd128 (Node's WASI) (wasm)"
 if step wasm "node or the rust target wasm32-wasip1" eval 'have node && has_target wasm32-wasip1'; then
     wasm_tests=(--lib --test determinism --test gemm --test gradcheck --test kernels --test model
         --test optim --test optim_golden --test simd_paths)
-    export CARGO_TARGET_WASM32_WASIP1_RUNNER="node --no-warnings $(pwd)/tools/ci/wasi-run.mjs"
+    export CARGO_TARGET_WASM32_WASIP1_RUNNER="$(pwd)/tools/ci/wasi-run.sh"
     # RUSTFLAGS replaces .cargo/config.toml's flags for this target only
     # through the target's own variable.
     export CARGO_TARGET_WASM32_WASIP1_RUSTFLAGS="-C target-feature=+simd128"
