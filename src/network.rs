@@ -191,7 +191,7 @@ impl Network {
             let grad = if l == 0 {
                 Grad::Outer {
                     a: &ws.x,
-                    active: Some(&ws.active),
+                    active: Some(ws.lit_inputs()),
                     delta: &ws.deltas[0],
                 }
             } else {
@@ -445,7 +445,13 @@ dispatched! {
 fn forward_on<P: Isa>(isa: P, net: &Network, ws: &mut Workspace, image: &[u8]) {
     ws.load_input(image);
     // z ← Σ_j a_j w_j· over the non-zero inputs only.
-    dense::forward_rows::<P>(isa, &mut ws.acts[0], &net.layers[0].w, &ws.x, &ws.active);
+    dense::forward_rows::<P>(
+        isa,
+        &mut ws.acts[0],
+        &net.layers[0].w,
+        &ws.x,
+        &ws.active[..ws.n_active],
+    );
     forward_from_first::<P>(isa, net, ws);
 }
 
@@ -591,8 +597,11 @@ pub fn argmax(xs: &[f32]) -> usize {
 pub struct Workspace {
     // (n_in0,) input pixels as f32 in [0, 1].
     x: Vec<f32>,
-    // Indices j with x_j ≠ 0.
+    // Indices j with x_j ≠ 0 in `active[..n_active]`; the rest is scratch
+    // for the next listing, kept at the input's length so that listing an
+    // image clears nothing.
     active: Vec<u32>,
+    n_active: usize,
     // Indices of the non-zero inputs of a hidden layer (scratch).
     rows: Vec<u32>,
     // GROUP hidden then GROUP output vectors of a two-layer network's
@@ -629,7 +638,8 @@ impl Workspace {
         let outs = || net.layers.iter().map(|l| vec![0.0; l.n_out]).collect();
         Self {
             x: vec![0.0; net.n_inputs()],
-            active: Vec::with_capacity(net.n_inputs()),
+            active: vec![0; net.n_inputs()],
+            n_active: 0,
             rows: Vec::with_capacity(net.layers.iter().map(|l| l.n_in).max().unwrap_or(0)),
             acts: outs(),
             deltas: outs(),
@@ -658,23 +668,27 @@ impl Workspace {
         // are cleared and this one's written (a fifth of an MNIST image), as
         // every other entry is already zero.
         let dense = cfg!(any(target_arch = "x86_64", dlr_wide));
+        // One length for the three (the caller checked the image and the
+        // workspace against the network), so one bounds check per pixel.
+        let n_in = image.len();
+        let x = &mut self.x[..n_in];
+        let active = &mut self.active[..n_in];
         if dense {
-            for (xj, &p) in self.x.iter_mut().zip(image) {
+            for (xj, &p) in x.iter_mut().zip(image) {
                 *xj = kernels::reference::pixel_value(p);
             }
         } else {
-            for &j in &self.active {
-                self.x[j as usize] = 0.0;
+            for &j in &active[..self.n_active] {
+                x[j as usize] = 0.0;
             }
         }
-        self.active.resize(image.len(), 0);
-        let n = lit_indices(image, &mut self.active);
-        self.active.truncate(n);
+        let n = lit_indices(image, active);
         if !dense {
-            for &j in &self.active {
-                self.x[j as usize] = kernels::reference::pixel_value(image[j as usize]);
+            for &j in &active[..n] {
+                x[j as usize] = kernels::reference::pixel_value(image[j as usize]);
             }
         }
+        self.n_active = n;
     }
 
     /// The input of the last forward pass, the pixels scaled to `[0, 1]`,
@@ -686,7 +700,7 @@ impl Workspace {
     /// The indices of the last input's non-zero pixels, ascending: the first
     /// layer's rows a training step updates.
     pub fn lit_inputs(&self) -> &[u32] {
-        &self.active
+        &self.active[..self.n_active]
     }
 
     /// Outputs of the last forward pass, `(n_out,)`.
