@@ -59,11 +59,29 @@ impl Rng {
         }
     }
 
-    /// Fisher–Yates shuffle.
+    /// Fisher–Yates shuffle: for `i = n−1 … 1`, swaps `xs[i]` and
+    /// `xs[j]`, `j = below(i + 1)`.
     pub fn shuffle<T>(&mut self, xs: &mut [T]) {
-        for i in (1..xs.len()).rev() {
-            let j = self.below(i as u64 + 1) as usize;
+        let Ok(()) = self.shuffle_by(xs.len(), |i, j| {
             xs.swap(i, j);
+            Ok::<(), core::convert::Infallible>(())
+        });
+    }
+
+    /// [`Rng::shuffle`] of `n` values kept elsewhere: calls `swap(i, j)`
+    /// for the same `i` and `j`, in the same order, with the same draws, so
+    /// a permutation in a file or in flash (too large for RAM) follows the
+    /// very order a slice would. Stops at the first error `swap` returns;
+    /// the draws made so far are spent.
+    pub fn shuffle_by<E>(
+        &mut self,
+        n: usize,
+        mut swap: impl FnMut(usize, usize) -> Result<(), E>,
+    ) -> Result<(), E> {
+        for i in (1..n).rev() {
+            let j = self.below(i as u64 + 1) as usize;
+            swap(i, j)?;
         }
+        Ok(())
     }
 }

@@ -127,3 +127,41 @@ fn lit_pixel_evaluation_counts_what_the_image_path_counts() {
         }
     }
 }
+
+/// `shuffle_by` hands out the swaps of `shuffle` (`i` from `n − 1` down to
+/// 1, `j ≤ i`), which, applied to a slice, give `shuffle`'s permutation;
+/// an error stops it at once, having drawn for the swaps made.
+#[test]
+fn shuffle_by_makes_the_swaps_of_shuffle() {
+    use dlr::rng::Rng;
+    for n in [0usize, 1, 2, 7, 1000] {
+        let mut by_slice: Vec<u32> = (0..n as u32).collect();
+        Rng::new(5).shuffle(&mut by_slice);
+        let (mut by_swaps, mut calls) = ((0..n as u32).collect::<Vec<_>>(), Vec::new());
+        let done: Result<(), ()> = Rng::new(5).shuffle_by(n, |i, j| {
+            calls.push((i, j));
+            by_swaps.swap(i, j);
+            Ok(())
+        });
+        assert_eq!(done, Ok(()));
+        assert_eq!(by_swaps, by_slice, "n = {n}");
+        let is: Vec<usize> = calls.iter().map(|&(i, _)| i).collect();
+        assert_eq!(is, (1..n).rev().collect::<Vec<_>>(), "n = {n}");
+        assert!(calls.iter().all(|&(i, j)| j <= i), "n = {n}");
+    }
+    let (mut rng, mut calls) = (Rng::new(5), 0);
+    let stopped = rng.shuffle_by(1000, |_, _| {
+        calls += 1;
+        if calls == 3 {
+            Err("full")
+        } else {
+            Ok(())
+        }
+    });
+    assert_eq!((stopped, calls), (Err("full"), 3));
+    let mut twin = Rng::new(5);
+    for i in [999u64, 998, 997] {
+        twin.below(i + 1);
+    }
+    assert_eq!(rng.state(), twin.state(), "three draws, no more");
+}

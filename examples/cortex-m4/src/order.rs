@@ -4,13 +4,12 @@
 //!
 //! The trainer (`dlr::train::Trainer`) starts from the identity and, at the
 //! start of every epoch, shuffles the previous epoch's order in place with
-//! `Rng::shuffle` (Fisher–Yates from the end: for `i = n−1 … 1`, swap
-//! `i` and `j = below(i + 1)`), from one generator seeded once. This file
-//! runs the very same swaps with the same generator, so the order is the
-//! same permutation, exactly; only where the values live differs. A block of
-//! the file is held in RAM: the swap partner `i` walks down through it, and
-//! `j` falls in it too when it is close, else it is read and written in
-//! place on the host.
+//! `Rng::shuffle`, from one generator seeded once. This file takes the very
+//! same swaps from the library (`Rng::shuffle_by`) with the same generator,
+//! so the order is the same permutation, exactly; only where the values
+//! live differs. A block of the file is held in RAM: the swap partner `i`
+//! walks down through it, and `j` falls in it too when it is close, else it
+//! is read and written in place on the host.
 
 use alloc::vec;
 use alloc::vec::Vec;
@@ -115,8 +114,9 @@ impl ShuffledOrder {
         Ok(u32::from_le_bytes(b))
     }
 
-    /// Shuffles the permutation in place, as `rng.shuffle(&mut order)`
-    /// would (the same calls of `rng.below`, the same swaps).
+    /// Shuffles the permutation in place through the library's
+    /// `Rng::shuffle_by`: the swaps `rng.shuffle(&mut order)` would make,
+    /// applied to the file. `i` walks down, so the block follows it.
     pub fn shuffle(&mut self, rng: &mut Rng) -> Result<(), FileError> {
         let n = self.n;
         if n < 2 {
@@ -124,12 +124,11 @@ impl ShuffledOrder {
         }
         let size = self.block.len();
         self.load(n - size.min(n), n)?;
-        for i in (1..n).rev() {
+        rng.shuffle_by(n, |i, j| {
             if i < self.lo {
                 let hi = i + 1;
                 self.load(hi.saturating_sub(size), hi)?;
             }
-            let j = rng.below(i as u64 + 1) as usize;
             let (lo, bi) = (self.lo, i - self.lo);
             if j >= lo {
                 self.block.swap(bi, j - lo);
@@ -139,7 +138,8 @@ impl ShuffledOrder {
                 self.block[bi] = xj;
             }
             self.dirty = true;
-        }
+            Ok(())
+        })?;
         self.store()
     }
 
