@@ -74,8 +74,8 @@ use crate::le::{self, Truncated};
 use crate::model::ModelError;
 use crate::network::Network;
 use crate::optim::{
-    Adam, AdamLazy, Dlr, DlrCache, DlrNorm, Nesterov, Optimizer, OptimizerKind, OptimizerParams,
-    Param, Sgd,
+    Adam, AdamLazy, AdamMoments, Dlr, DlrCache, DlrNorm, Nesterov, Optimizer, OptimizerKind,
+    OptimizerParams, Param, Sgd,
 };
 use crate::rng::Rng;
 use crate::run::{RunError, RunField, RunSpec, TrainConfig};
@@ -365,24 +365,8 @@ impl Checkpoint {
                     w.f32s(o.velocity(l));
                 }
             }
-            Optimizer::Adam(o) => {
-                w.u64(o.steps());
-                for l in 0..layers.len() {
-                    w.f32s(o.first_moment(l));
-                }
-                for l in 0..layers.len() {
-                    w.f32s(o.second_moment(l));
-                }
-            }
-            Optimizer::AdamLazy(o) => {
-                w.u64(o.steps());
-                for l in 0..layers.len() {
-                    w.f32s(o.first_moment(l));
-                }
-                for l in 0..layers.len() {
-                    w.f32s(o.second_moment(l));
-                }
-            }
+            Optimizer::Adam(o) => write_adam_moments(&mut w, o.moments()),
+            Optimizer::AdamLazy(o) => write_adam_moments(&mut w, o.moments()),
             Optimizer::Dlr(o) => {
                 let cache = o.cache();
                 w.u64(cache.steps);
@@ -577,23 +561,23 @@ fn read_optimizer(
     let per_weight = |r: &mut Reader<'_>| -> Result<Vec<Vec<f32>>, CheckpointError> {
         layers.iter().map(|l| r.f32s(l.w.len())).collect()
     };
+    // Adam's and lazy Adam's state: t, then every first moment, then every
+    // second moment.
+    let adam_moments = |r: &mut Reader<'_>| -> Result<AdamMoments, CheckpointError> {
+        let t = r.u64()?;
+        let first = per_weight(r)?;
+        let second = per_weight(r)?;
+        Ok(AdamMoments { t, first, second })
+    };
     let bad = |_| CheckpointError::BadField("hyper-parameters");
     Ok(match params {
         OptimizerParams::Sgd(p) => Optimizer::Sgd(Sgd::new(layers, p).map_err(bad)?),
         OptimizerParams::Nesterov(p) => {
             Optimizer::Nesterov(Nesterov::from_velocity(p, per_weight(r)?))
         }
-        OptimizerParams::Adam(p) => {
-            let t = r.u64()?;
-            let m = per_weight(r)?;
-            let v = per_weight(r)?;
-            Optimizer::Adam(Adam::from_state(p, t, m, v))
-        }
+        OptimizerParams::Adam(p) => Optimizer::Adam(Adam::from_state(p, adam_moments(r)?)),
         OptimizerParams::AdamLazy(p) => {
-            let t = r.u64()?;
-            let m = per_weight(r)?;
-            let v = per_weight(r)?;
-            Optimizer::AdamLazy(AdamLazy::from_state(p, t, m, v))
+            Optimizer::AdamLazy(AdamLazy::from_state(p, adam_moments(r)?))
         }
         OptimizerParams::Dlr(p) => {
             let steps = r.u64()?;
@@ -710,6 +694,14 @@ impl Writer {
             self.f32(x);
         }
     }
+}
+
+/// Adam's and lazy Adam's state, in the order [`read_optimizer`] reads it:
+/// `t`, then the first moments of every layer, then the second moments.
+fn write_adam_moments(w: &mut Writer, moments: &AdamMoments) {
+    w.u64(moments.t);
+    moments.first.iter().for_each(|m| w.f32s(m));
+    moments.second.iter().for_each(|v| w.f32s(v));
 }
 
 type Reader<'a> = le::Reader<'a, CheckpointError>;

@@ -520,6 +520,11 @@ fn at_offset(v: &[f32], offset: usize) -> Vec<f32> {
     buf
 }
 
+/// `adam_lazy_rows(w, m, v, rows, a, δ, β₁, β₂, step, ε)`, the kernel's and
+/// its twin's signature.
+type AdamLazyRows =
+    fn(&mut [f32], &mut [f32], &mut [f32], Option<&[u32]>, &[f32], &[f32], f32, f32, f32, f32);
+
 /// [`layer_battery`] on one layer. With `special`: rows 0, `n_in / 2` and
 /// `n_in − 1` of the weights carry [`SPECIALS`] at their head and their last
 /// 15 columns; the forward input is `f32::MAX`, 0 (against the infinite
@@ -675,33 +680,16 @@ fn layer_case(
     let mb = at_offset(&uniform_vec(rng, n_in * n_out, -1.0, 1.0), o);
     let vb: Vec<f32> = mb.iter().map(|x| x * x).collect();
     for list in [Some(&rows[..]), None] {
-        let (mut w, mut m, mut v) = (wb.clone(), mb.clone(), vb.clone());
-        let (mut w_ref, mut m_ref, mut v_ref) = (wb.clone(), mb.clone(), vb.clone());
-        let s = (0.9, 0.999, 0.03, 1e-8);
-        kernels::adam_lazy_rows(
-            &mut w[o..],
-            &mut m[o..],
-            &mut v[o..],
-            list,
-            &a,
-            &d,
-            s.0,
-            s.1,
-            s.2,
-            s.3,
-        );
-        reference::adam_lazy_rows(
-            &mut w_ref[o..],
-            &mut m_ref[o..],
-            &mut v_ref[o..],
-            list,
-            &a,
-            &d,
-            s.0,
-            s.1,
-            s.2,
-            s.3,
-        );
+        // The kernel and its twin take the same arguments: each steps its
+        // own copy of (w, m, v).
+        let step = |adam_lazy_rows: AdamLazyRows| {
+            let (mut w, mut m, mut v) = (wb.clone(), mb.clone(), vb.clone());
+            let (w_o, m_o, v_o) = (&mut w[o..], &mut m[o..], &mut v[o..]);
+            adam_lazy_rows(w_o, m_o, v_o, list, &a, &d, 0.9, 0.999, 0.03, 1e-8);
+            (w, m, v)
+        };
+        let (w, m, v) = step(kernels::adam_lazy_rows);
+        let (w_ref, m_ref, v_ref) = step(reference::adam_lazy_rows);
         let what = format!("adam_lazy_rows {tag} listed={}", list.is_some());
         check(&format!("{what} m"), &m, &m_ref, 4.0 * EPS, 4.0 * EPS, bits);
         check(&format!("{what} v"), &v, &v_ref, 4.0 * EPS, 4.0 * EPS, bits);

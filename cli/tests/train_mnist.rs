@@ -2,6 +2,8 @@
 
 mod common;
 
+use std::process::Command;
+
 use dlr::network::Network;
 use dlr::optim::{Optimizer, OptimizerKind};
 use dlr::train::{train, TrainConfig};
@@ -11,6 +13,25 @@ fn mnist() -> dlr::mnist::Mnist {
     dlr::mnist::load_dir(&dir).unwrap_or_else(|e| {
         panic!("cannot load MNIST from DLR_DATA={}: {e} (on the project's machines: DLR_DATA=../shared/data/mnist)", dir.display())
     })
+}
+
+/// `cmd`, a `dlr` command line, run on real MNIST (`--data` added last);
+/// returns its stdout, after failing the test with the command and its
+/// stderr when it did not succeed.
+#[track_caller]
+fn run_on_mnist(cmd: &mut Command) -> String {
+    let out = cmd.arg("--data").arg(common::mnist_dir()).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{cmd:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// The JSON object on the last line of `stdout`.
+fn last_json_line(stdout: &str) -> serde_json::Value {
+    serde_json::from_str(stdout.lines().last().unwrap()).unwrap()
 }
 
 #[test]
@@ -49,27 +70,15 @@ fn dlr_h100_reaches_96_percent_within_one_epoch() {
 /// get.
 #[test]
 fn adam_lazy_h100_reaches_96_percent_from_the_program() {
-    let dir = common::mnist_dir();
-    let out = common::dlr_program()
-        .args([
-            "train",
-            "--optimizer",
-            "adam-lazy",
-            "--max-epochs",
-            "3",
-            "--json",
-        ])
-        .arg("--data")
-        .arg(&dir)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let stdout = String::from_utf8(out.stdout).unwrap();
-    let v: serde_json::Value = serde_json::from_str(stdout.lines().last().unwrap()).unwrap();
+    let stdout = run_on_mnist(common::dlr_program().args([
+        "train",
+        "--optimizer",
+        "adam-lazy",
+        "--max-epochs",
+        "3",
+        "--json",
+    ]));
+    let v = last_json_line(&stdout);
     assert_eq!(v["optimizer"], "adam-lazy");
     assert_eq!(v["hidden"], 100);
     assert_eq!(v["reached"], true, "{v}");
@@ -78,33 +87,25 @@ fn adam_lazy_h100_reaches_96_percent_from_the_program() {
 
 #[test]
 fn same_seed_twice_gives_byte_identical_saved_models() {
-    let dir = common::mnist_dir();
     let out_dir = std::env::temp_dir().join(format!("dlr-mnist-det-{}", std::process::id()));
     std::fs::create_dir_all(&out_dir).unwrap();
     let run = |name: &str, seed: &str| {
         let path = out_dir.join(name);
-        let out = common::dlr_program()
-            .args([
-                "train",
-                "--max-epochs",
-                "0.2",
-                "--eval-every",
-                "4000",
-                "--target",
-                "1.1",
-                "--seed",
-                seed,
-                "--save",
-            ])
-            .arg(&path)
-            .arg("--data")
-            .arg(&dir)
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
+        run_on_mnist(
+            common::dlr_program()
+                .args([
+                    "train",
+                    "--max-epochs",
+                    "0.2",
+                    "--eval-every",
+                    "4000",
+                    "--target",
+                    "1.1",
+                    "--seed",
+                    seed,
+                    "--save",
+                ])
+                .arg(&path),
         );
         std::fs::read(&path).unwrap()
     };
@@ -117,26 +118,15 @@ fn same_seed_twice_gives_byte_identical_saved_models() {
 
 #[test]
 fn training_on_full_mnist_peaks_below_100_mb() {
-    let out = common::dlr_program()
-        .args([
-            "train",
-            "--json",
-            "--max-epochs",
-            "0.05",
-            "--eval-every",
-            "3000",
-            "--data",
-        ])
-        .arg(common::mnist_dir())
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let stdout = String::from_utf8(out.stdout).unwrap();
-    let v: serde_json::Value = serde_json::from_str(stdout.lines().last().unwrap()).unwrap();
+    let stdout = run_on_mnist(common::dlr_program().args([
+        "train",
+        "--json",
+        "--max-epochs",
+        "0.05",
+        "--eval-every",
+        "3000",
+    ]));
+    let v = last_json_line(&stdout);
     let mb = v["peak_rss_mb"].as_f64().expect("peak_rss_mb on Linux");
     // Images stay u8: 47 MB + 7.8 MB of pixels, loaded without a second copy.
     assert!(mb > 50.0 && mb < 100.0, "peak RSS {mb} MB");
@@ -199,7 +189,6 @@ const SSE2_MODEL_SHA256: [(&str, &str); 5] = [
 #[test]
 fn default_models_are_byte_identical_to_the_pinned_ones() {
     use sha2::{Digest, Sha256};
-    let dir = common::mnist_dir();
     let out_dir = std::env::temp_dir().join(format!("dlr-pinned-{}", std::process::id()));
     std::fs::create_dir_all(&out_dir).unwrap();
     let mut differ = Vec::new();
@@ -218,24 +207,17 @@ fn default_models_are_byte_identical_to_the_pinned_ones() {
         exercised += 1;
         for (name, pinned) in pinned_models {
             let path = out_dir.join(format!("{name}-{simd}.bin"));
-            let out = common::dlr_program()
-                .args([
-                    "train",
-                    "--optimizer",
-                    name,
-                    "--simd",
-                    simd.name(),
-                    "--save",
-                ])
-                .arg(&path)
-                .arg("--data")
-                .arg(&dir)
-                .output()
-                .unwrap();
-            assert!(
-                out.status.success(),
-                "{name}: {}",
-                String::from_utf8_lossy(&out.stderr)
+            run_on_mnist(
+                common::dlr_program()
+                    .args([
+                        "train",
+                        "--optimizer",
+                        name,
+                        "--simd",
+                        simd.name(),
+                        "--save",
+                    ])
+                    .arg(&path),
             );
             let hash: String = Sha256::digest(std::fs::read(&path).unwrap())
                 .iter()

@@ -3,25 +3,21 @@
 //! moments decay even where this step's gradient is zero, which is why Adam
 //! cannot skip MNIST's zero pixels as SGD and DLR do.
 
-use alloc::vec;
-use alloc::vec::Vec;
-
+use super::adam_moments::AdamMoments;
 use super::{AdamParams, Grad, LayerUpdate, ParamError};
 use crate::kernels::update::{self, AdamScalars};
 use crate::layer::Layer;
-use crate::memory::{per_layer, HeapNeed};
+use crate::memory::HeapNeed;
 use crate::simd::{dispatched, Isa};
 
 /// Adam with first and second moments per weight.
 #[derive(Clone, Debug)]
 pub struct Adam {
     params: AdamParams,
-    t: u64,
+    moments: AdamMoments,
     // Hoisted per step: α / (1 − β₁ᵗ) and 1 / √(1 − β₂ᵗ).
     lr_t: f32,
     inv_sqrt_bc2: f32,
-    first_moment: Vec<Vec<f32>>,
-    second_moment: Vec<Vec<f32>>,
 }
 
 impl Adam {
@@ -35,13 +31,11 @@ impl Adam {
     /// `sizes`, without allocating it: the two moments, one `f32` each per
     /// weight.
     pub fn heap_need(sizes: &[usize]) -> HeapNeed {
-        let moments = || per_layer::<Vec<f32>, f32>(sizes, |n_in, n_out| n_in * n_out);
-        moments() + moments()
+        AdamMoments::heap_need(sizes)
     }
 
     pub(crate) fn unchecked(layers: &[Layer], params: AdamParams) -> Self {
-        let zeros = || layers.iter().map(|l| vec![0.0; l.n_in * l.n_out]).collect();
-        Self::from_state(params, 0, zeros(), zeros())
+        Self::from_state(params, AdamMoments::zeros(layers))
     }
 
     /// The parameters in use (after any [`LayerUpdate::set_learning_rate`]).
@@ -51,35 +45,33 @@ impl Adam {
 
     /// Steps taken (`t`).
     pub fn steps(&self) -> u64 {
-        self.t
+        self.moments.t
     }
 
     /// First moments `m` of layer `layer`, `(n_in, n_out)` pre-major.
     pub fn first_moment(&self, layer: usize) -> &[f32] {
-        &self.first_moment[layer]
+        &self.moments.first[layer]
     }
 
     /// Second moments `v` of layer `layer`, `(n_in, n_out)` pre-major.
     pub fn second_moment(&self, layer: usize) -> &[f32] {
-        &self.second_moment[layer]
+        &self.moments.second[layer]
     }
 
-    /// Adam restored from a checkpoint: `t` steps taken, moments per layer
+    /// `t` and the moments, for a checkpoint.
+    pub(crate) fn moments(&self) -> &AdamMoments {
+        &self.moments
+    }
+
+    /// Adam restored from a checkpoint: `t` steps taken and the moments
     /// (shapes checked by the caller). The hoisted per-step scalars are
     /// recomputed by the next `begin_step`, before any update reads them.
-    pub(crate) fn from_state(
-        params: AdamParams,
-        t: u64,
-        first_moment: Vec<Vec<f32>>,
-        second_moment: Vec<Vec<f32>>,
-    ) -> Self {
+    pub(crate) fn from_state(params: AdamParams, moments: AdamMoments) -> Self {
         Self {
             params,
-            t,
+            moments,
             lr_t: params.lr,
             inv_sqrt_bc2: 1.0,
-            first_moment,
-            second_moment,
         }
     }
 }
@@ -87,9 +79,9 @@ impl Adam {
 impl LayerUpdate for Adam {
     /// `t ← t + 1`, and the step's bias-corrected scalars.
     fn begin_step(&mut self) {
-        self.t += 1;
+        let t = self.moments.advance();
         let p = self.params;
-        let (bc1, bc2) = bias_corrections(p.beta1, p.beta2, self.t);
+        let (bc1, bc2) = bias_corrections(p.beta1, p.beta2, t);
         self.lr_t = (p.lr as f64 / bc1) as f32;
         self.inv_sqrt_bc2 = (1.0 / crate::simd::exact_sqrt_f64(bc2)) as f32;
     }
@@ -102,8 +94,7 @@ impl LayerUpdate for Adam {
             inv_sqrt_bc2: self.inv_sqrt_bc2,
             eps: self.params.eps,
         };
-        let m = &mut self.first_moment[layer];
-        let v = &mut self.second_moment[layer];
+        let (m, v) = self.moments.layer_mut(layer);
         update_layer_dispatched(s, m, v, w, n_out, grad);
     }
 

@@ -5,14 +5,12 @@
 //! nothing, as in SGD and DLR; dense [`Adam`](super::Adam) must decay every
 //! moment every step.
 
-use alloc::vec;
-use alloc::vec::Vec;
-
 use super::adam::bias_corrections;
+use super::adam_moments::AdamMoments;
 use super::{AdamLazyParams, Grad, LayerUpdate, ParamError};
 use crate::kernels::update::{self, AdamScalars};
 use crate::layer::Layer;
-use crate::memory::{per_layer, HeapNeed};
+use crate::memory::HeapNeed;
 use crate::simd::{dispatched, Isa};
 
 /// Lazy Adam with first and second moments per weight, updated only on the
@@ -26,11 +24,9 @@ use crate::simd::{dispatched, Isa};
 #[derive(Clone, Debug)]
 pub struct AdamLazy {
     params: AdamLazyParams,
-    t: u64,
+    moments: AdamMoments,
     // Hoisted per step: α √(1 − β₂ᵗ) / (1 − β₁ᵗ).
     step: f32,
-    first_moment: Vec<Vec<f32>>,
-    second_moment: Vec<Vec<f32>>,
 }
 
 impl AdamLazy {
@@ -44,13 +40,11 @@ impl AdamLazy {
     /// `sizes`, without allocating it: Adam's two moments, one `f32` each
     /// per weight.
     pub fn heap_need(sizes: &[usize]) -> HeapNeed {
-        let moments = || per_layer::<Vec<f32>, f32>(sizes, |n_in, n_out| n_in * n_out);
-        moments() + moments()
+        AdamMoments::heap_need(sizes)
     }
 
     pub(crate) fn unchecked(layers: &[Layer], params: AdamLazyParams) -> Self {
-        let zeros = || layers.iter().map(|l| vec![0.0; l.n_in * l.n_out]).collect();
-        Self::from_state(params, 0, zeros(), zeros())
+        Self::from_state(params, AdamMoments::zeros(layers))
     }
 
     /// The parameters in use (after any [`LayerUpdate::set_learning_rate`]).
@@ -60,34 +54,32 @@ impl AdamLazy {
 
     /// Steps taken (`t`), present rows or not.
     pub fn steps(&self) -> u64 {
-        self.t
+        self.moments.t
     }
 
     /// First moments `m` of layer `layer`, `(n_in, n_out)` pre-major.
     pub fn first_moment(&self, layer: usize) -> &[f32] {
-        &self.first_moment[layer]
+        &self.moments.first[layer]
     }
 
     /// Second moments `v` of layer `layer`, `(n_in, n_out)` pre-major.
     pub fn second_moment(&self, layer: usize) -> &[f32] {
-        &self.second_moment[layer]
+        &self.moments.second[layer]
     }
 
-    /// Lazy Adam restored from a checkpoint: `t` steps taken, moments per
-    /// layer (shapes checked by the caller); the hoisted step is recomputed
-    /// by the next `begin_step`.
-    pub(crate) fn from_state(
-        params: AdamLazyParams,
-        t: u64,
-        first_moment: Vec<Vec<f32>>,
-        second_moment: Vec<Vec<f32>>,
-    ) -> Self {
+    /// `t` and the moments, for a checkpoint.
+    pub(crate) fn moments(&self) -> &AdamMoments {
+        &self.moments
+    }
+
+    /// Lazy Adam restored from a checkpoint: `t` steps taken and the
+    /// moments (shapes checked by the caller); the hoisted step is
+    /// recomputed by the next `begin_step`.
+    pub(crate) fn from_state(params: AdamLazyParams, moments: AdamMoments) -> Self {
         Self {
             params,
-            t,
+            moments,
             step: params.lr,
-            first_moment,
-            second_moment,
         }
     }
 }
@@ -95,9 +87,9 @@ impl AdamLazy {
 impl LayerUpdate for AdamLazy {
     /// `t ← t + 1`, and the step's `α √(1 − β₂ᵗ) / (1 − β₁ᵗ)`.
     fn begin_step(&mut self) {
-        self.t += 1;
+        let t = self.moments.advance();
         let p = self.params;
-        let (bc1, bc2) = bias_corrections(p.beta1, p.beta2, self.t);
+        let (bc1, bc2) = bias_corrections(p.beta1, p.beta2, t);
         self.step = (p.lr as f64 * crate::simd::exact_sqrt_f64(bc2) / bc1) as f32;
     }
 
@@ -109,8 +101,7 @@ impl LayerUpdate for AdamLazy {
             inv_sqrt_bc2: 1.0,
             eps: self.params.eps,
         };
-        let m = &mut self.first_moment[layer];
-        let v = &mut self.second_moment[layer];
+        let (m, v) = self.moments.layer_mut(layer);
         update_layer_dispatched(s, m, v, w, n_out, grad);
     }
 

@@ -19,6 +19,7 @@
 
 mod adam;
 mod adam_lazy;
+mod adam_moments;
 mod dlr;
 mod nesterov;
 mod params;
@@ -27,6 +28,7 @@ mod sgd;
 
 pub use adam::Adam;
 pub use adam_lazy::AdamLazy;
+pub(crate) use adam_moments::AdamMoments;
 pub(crate) use dlr::DlrCache;
 pub use dlr::{Dlr, DlrLayout, RESYNC_EVERY};
 pub use nesterov::Nesterov;

@@ -29,28 +29,26 @@
 //! of result lines. A bad one is an error then, not after the figures
 //! before it have trained for hours.
 //!
-//! The module is in three parts: this file runs the figures and draws Fig. 1
-//! and Fig. 2; [`fit`] fits the decay curve of Fig. 3; `fig3` logs DLR's
-//! rates and trains with the fitted schedule.
+//! The module is in parts: this file runs the figures and writes
+//! `REPRO.md`; `fig1` and `fig2` sweep and draw Fig. 1 and Fig. 2;
+//! [`fit`] fits the decay curve of Fig. 3; `fig3` logs DLR's rates and
+//! trains with the fitted schedule; [`dataset`] checks `DATASET.json`.
 
 pub mod dataset;
+mod fig1;
+mod fig2;
 mod fig3;
 pub mod fit;
 
-use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use crate::bench::layer_sizes;
-use crate::report::{
-    best_configs, best_markdown, best_series_by, config_stats, mean_sd, plot_lines, read_records,
-    write_report, ConfigStats, Panel, Record, Series, SeriesStyle,
-};
+use crate::report::{read_records, write_report, Record};
 use crate::sweep::{
     check_networks, check_results_file, preset, run_sweep, Grid, SweepError, SweepOptions, PRESETS,
 };
 use dlr::dataset::Dataset;
-use dlr::optim::OptimizerKind;
 
 /// What `dlr repro` runs.
 #[derive(Clone, Debug)]
@@ -196,8 +194,8 @@ pub fn run(
     for &fig in &config.figures {
         let t0 = Instant::now();
         let section = match fig {
-            1 => figure1(config, train_set, test_set, &log)?,
-            2 => figure2(config, train_set, test_set, &log)?,
+            1 => fig1::figure1(config, train_set, test_set, &log)?,
+            2 => fig2::figure2(config, train_set, test_set, &log)?,
             3 => fig3::figure3(config, train_set, test_set, &log)?,
             _ => continue,
         };
@@ -290,248 +288,6 @@ fn sweep_and_report(
     Ok(records)
 }
 
-fn figure1(
-    config: &ReproConfig,
-    train_set: &Dataset,
-    test_set: &Dataset,
-    log: &(impl Fn(&str) + Sync),
-) -> Result<String, SweepError> {
-    let Some(grid) = config.grid(1)? else {
-        return Ok(String::new());
-    };
-    let name = grid.name.as_str();
-    let records = sweep_and_report(config, &grid, train_set, test_set, log)?;
-    let pct = config.pct();
-    let stats = config_stats(&records);
-    let best = best_configs(&stats);
-    let (epochs, ratio) = best_series_by(&best, |s| (s.mean_epochs, s.sd_epochs));
-    let (secs, secs_ratio) = best_series_by(&best, |s| (s.mean_seconds, s.sd_seconds));
-    let panel = |title: &str, y: &str, series: Vec<Series>| Panel {
-        title: title.into(),
-        x_label: "hidden units H".into(),
-        y_label: y.into(),
-        series,
-        ..Panel::default()
-    };
-    plot_lines(
-        &config.out.join("fig1.svg"),
-        (1300, 520),
-        &[
-            panel(
-                &format!("Epochs to {pct} (best parameters per size, mean ± sd)"),
-                &format!("epochs to {pct}"),
-                epochs,
-            ),
-            panel("Ratio to SGD (epochs)", "epochs / SGD's epochs", ratio),
-        ],
-    )?;
-    plot_lines(
-        &config.out.join("fig1_seconds.svg"),
-        (1300, 520),
-        &[
-            panel(
-                &format!("Training seconds to {pct} (best per size, mean ± sd)"),
-                "seconds",
-                secs,
-            ),
-            panel(
-                "Ratio to SGD (seconds)",
-                "seconds / SGD's seconds",
-                secs_ratio,
-            ),
-        ],
-    )?;
-    let mut md = format!("## Figure 1: time to {pct} against hidden size ({})\n\n![Fig. 1](fig1.svg)\n\n![Fig. 1, seconds](fig1_seconds.svg)\n\n", config.name);
-    md.push_str(&best_markdown(&best));
-    md.push_str(&missed_everywhere(&stats, &best, &pct));
-    let _ = writeln!(
-        md,
-        "\nEvery configuration: `{name}/report.md`, `{name}/configs.csv`."
-    );
-    Ok(md)
-}
-
-/// The rules and sizes at which no setting of the grid reached the target
-/// on a majority of seeds (so they have no best setting, no row in the
-/// table and no point in the plot), as a Markdown list with their runs and
-/// how many reached; empty when there are none.
-fn missed_everywhere(
-    stats: &[ConfigStats],
-    best: &std::collections::BTreeMap<(usize, Vec<usize>), ConfigStats>,
-    pct: &str,
-) -> String {
-    // ((rule, hidden sizes), (runs, runs that reached)).
-    type Missed = ((OptimizerKind, Vec<usize>), (usize, usize));
-    let mut missed: Vec<Missed> = Vec::new();
-    for s in stats {
-        let kind = s.spec.optimizer.kind();
-        if best
-            .values()
-            .any(|b| b.spec.optimizer.kind() == kind && b.spec.hidden == s.spec.hidden)
-        {
-            continue;
-        }
-        let key = (kind, s.spec.hidden.clone());
-        match missed.iter_mut().find(|m| m.0 == key) {
-            Some(m) => {
-                m.1 .0 += s.runs;
-                m.1 .1 += s.reached;
-            }
-            None => missed.push((key, (s.runs, s.reached))),
-        }
-    }
-    if missed.is_empty() {
-        return String::new();
-    }
-    let mut md = format!("\nNo setting reached {pct} on half the seeds or more (no best setting, no point in the plot; its runs count as misses):\n\n");
-    for ((kind, hidden), (runs, reached)) in missed {
-        let _ = writeln!(
-            md,
-            "- {kind} H={}: {reached} of {runs} runs reached it",
-            crate::join_sizes(&hidden, ',')
-        );
-    }
-    md
-}
-
-/// The paper's Fig. 2 values: (optimizer, mean, sd) of the smallest hidden size.
-pub const PAPER_FIG2: [(OptimizerKind, f64, f64); 4] = [
-    (OptimizerKind::Sgd, 36.3, 1.2),
-    (OptimizerKind::Nesterov, 33.7, 2.0),
-    (OptimizerKind::Adam, 35.3, 1.6),
-    (OptimizerKind::Dlr, 29.7, 1.6),
-];
-
-/// Per optimizer, the smallest hidden size of each seed (descending from the
-/// largest size of the grid until one fails; `None` when even the largest
-/// fails), from sweep records.
-pub fn smallest_sizes(
-    records: &[crate::report::Record],
-    kind: OptimizerKind,
-) -> Vec<(u64, Option<usize>)> {
-    let mut seeds: Vec<u64> = records
-        .iter()
-        .filter(|r| r.spec.optimizer.kind() == kind)
-        .map(|r| r.spec.seed)
-        .collect();
-    seeds.sort_unstable();
-    seeds.dedup();
-    let mut sizes: Vec<usize> = records
-        .iter()
-        .filter(|r| r.spec.optimizer.kind() == kind && r.spec.hidden.len() == 1)
-        .map(|r| r.spec.hidden[0])
-        .collect();
-    sizes.sort_unstable_by(|a, b| b.cmp(a));
-    sizes.dedup();
-    seeds
-        .into_iter()
-        .map(|seed| {
-            let mut smallest = None;
-            for &h in &sizes {
-                let ok = records.iter().any(|r| {
-                    r.spec.optimizer.kind() == kind
-                        && r.spec.seed == seed
-                        && r.spec.hidden == [h]
-                        && r.time().is_some()
-                });
-                if !ok {
-                    break;
-                }
-                smallest = Some(h);
-            }
-            (seed, smallest)
-        })
-        .collect()
-}
-
-fn figure2(
-    config: &ReproConfig,
-    train_set: &Dataset,
-    test_set: &Dataset,
-    log: &(impl Fn(&str) + Sync),
-) -> Result<String, SweepError> {
-    let Some(grid) = config.grid(2)? else {
-        return Ok(String::new());
-    };
-    let budget = grid.runs.first().map_or(0.0, |r| r.max_epochs);
-    let records = sweep_and_report(config, &grid, train_set, test_set, log)?;
-    let pct = config.pct();
-    let mut md = format!(
-        "## Figure 2: smallest hidden size reaching {pct} within {budget} epochs ({})\n\n![Fig. 2](fig2.svg)\n\nPer seed: from the largest size of the grid down, the last size at which some parameter setting of the grid reached {pct}; `none` when even the largest missed.\n\n| optimizer | smallest H, mean ± sd (ours) | seeds | per seed | paper |\n| --- | --- | --- | --- | --- |\n",
-        config.name
-    );
-    let mut ours = Vec::new();
-    let mut paper = Vec::new();
-    let mut categories = Vec::new();
-    // The grid's rules, in its order; the paper's values beside them
-    // where it has some.
-    let mut kinds: Vec<OptimizerKind> = Vec::new();
-    for run in &grid.runs {
-        let kind = run.optimizer.kind();
-        if !kinds.contains(&kind) {
-            kinds.push(kind);
-        }
-    }
-    for (i, &kind) in kinds.iter().enumerate() {
-        let published = PAPER_FIG2
-            .iter()
-            .find(|p| p.0 == kind)
-            .filter(|_| config.paper)
-            .map(|&(_, m, sd)| (m, sd));
-        let per_seed = smallest_sizes(&records, kind);
-        let found: Vec<f64> = per_seed
-            .iter()
-            .filter_map(|(_, h)| h.map(|h| h as f64))
-            .collect();
-        let (m, sd) = mean_sd(&found);
-        let list: Vec<String> = per_seed
-            .iter()
-            .map(|(s, h)| format!("{s}:{}", h.map_or("none".into(), |h| h.to_string())))
-            .collect();
-        let ours_text = if found.is_empty() {
-            "none: the largest size missed".to_string()
-        } else {
-            format!("{m:.1} ± {sd:.1}")
-        };
-        let paper_text = published.map_or("–".into(), |(pm, psd)| format!("{pm} ± {psd}"));
-        let _ = writeln!(
-            md,
-            "| {kind} | {ours_text} | {}/{} | {} | {paper_text} |",
-            found.len(),
-            per_seed.len(),
-            list.join(" ")
-        );
-        categories.push(kind.name().to_string());
-        if m.is_finite() {
-            ours.push((i as f64 - 0.1, m, sd));
-        }
-        if let Some((pm, psd)) = published {
-            paper.push((i as f64 + 0.1, pm, psd));
-        }
-    }
-    plot_lines(
-        &config.out.join("fig2.svg"),
-        (800, 520),
-        &[Panel {
-            title: format!("Smallest H reaching {pct} within {budget} epochs (mean ± sd)"),
-            x_label: "optimizer".into(),
-            y_label: "smallest hidden size H".into(),
-            series: [("this crate", 0, ours), ("paper", 5, paper)]
-                .into_iter()
-                .filter(|s| !s.2.is_empty())
-                .map(|(name, color, points)| Series {
-                    name: name.into(),
-                    color,
-                    points,
-                    style: SeriesStyle::LineWithMarkers,
-                })
-                .collect(),
-            categories,
-            ..Panel::default()
-        }],
-    )?;
-    Ok(md)
-}
-
+pub use fig2::{smallest_sizes, PAPER_FIG2};
 pub use fig3::{mean_dlr_rates, Logged};
 pub use fit::{fit_decay, DecayFit};

@@ -63,6 +63,23 @@ fn sprinkled(rng: &mut Rng, mut x: Vec<f32>) -> Vec<f32> {
     x
 }
 
+/// The factors of an update of 11 rows of `n` weights, drawn in this
+/// order: the deltas `δ` (`n`, sprinkled with [`SPECIAL`] when `n` is a
+/// multiple of 3), the 11 inputs `a` (row `n mod 11`'s zero), and a list of
+/// `1 + n mod 13` rows, drawn with repeats.
+fn row_step_factors(rng: &mut Rng, n: usize) -> (Vec<f32>, Vec<f32>, Vec<u32>) {
+    let d = uniform(rng, n, -1.0, 1.0);
+    let d = if n.is_multiple_of(3) {
+        sprinkled(rng, d)
+    } else {
+        d
+    };
+    let mut a = uniform(rng, 11, 0.0, 1.0);
+    a[n % 11] = 0.0;
+    let rows = (0..1 + n % 13).map(|_| rng.below(11) as u32).collect();
+    (d, a, rows)
+}
+
 /// Whether `x` is close enough to the twin's `r`: the same value (NaN for
 /// NaN), else, both finite, `|x − r| ≤ atol + rtol·|r|`. An infinity must
 /// be met exactly: with `r = ∞` the bound `rtol·|r|` is infinite and would
@@ -310,19 +327,11 @@ fn main() -> ! {
     // 11 rows of up to 100: three copies of 11 rows of 784 would not fit.
     for n in lengths().filter(|&n| n <= 100) {
         let w0 = uniform(&mut rng, 11 * n, -1.0, 1.0);
-        let d = uniform(&mut rng, n, -1.0, 1.0);
-        let d = if n % 3 == 0 {
-            sprinkled(&mut rng, d)
-        } else {
-            d
-        };
-        let mut a = uniform(&mut rng, 11, 0.0, 1.0);
-        a[n % 11] = 0.0;
+        let (d, a, rows) = row_step_factors(&mut rng, n);
         let (mut w, mut w_ref) = (w0.clone(), w0.clone());
         kernels::sgd_row(&mut w[1..=n], 0.3, &d);
         reference::sgd_row(&mut w_ref[1..=n], 0.3, &d);
         c.close(n, &w, &w_ref, 4.0 * EPS, 0.0);
-        let rows: Vec<u32> = (0..1 + n % 13).map(|_| rng.below(11) as u32).collect();
         let (mut w, mut w_ref) = (w0.clone(), w0);
         kernels::sgd_rows(&mut w, Some(&rows), &a, 0.3, &d);
         reference::sgd_rows(&mut w_ref, Some(&rows), &a, 0.3, &d);
@@ -368,15 +377,7 @@ fn main() -> ! {
         let w0 = uniform(&mut rng, 11 * n, -1.0, 1.0);
         let m0 = uniform(&mut rng, 11 * n, -0.1, 0.1);
         let v0: Vec<f32> = m0.iter().map(|x| x * x).collect();
-        let d = uniform(&mut rng, n, -1.0, 1.0);
-        let d = if n % 3 == 0 {
-            sprinkled(&mut rng, d)
-        } else {
-            d
-        };
-        let mut a = uniform(&mut rng, 11, 0.0, 1.0);
-        a[n % 11] = 0.0;
-        let rows: Vec<u32> = (0..1 + n % 13).map(|_| rng.below(11) as u32).collect();
+        let (d, a, rows) = row_step_factors(&mut rng, n);
         for listed in [Some(&rows[..]), None] {
             let (mut w, mut w_ref) = (w0.clone(), w0.clone());
             let (mut m, mut m_ref) = (m0.clone(), m0.clone());

@@ -1,10 +1,19 @@
-"""Summarizes runs.jsonl (dlr train --train-accuracy --json lines) into summary.md:
-per rule, mean and sd over seeds of the final training and test accuracy,
-the best test accuracy and the final train-test gap, and the mean accuracies
-after every epoch."""
-import json, statistics as st
+"""Summarizes a generalization folder's runs.jsonl (dlr train --train-accuracy
+--json lines) into summary.md beside it: per rule, mean and sd over seeds of
+the final training and test accuracy, the best test accuracy and the final
+train-test gap, and the mean accuracies after every epoch.
 
-runs = [json.loads(l) for l in open("runs.jsonl")]
+Usage: python3 tools/summarize_generalization.py FOLDER NAME
+  FOLDER: holds runs.jsonl (e.g. results/mnist-generalization)
+  NAME:   the data set's name for the heading (e.g. MNIST, Fashion-MNIST)
+"""
+import json, os, statistics as st, sys
+
+if len(sys.argv) != 3:
+    sys.exit(__doc__)
+folder, name = sys.argv[1], sys.argv[2]
+with open(os.path.join(folder, "runs.jsonl")) as f:
+    runs = [json.loads(l) for l in f]
 rules = []
 for r in runs:
     if r["optimizer"] not in rules:
@@ -15,7 +24,9 @@ def ms(xs):
     sd = st.stdev(xs) if len(xs) > 1 else 0.0
     return f"{st.mean(xs):.2f} ± {sd:.2f}"
 
-out = ["# MNIST, H = 100, 10 epochs: training against test accuracy", ""]
+# Every run of a folder trains the same network for the same epochs.
+hidden, epochs_run = runs[0]["hidden"], runs[0]["max_epochs"]
+out = [f"# {name}, H = {hidden}, {epochs_run:g} epochs: training against test accuracy", ""]
 out.append("Mean ± sd over seeds, in %; the gap is final training minus final test accuracy.")
 out.append("")
 out.append("| rule | setting | seeds | final train | final test | best test | gap |")
@@ -43,4 +54,5 @@ for rule in rules:
         te = st.mean(100 * r["history"][e]["test_accuracy"] for r in rs)
         cells.append(f"{tr:.1f} / {te:.1f}")
     out.append(f"| {rule} | " + " | ".join(cells) + " |")
-open("summary.md", "w").write("\n".join(out) + "\n")
+with open(os.path.join(folder, "summary.md"), "w") as f:
+    f.write("\n".join(out) + "\n")
