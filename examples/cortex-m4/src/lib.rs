@@ -3,7 +3,7 @@
 //! from the host through semihosting; docs/embedding.md has the figures.
 //!
 //! Two binaries share this library: `dlr-cortex-m4` (src/main.rs) trains,
-//! `kernels` (src/bin/kernels.rs) tests the library's SIMD kernels against
+//! `kernels` (src/bin/kernels/) tests the library's SIMD kernels against
 //! their scalar twins on this target.
 //!
 //! Where the library is used: `training.rs` (network, workspace, rules,

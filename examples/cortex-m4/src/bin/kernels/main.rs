@@ -22,9 +22,14 @@ use alloc::vec::Vec;
 use cortex_m_rt::entry;
 use dlr::kernels::{self, reference, GROUP};
 use dlr::rng::Rng;
-use dlr::simd::{active_path, SimdPath};
+use dlr::simd::active_path;
 use dlr_cortex_m4::host::{self, EXIT_FAILURE, EXIT_SUCCESS};
 use dlr_cortex_m4::{board, icount, outln};
+
+mod checker;
+mod timing;
+
+use checker::{tolerance_rejects_what_it_must, Checker};
 
 const EPS: f32 = f32::EPSILON;
 
@@ -78,110 +83,6 @@ fn row_step_factors(rng: &mut Rng, n: usize) -> (Vec<f32>, Vec<f32>, Vec<u32>) {
     a[n % 11] = 0.0;
     let rows = (0..1 + n % 13).map(|_| rng.below(11) as u32).collect();
     (d, a, rows)
-}
-
-/// Whether `x` is close enough to the twin's `r`: the same value (NaN for
-/// NaN), else, both finite, `|x − r| ≤ atol + rtol·|r|`. An infinity must
-/// be met exactly: with `r = ∞` the bound `rtol·|r|` is infinite and would
-/// let any finite `x` through.
-fn within(x: f32, r: f32, atol: f32, rtol: f32) -> bool {
-    if x.is_nan() || r.is_nan() {
-        return x.is_nan() && r.is_nan();
-    }
-    if x.is_infinite() || r.is_infinite() {
-        return x == r;
-    }
-    (x - r).abs() <= atol + rtol * r.abs()
-}
-
-/// Counts checks and reports the first mismatch of each kernel.
-struct Checker {
-    kernel: &'static str,
-    /// Whether bits must match (the scalar path).
-    exact: bool,
-    checks: u32,
-    failures: u32,
-}
-
-impl Checker {
-    fn start(kernel: &'static str) -> Self {
-        Self {
-            kernel,
-            exact: active_path() == SimdPath::Scalar,
-            checks: 0,
-            failures: 0,
-        }
-    }
-
-    fn close(&mut self, len: usize, simd: &[f32], twin: &[f32], atol: f32, rtol: f32) {
-        self.checks += 1;
-        let same_length = simd.len() == twin.len();
-        let mismatch = simd.iter().zip(twin).position(|(&x, &r)| {
-            let same = x.to_bits() == r.to_bits() || (x.is_nan() && r.is_nan());
-            !(same || (!self.exact && within(x, r, atol, rtol)))
-        });
-        if let Some(i) = mismatch.or((!same_length).then_some(0)) {
-            if self.failures == 0 {
-                outln!(
-                    "{}: mismatch at length {len}, index {i}: simd {:08x} twin {:08x} (f32 bits)",
-                    self.kernel,
-                    simd.get(i).map_or(0, |x| x.to_bits()),
-                    twin.get(i).map_or(0, |x| x.to_bits())
-                );
-            }
-            self.failures += 1;
-        }
-    }
-
-    fn same_u32(&mut self, len: usize, simd: &[u32], twin: &[u32]) {
-        self.checks += 1;
-        if simd != twin {
-            if self.failures == 0 {
-                outln!("{}: mismatch at length {len}", self.kernel);
-            }
-            self.failures += 1;
-        }
-    }
-
-    fn finish(self) -> bool {
-        outln!(
-            "{}: {} cases{}, {}",
-            self.kernel,
-            self.checks,
-            if self.exact { " bit for bit" } else { "" },
-            if self.failures == 0 { "ok" } else { "FAILED" }
-        );
-        self.failures == 0
-    }
-}
-
-/// The tolerance check itself: an infinity is met only by the same one, a
-/// NaN only by a NaN.
-fn tolerance_rejects_what_it_must() -> bool {
-    let inf = f32::INFINITY;
-    let cases = [
-        (1.0, inf, false),
-        (f32::MAX, inf, false),
-        (-inf, inf, false),
-        (f32::NAN, inf, false),
-        (1.0, -inf, false),
-        (inf, 1e30, false),
-        (f32::NAN, 1.0, false),
-        (1.0, f32::NAN, false),
-        (inf, inf, true),
-        (-inf, -inf, true),
-        (f32::NAN, f32::NAN, true),
-        (1.0 + EPS, 1.0, true),
-    ];
-    let ok = cases
-        .iter()
-        .all(|&(x, r, want)| within(x, r, 1e-7, 8.0 * EPS) == want);
-    outln!(
-        "tolerance check: {} cases, {}",
-        cases.len(),
-        if ok { "ok" } else { "FAILED" }
-    );
-    ok
 }
 
 #[entry]
@@ -503,101 +404,8 @@ fn main() -> ! {
         if ok { "all passed" } else { "FAILED" }
     );
     if ok {
-        instructions_per_call(&mut rng);
-        predict_instructions(&mut rng);
+        timing::instructions_per_call(&mut rng);
+        timing::predict_instructions(&mut rng);
     }
     host::exit(if ok { EXIT_SUCCESS } else { EXIT_FAILURE })
-}
-
-/// Instructions of one call of each kernel at a 784-32-10 step's sizes
-/// (150 lit pixels of 200 rows, the heap holding no more), each the mean of
-/// 20 calls; for `forward_lit`, which the scalar path runs in register
-/// blocks, its twin's plain loop as well.
-fn instructions_per_call(rng: &mut Rng) {
-    const CALLS: u64 = 20;
-    let (n_in, lit, h, out) = (200, 150, 32, 10);
-    let w = uniform(rng, n_in * h, -0.1, 0.1);
-    let mut rows: Vec<u32> = (0..n_in as u32).collect();
-    rng.shuffle(&mut rows);
-    rows.truncate(lit);
-    rows.sort_unstable();
-    let pixels: Vec<u8> = rows.iter().map(|_| 1 + rng.below(255) as u8).collect();
-    let x = uniform(rng, n_in, 0.0, 1.0);
-    let mut z = vec![0.0; h];
-    let w2 = uniform(rng, h * out, -0.3, 0.3);
-    let (mut y, mut d) = (uniform(rng, out, 0.0, 1.0), vec![0.0; out]);
-    let mut row = uniform(rng, h, -0.1, 0.1);
-    let delta = uniform(rng, h, -0.01, 0.01);
-    let mut col = vec![1.0; out];
-    let mut nz = vec![0u32; 784];
-    let image = uniform(rng, 784, -1.0, 1.0);
-    let image: Vec<f32> = image.iter().map(|&v| v.max(0.0)).collect();
-    let per_call = |name: &str, f: &mut dyn FnMut()| {
-        let before = icount::instructions();
-        for _ in 0..CALLS {
-            f();
-        }
-        let each = (icount::instructions() - before) / CALLS;
-        outln!("instructions per call: {name}: {each}");
-    };
-    per_call("forward_lit, 150 lit rows x 32", &mut || {
-        kernels::forward_lit(&mut z, &w, &rows, &pixels)
-    });
-    per_call("its twin (plain loop)", &mut || {
-        reference::forward_lit(&mut z, &w, &rows, &pixels)
-    });
-    per_call("forward_rows, 150 rows x 32", &mut || {
-        kernels::forward_rows(&mut z, &w, &x, &rows)
-    });
-    let all: Vec<u32> = (0..h as u32).collect();
-    per_call("forward_rows, 32 rows x 10", &mut || {
-        kernels::forward_rows(&mut y, &w2, &z, &all)
-    });
-    let z0 = uniform(rng, h, -4.0, 4.0);
-    per_call("sigmoid, 32", &mut || {
-        z.copy_from_slice(&z0);
-        kernels::sigmoid(&mut z)
-    });
-    per_call("output_delta, 10", &mut || {
-        kernels::output_delta(&y, 3, 0, &mut d);
-    });
-    let mut e = vec![0.0; h];
-    per_call("hidden_delta, 32 x 10", &mut || {
-        kernels::hidden_delta(&z, &w2, &d, &mut e)
-    });
-    per_call("dlr_row, 32", &mut || {
-        kernels::dlr_row(&mut row, 1e-6, 0.3, &delta);
-    });
-    per_call("dlr_post_row, 10", &mut || {
-        kernels::dlr_post_row(&mut row[..out], 0.5, 0.3, &d, &mut col)
-    });
-    per_call("sgd_row, 32", &mut || {
-        kernels::sgd_row(&mut row, 1e-6, &delta)
-    });
-    per_call("nonzero_indices, 784", &mut || {
-        kernels::nonzero_indices(&image, &mut nz);
-    });
-    per_call("exact_sqrt", &mut || {
-        z[0] = dlr::simd::exact_sqrt(z[1] + 2.0);
-    });
-}
-
-/// Instructions of `Network::predict` on a 784-32-10 network and a
-/// synthetic image with 150 lit pixels: the kernels above and the input's
-/// conversion and listing around them (mean of 20 calls).
-fn predict_instructions(rng: &mut Rng) {
-    const CALLS: u64 = 20;
-    let net = dlr::network::Network::new(&[784, 32, 10], 1);
-    let mut ws = dlr::network::Workspace::new(&net);
-    let mut image = [0u8; 784];
-    for _ in 0..150 {
-        image[rng.below(784) as usize] = 1 + rng.below(255) as u8;
-    }
-    let before = icount::instructions();
-    let mut class = 0;
-    for _ in 0..CALLS {
-        class += net.predict(&mut ws, &image);
-    }
-    let each = (icount::instructions() - before) / CALLS;
-    outln!("instructions per call: Network::predict, 784-32-10, about 150 lit pixels: {each} (classes {class})");
 }
