@@ -703,10 +703,14 @@ mod tests {
     #[test]
     fn for_run_refuses_what_validate_refuses() {
         let images = (0..100).map(|i| if i % 10 == i / 10 { 255 } else { 0 });
+        // Test code: 10 images of 2 × 5 pixels and 10 labels below 10, so
+        // the parts fit by construction.
         let data = Dataset::from_parts(images.collect(), (0..10).collect(), 2, 5).unwrap();
         let good = RunSpec::new(OptimizerKind::DlrPost);
         let bad_param = |param, value| {
             let mut spec = good.clone();
+            // Test code: every `param` passed below is a DLR-post parameter,
+            // and `set` stores out-of-range values for `validate` to refuse.
             spec.optimizer.set(param, value).unwrap();
             spec
         };
@@ -740,6 +744,8 @@ mod tests {
                 ..
             })
         ));
+        // The assertions that the defaults pass both checks: a failure here
+        // is the test failing, with the error in the panic message.
         good.validate().unwrap();
         Trainer::for_run(&good, &data, &data, 0, 1).unwrap();
     }
