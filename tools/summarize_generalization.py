@@ -10,15 +10,13 @@ Usage: python3 tools/summarize_generalization.py FOLDER NAME
 """
 import json, os, statistics as st, sys
 
+from rules import SHOWN, ordered
+
 if len(sys.argv) != 3:
     sys.exit(__doc__)
 folder, name = sys.argv[1], sys.argv[2]
 with open(os.path.join(folder, "runs.jsonl")) as f:
     runs = [json.loads(l) for l in f if l.strip()]
-ORDER = ["sgd", "nesterov", "adam", "adam-lazy", "dlr", "dlr-post"]
-# The parameters each rule reads (the others are stored at their defaults).
-SHOWN = {"sgd": ["lr"], "nesterov": ["lr", "momentum"], "dlr": ["lr", "alpha"],
-         "dlr-post": ["lr", "alpha"], "adam": ["lr", "eps"], "adam-lazy": ["lr", "eps"]}
 
 
 def ms(xs):
@@ -32,7 +30,7 @@ out = [f"# {name}, {epochs_run:g} epochs: training against test accuracy", ""]
 out.append("Mean ± sd over seeds, in %; the gap is final training minus final test accuracy.")
 for hidden in sorted({r["hidden"] for r in runs}):
     at = [r for r in runs if r["hidden"] == hidden]
-    rules = sorted({r["optimizer"] for r in at}, key=lambda o: (ORDER + [o]).index(o))
+    rules = ordered(r["optimizer"] for r in at)
     out += ["", f"## H = {hidden}", ""]
     out.append("| rule | setting | seeds | final train | final test | best test | gap |")
     out.append("| --- | --- | --- | --- | --- | --- | --- |")

@@ -14,6 +14,8 @@ so, and its means are over the seeds that reached the target.
 """
 import json, statistics as st, sys
 
+from rules import SHOWN, ordered
+
 if len(sys.argv) != 3:
     sys.exit(__doc__)
 path, hidden = sys.argv[1], int(sys.argv[2])
@@ -36,17 +38,13 @@ def rank(rs):
     return (median, st.mean(hit) if hit else float("inf"))
 
 
-# The parameters each rule reads (the others are stored at their defaults).
-SHOWN = {"sgd": ["lr"], "nesterov": ["lr", "momentum"], "dlr": ["lr", "alpha"],
-         "dlr-post": ["lr", "alpha"], "adam": ["lr", "eps"], "adam-lazy": ["lr", "eps"]}
 
 
 def mean(xs):
     return st.mean(xs) if xs else float("nan")
 
 
-ORDER = ["sgd", "nesterov", "adam", "adam-lazy", "dlr", "dlr-post"]
-rules = sorted({r["optimizer"] for r in runs}, key=lambda o: (ORDER + [o]).index(o))
+rules = ordered(r["optimizer"] for r in runs)
 print("| rule | setting | reached | epochs | train s | eval s | train µs / sample |")
 print("| --- | --- | --- | --- | --- | --- | --- |")
 for rule in rules:
