@@ -18,7 +18,7 @@ pub(super) fn figure1(
     test_set: &Dataset,
     log: &(impl Fn(&str) + Sync),
 ) -> Result<String, SweepError> {
-    let Some(grid) = config.grid(1)? else {
+    let Some(grid) = config.grid(1, train_set, test_set)? else {
         return Ok(String::new());
     };
     let name = grid.name.as_str();

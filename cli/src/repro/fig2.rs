@@ -65,7 +65,7 @@ pub(super) fn figure2(
     test_set: &Dataset,
     log: &(impl Fn(&str) + Sync),
 ) -> Result<String, SweepError> {
-    let Some(grid) = config.grid(2)? else {
+    let Some(grid) = config.grid(2, train_set, test_set)? else {
         return Ok(String::new());
     };
     let budget = grid.runs.first().map_or(0.0, |r| r.max_epochs);

@@ -109,12 +109,21 @@ impl ReproConfig {
     }
 
     /// The grid figure `fig` sweeps, its runs aiming at the target; `None`
-    /// for Fig. 3.
-    fn grid(&self, fig: u8) -> Result<Option<Grid>, SweepError> {
+    /// for Fig. 3. A `--quick` preset on another data set than the paper's
+    /// runs within [`quick_budget`] of it.
+    fn grid(
+        &self,
+        fig: u8,
+        train_set: &Dataset,
+        test_set: &Dataset,
+    ) -> Result<Option<Grid>, SweepError> {
         let given = match fig {
             1 | 2 => self.grids[fig as usize - 1].clone(),
             _ => None,
         };
+        // Only the grid `--quick` chose is bounded: a grid the user gave
+        // runs as written.
+        let given_is_preset_default = given.is_none();
         let mut grid = match given {
             Some(g) if PRESETS.iter().any(|p| p.0 == g) => preset(&g)?,
             Some(g) => {
@@ -132,8 +141,16 @@ impl ReproConfig {
                 None => return Ok(None),
             },
         };
+        let bound = self.quick && !self.paper && given_is_preset_default;
         for run in &mut grid.runs {
             run.target = self.target;
+            if bound {
+                (run.max_epochs, run.eval_every) = quick_budget(
+                    (run.max_epochs, run.eval_every),
+                    (train_set.len(), test_set.len()),
+                    train_set.pixels(),
+                );
+            }
         }
         Ok(Some(grid))
     }
@@ -142,6 +159,53 @@ impl ReproConfig {
     fn pct(&self) -> String {
         format!("{} %", 100.0 * self.target)
     }
+}
+
+/// One MNIST epoch's work in input values read (60,000 images of 784
+/// pixels): a `--quick` run on another data set trains on at most this
+/// many, so that the quick grids' time does not grow with the data set.
+pub const QUICK_TRAIN_VALUES: usize = 60_000 * 784;
+
+/// The MNIST test set in input values (10,000 images of 784 pixels): the
+/// evaluation `--quick`'s grids were timed with.
+const QUICK_TEST_VALUES: usize = 10_000 * 784;
+
+/// A `--quick` run's budget, `(max_epochs, eval_every)`, on a data set of
+/// `(train, test)` images of `pixels` inputs, from the preset's `(max_epochs,
+/// eval_every)`:
+/// - the training samples are cut so that samples · pixels ≤
+///   [`QUICK_TRAIN_VALUES`] (a set of 240,000 images trains a quarter
+///   epoch, one of 3,072 inputs a quarter of MNIST's samples);
+/// - the evaluations are spaced out in proportion to a test set larger
+///   than MNIST's, and a bounded run evaluates at least four times.
+///
+/// On MNIST-sized data (or smaller) the preset's budget is returned as is.
+pub fn quick_budget(
+    (max_epochs, eval_every): (f64, usize),
+    (train, test): (usize, usize),
+    pixels: usize,
+) -> (f64, usize) {
+    let wanted = max_epochs * train as f64;
+    let samples = wanted.min((QUICK_TRAIN_VALUES / pixels.max(1)) as f64);
+    let epochs = if train == 0 || samples >= wanted {
+        max_epochs
+    } else {
+        samples / train as f64
+    };
+    let test_values = test.saturating_mul(pixels);
+    let cut = samples < wanted;
+    if !cut && test_values <= QUICK_TEST_VALUES {
+        return (max_epochs, eval_every);
+    }
+    let spaced = if test_values <= QUICK_TEST_VALUES {
+        eval_every as f64
+    } else {
+        (eval_every as f64 * test_values as f64 / QUICK_TEST_VALUES as f64).ceil()
+    };
+    (
+        epochs,
+        spaced.min((samples / 4.0).floor()).max(1.0) as usize,
+    )
 }
 
 /// Fig. 3's hidden size.
@@ -157,7 +221,7 @@ pub fn check_inputs(
     test_set: &Dataset,
 ) -> Result<(), SweepError> {
     for &fig in &config.figures {
-        match config.grid(fig)? {
+        match config.grid(fig, train_set, test_set)? {
             Some(grid) => {
                 check_networks(&grid.runs, train_set, test_set)
                     .map_err(|e| SweepError(format!("figure {fig}: {e}")))?;
@@ -291,3 +355,63 @@ fn sweep_and_report(
 pub use fig2::{smallest_sizes, PAPER_FIG2};
 pub use fig3::{mean_dlr_rates, Logged};
 pub use fit::{fit_decay, DecayFit};
+
+#[cfg(test)]
+mod tests {
+    use super::{quick_budget, QUICK_TEST_VALUES, QUICK_TRAIN_VALUES};
+
+    /// The quick presets' budget on MNIST: one epoch, an evaluation every
+    /// 5,000 samples.
+    const PRESET: (f64, usize) = (1.0, 5000);
+
+    /// On MNIST, and on anything no larger, `--quick` keeps its preset's
+    /// budget.
+    #[test]
+    fn quick_budget_leaves_mnist_sized_sets_alone() {
+        for (sets, pixels) in [
+            ((60_000, 10_000), 784),
+            ((1_000, 200), 784),
+            ((60_000, 10_000), 100),
+        ] {
+            assert_eq!(
+                quick_budget(PRESET, sets, pixels),
+                PRESET,
+                "{sets:?} × {pixels}"
+            );
+        }
+    }
+
+    /// On larger sets the training reads at most one MNIST epoch's input
+    /// values, and not much fewer; the evaluations read no more test values
+    /// per trained sample than MNIST's, unless that would leave fewer than
+    /// four in the budget.
+    #[test]
+    fn quick_budget_bounds_larger_sets_to_an_mnist_epoch() {
+        // EMNIST Digits, EMNIST Balanced, CIFAR-10 in IDX form (3 × 32 × 32).
+        for ((train, test), pixels) in [
+            ((240_000, 40_000), 784),
+            ((112_800, 18_800), 784),
+            ((50_000, 10_000), 3072),
+        ] {
+            let (epochs, every) = quick_budget(PRESET, (train, test), pixels);
+            let samples = epochs * train as f64;
+            // Samples come back through a division: a relative 1e-12 of
+            // rounding either way.
+            let read = samples * pixels as f64;
+            let limit = QUICK_TRAIN_VALUES as f64;
+            assert!(read <= limit * (1.0 + 1e-12), "{train} × {pixels}: {read}");
+            assert!(read > 0.99 * limit, "{train} × {pixels}: {read}");
+            let per_sample = (test * pixels) as f64 / every as f64;
+            let mnist_per_sample = QUICK_TEST_VALUES as f64 / PRESET.1 as f64;
+            let four = every == (samples / 4.0 + 1e-6).floor() as usize;
+            assert!(
+                per_sample <= mnist_per_sample * 1.001 || four,
+                "{train}: every {every}"
+            );
+            assert!(
+                samples / every as f64 >= 4.0 - 1e-9,
+                "{train}: every {every}"
+            );
+        }
+    }
+}
