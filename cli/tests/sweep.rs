@@ -270,6 +270,45 @@ fn four_shards_merge_to_the_one_machine_result() {
     assert!(flat.matches("<polyline").count() >= 4, "{flat}");
 }
 
+/// `dlr report` on nets of two hidden layers plots them, a panel per
+/// layout with the first layer's size as x (they were once left out of the
+/// plots, which came out empty).
+#[test]
+fn report_plots_two_hidden_layers_a_panel_per_layout() {
+    let dir = workdir("deep-report");
+    let grid = dir.join("grid.json");
+    std::fs::write(
+        &grid,
+        r#"{"hidden": [[16, 8], [32, 16], [16, 32], [32, 64]], "seeds": 2, "max_epochs": 10,
+            "eval_every": 30, "target": 0.25, "params": {"sgd": {"lr": [0.5]}, "dlr": {}}}"#,
+    )
+    .unwrap();
+    let runs = dir.join("runs.jsonl");
+    run_ok(&mut sweep(&dir, &grid, &runs, &["--jobs", "2"]));
+    let reached = lines(&runs)
+        .iter()
+        .filter(|v| v["reached"].as_bool() == Some(true))
+        .count();
+    assert!(
+        reached >= 8,
+        "too few runs reached the target: {reached} of 16"
+    );
+    let rep = dir.join("report");
+    run_ok(dlr().arg("report").arg("--out").arg(&rep).arg(&runs));
+    for svg in ["epochs.svg", "ratio_to_sgd.svg"] {
+        let text = std::fs::read_to_string(rep.join(svg))
+            .unwrap_or_else(|e| panic!("{svg} was not written: {e}"));
+        let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
+        for layout in ["hidden H-H/2 <", "hidden H-2H <"] {
+            assert!(flat.contains(layout), "{svg} has no panel {layout:?}");
+        }
+        // Two layouts x two rules, each a line of two sizes (SGD's ratio
+        // line is flat at 1 but drawn too).
+        let lines_drawn = flat.matches("<polyline").count();
+        assert!(lines_drawn >= 4, "{svg}: {lines_drawn} polylines");
+    }
+}
+
 #[test]
 fn diverged_runs_are_recorded_and_the_sweep_goes_on() {
     let dir = workdir("diverge");

@@ -85,11 +85,24 @@ fn range_of(values: impl Iterator<Item = f64>, log: bool) -> (f64, f64) {
 
 /// Draws `panels` side by side into one SVG file at `path`.
 pub fn plot_lines(path: &Path, size: (u32, u32), panels: &[Panel]) -> Result<(), SweepError> {
+    plot_rows(path, size, panels.len().max(1), panels)
+}
+
+/// Draws `panels` into one SVG file at `path`, `per_row` to a row, row by
+/// row.
+pub fn plot_rows(
+    path: &Path,
+    size: (u32, u32),
+    per_row: usize,
+    panels: &[Panel],
+) -> Result<(), SweepError> {
     let fail =
         |e: &dyn std::fmt::Display| SweepError(format!("{}: cannot draw: {e}", path.display()));
     let root = SVGBackend::new(path, size).into_drawing_area();
     root.fill(&WHITE).map_err(|e| fail(&e))?;
-    let areas = root.split_evenly((1, panels.len().max(1)));
+    let per_row = per_row.max(1);
+    let rows = panels.len().div_ceil(per_row).max(1);
+    let areas = root.split_evenly((rows, per_row));
     for (panel, area) in panels.iter().zip(areas.iter()) {
         draw_panel(panel, area).map_err(|e| fail(&e))?;
     }

@@ -1,12 +1,14 @@
 //! Fig. 1: epochs (and seconds) to the target against the hidden size, the
-//! best setting of the grid at each size, and the ratio to SGD.
+//! best setting of the grid at each size, and the ratio to SGD; a row of the
+//! two per hidden-layer layout when the grid has deeper nets (`H-H/2`,
+//! `H-2H`), with the first hidden layer's size on the x axis.
 
 use std::fmt::Write as _;
 
 use super::{sweep_and_report, ReproConfig};
 use crate::report::{
-    best_configs, best_markdown, best_series_by, config_stats, plot_lines, ConfigStats, Panel,
-    Series,
+    best_configs, best_markdown, best_series_by, config_stats, plot_rows, ConfigStats, Panel,
+    Series, ShapeSeries,
 };
 use crate::sweep::SweepError;
 use dlr::dataset::Dataset;
@@ -26,42 +28,52 @@ pub(super) fn figure1(
     let pct = config.pct();
     let stats = config_stats(&records);
     let best = best_configs(&stats);
-    let (epochs, ratio) = best_series_by(&best, |s| (s.mean_epochs, s.sd_epochs));
-    let (secs, secs_ratio) = best_series_by(&best, |s| (s.mean_seconds, s.sd_seconds));
-    let panel = |title: &str, y: &str, series: Vec<Series>| Panel {
-        title: title.into(),
-        x_label: "hidden units H".into(),
-        y_label: y.into(),
-        series,
-        ..Panel::default()
-    };
-    plot_lines(
+    let epochs = best_series_by(&best, |s| (s.mean_epochs, s.sd_epochs));
+    let secs = best_series_by(&best, |s| (s.mean_seconds, s.sd_seconds));
+    // A row per hidden-layer layout: its values, then their ratios to SGD's.
+    let panels =
+        |shapes: &[ShapeSeries], title: &str, y: &str, ratio_title: &str, ratio_y: &str| {
+            let panel = |sh: &ShapeSeries, title: &str, y: &str, series: &[Series]| Panel {
+                title: sh.title(title),
+                x_label: "hidden units H".into(),
+                y_label: y.into(),
+                series: series.to_vec(),
+                ..Panel::default()
+            };
+            shapes
+                .iter()
+                .flat_map(|sh| {
+                    [
+                        panel(sh, title, y, &sh.values),
+                        panel(sh, ratio_title, ratio_y, &sh.ratios),
+                    ]
+                })
+                .collect::<Vec<_>>()
+        };
+    let size = (1300, 520 * epochs.len().max(1) as u32);
+    plot_rows(
         &config.out.join("fig1.svg"),
-        (1300, 520),
-        &[
-            panel(
-                &format!("Epochs to {pct} (best parameters per size, mean ± sd)"),
-                &format!("epochs to {pct}"),
-                epochs,
-            ),
-            panel("Ratio to SGD (epochs)", "epochs / SGD's epochs", ratio),
-        ],
+        size,
+        2,
+        &panels(
+            &epochs,
+            &format!("Epochs to {pct} (best parameters per size, mean ± sd)"),
+            &format!("epochs to {pct}"),
+            "Ratio to SGD (epochs)",
+            "epochs / SGD's epochs",
+        ),
     )?;
-    plot_lines(
+    plot_rows(
         &config.out.join("fig1_seconds.svg"),
-        (1300, 520),
-        &[
-            panel(
-                &format!("Training seconds to {pct} (best per size, mean ± sd)"),
-                "seconds",
-                secs,
-            ),
-            panel(
-                "Ratio to SGD (seconds)",
-                "seconds / SGD's seconds",
-                secs_ratio,
-            ),
-        ],
+        size,
+        2,
+        &panels(
+            &secs,
+            &format!("Training seconds to {pct} (best per size, mean ± sd)"),
+            "seconds",
+            "Ratio to SGD (seconds)",
+            "seconds / SGD's seconds",
+        ),
     )?;
     let mut md = format!("## Figure 1: time to {pct} against hidden size ({})\n\n![Fig. 1](fig1.svg)\n\n![Fig. 1, seconds](fig1_seconds.svg)\n\n", config.name);
     md.push_str(&best_markdown(&best));

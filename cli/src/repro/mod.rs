@@ -187,13 +187,14 @@ pub fn quick_budget(
 ) -> (f64, usize) {
     let wanted = max_epochs * train as f64;
     let samples = wanted.min((QUICK_TRAIN_VALUES / pixels.max(1)) as f64);
-    let epochs = if train == 0 || samples >= wanted {
-        max_epochs
-    } else {
+    // `wanted` is 0 for an empty training set, so a cut implies `train > 0`.
+    let cut = samples < wanted;
+    let epochs = if cut {
         samples / train as f64
+    } else {
+        max_epochs
     };
     let test_values = test.saturating_mul(pixels);
-    let cut = samples < wanted;
     if !cut && test_values <= QUICK_TEST_VALUES {
         return (max_epochs, eval_every);
     }
