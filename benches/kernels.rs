@@ -77,6 +77,34 @@ fn rows(c: &mut Criterion) {
                 )
             })
         });
+        g.bench_with_input(BenchmarkId::new("adam_decay_row simd", n), &n, |b, _| {
+            b.iter(|| {
+                kernels::adam_decay_row(
+                    black_box(&mut w),
+                    &mut m,
+                    &mut v,
+                    0.9,
+                    0.999,
+                    1e-6,
+                    1.0,
+                    1e-8,
+                )
+            })
+        });
+        g.bench_with_input(BenchmarkId::new("adam_decay_row twin", n), &n, |b, _| {
+            b.iter(|| {
+                reference::adam_decay_row(
+                    black_box(&mut w),
+                    &mut m,
+                    &mut v,
+                    0.9,
+                    0.999,
+                    1e-6,
+                    1.0,
+                    1e-8,
+                )
+            })
+        });
         g.bench_with_input(BenchmarkId::new("sigmoid simd", n), &n, |b, _| {
             b.iter(|| {
                 let mut z = d.clone();

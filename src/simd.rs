@@ -743,6 +743,28 @@ pub(crate) fn split_lens<P: Isa>(n: usize) -> (usize, usize, usize) {
     (wide, eight, four)
 }
 
+/// `x` cut at [`split_lens`]' lengths `(wide, eight, four)`: the parts for
+/// each vector width, then the tail the twin takes.
+#[inline(always)]
+pub(crate) fn split_parts_mut(
+    x: &mut [f32],
+    (wide, eight, four): (usize, usize, usize),
+) -> [&mut [f32]; 4] {
+    let (w, rest) = x.split_at_mut(wide);
+    let (e, rest) = rest.split_at_mut(eight);
+    let (f, tail) = rest.split_at_mut(four);
+    [w, e, f, tail]
+}
+
+/// [`split_parts_mut`] for a slice read only.
+#[inline(always)]
+pub(crate) fn split_parts(x: &[f32], (wide, eight, four): (usize, usize, usize)) -> [&[f32]; 4] {
+    let (w, rest) = x.split_at(wide);
+    let (e, rest) = rest.split_at(eight);
+    let (f, tail) = rest.split_at(four);
+    [w, e, f, tail]
+}
+
 /// A SIMD path: the instruction set the kernels run with.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum SimdPath {

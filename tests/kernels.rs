@@ -212,6 +212,120 @@ fn adam_row_matches_twin() {
     }
 }
 
+/// `adam_decay_row` (dense Adam's row of an input 0) is `adam_row` with
+/// `a = 0`, bit for bit, on the active path and against both twins: odd
+/// lengths, misaligned sub-slices, moments that are ±0, NaN, ±∞, subnormal,
+/// near the state floor or huge, deltas of either sign, early steps (√v
+/// scaled) and late ones (factor 1).
+#[test]
+fn adam_decay_row_is_adam_row_with_input_zero() {
+    common::force_requested_path();
+    let mut rng = Rng::new(33);
+    let specials = [
+        0.0,
+        -0.0,
+        f32::NAN,
+        f32::INFINITY,
+        f32::NEG_INFINITY,
+        1e-40,
+        -1e-40,
+        8.0e-31,
+        -8.0e-31,
+        f32::MAX,
+        -f32::MAX,
+        1e-3,
+    ];
+    let same = |x: &[f32], y: &[f32]| {
+        x.iter()
+            .zip(y)
+            .all(|(a, b)| a.to_bits() == b.to_bits() || (a.is_nan() && b.is_nan()))
+    };
+    for n in lengths() {
+        for offset in [0, 1, 3] {
+            let mut m0 = uniform_vec(&mut rng, n + offset, -0.01, 0.01);
+            let mut v0 = uniform_vec(&mut rng, n + offset, 0.0, 1e-4);
+            for i in 0..n + offset {
+                if rng.uniform_symmetric(1.0) > 0.5 {
+                    m0[i] = specials[(i * 7 + n) % specials.len()];
+                    v0[i] = specials[(i * 5 + n) % specials.len()].abs();
+                }
+            }
+            let w0 = uniform_vec(&mut rng, n + offset, -1.0, 1.0);
+            let mut d = uniform_vec(&mut rng, n, -0.1, 0.1);
+            d[n / 2] = -0.0;
+            d[0] = -f32::MAX;
+            for factor in [1.3f32, 1.0] {
+                let args = (0.9, 0.999, 0.01, factor, 1e-8);
+                let mut got = (w0.clone(), m0.clone(), v0.clone());
+                let mut row = (w0.clone(), m0.clone(), v0.clone());
+                let mut twin = (w0.clone(), m0.clone(), v0.clone());
+                let mut decay_twin = (w0.clone(), m0.clone(), v0.clone());
+                let o = offset..;
+                kernels::adam_decay_row(
+                    &mut got.0[o.clone()],
+                    &mut got.1[o.clone()],
+                    &mut got.2[o.clone()],
+                    args.0,
+                    args.1,
+                    args.2,
+                    args.3,
+                    args.4,
+                );
+                kernels::adam_row(
+                    &mut row.0[o.clone()],
+                    &mut row.1[o.clone()],
+                    &mut row.2[o.clone()],
+                    0.0,
+                    &d,
+                    args.0,
+                    args.1,
+                    args.2,
+                    args.3,
+                    args.4,
+                );
+                reference::adam_row(
+                    &mut twin.0[o.clone()],
+                    &mut twin.1[o.clone()],
+                    &mut twin.2[o.clone()],
+                    0.0,
+                    &d,
+                    args.0,
+                    args.1,
+                    args.2,
+                    args.3,
+                    args.4,
+                );
+                reference::adam_decay_row(
+                    &mut decay_twin.0[o.clone()],
+                    &mut decay_twin.1[o.clone()],
+                    &mut decay_twin.2[o],
+                    args.0,
+                    args.1,
+                    args.2,
+                    args.3,
+                    args.4,
+                );
+                for (name, other) in [
+                    ("adam_row", &row),
+                    ("twin", &twin),
+                    ("decay twin", &decay_twin),
+                ] {
+                    for (what, x, y) in [
+                        ("w", &got.0, &other.0),
+                        ("m", &got.1, &other.1),
+                        ("v", &got.2, &other.2),
+                    ] {
+                        assert!(
+                            same(x, y),
+                            "adam_decay_row {what} differs from {name} (n = {n}, offset {offset}, factor {factor}): {x:?} vs {y:?}"
+                        );
+                    }
+                }
+            }
+        }
+    }
+}
+
 /// `adam_lazy_rows` is `adam_row` (with `SparseAdam`'s scalars: the step
 /// `α √(1 − β₂ᵗ)/(1 − β₁ᵗ)` as `lr_t`, `inv_sqrt_bc2 = 1`) on each listed
 /// row with a non-zero input, bit for bit, in list order, and close to its

@@ -320,6 +320,65 @@ fn adam_first_step_moves_each_weight_by_about_lr() {
     }
 }
 
+/// Dense Adam's online step (whose rows of input 0 take the decay-only
+/// kernel) gives the bits of the same step from the gradient as a matrix
+/// (which runs every row through Adam's full row), over several steps: with
+/// finite deltas, and with an infinite one, where `0 · ∞` makes the rows of
+/// input 0 NaN as the formula says, rather than a decay.
+#[test]
+fn adam_rows_of_input_zero_are_adams_rows_bit_for_bit() {
+    common::force_requested_path();
+    let a = [1.0, 0.0, 0.5, -0.0, 0.25];
+    let n_out = 11;
+    let same = |x: &[f32], y: &[f32]| {
+        x.iter()
+            .zip(y)
+            .all(|(p, q)| p.to_bits() == q.to_bits() || (p.is_nan() && q.is_nan()))
+    };
+    for infinite in [false, true] {
+        let mut rng = Rng::new(41);
+        let mut outer = Network::with_init_scale(&[a.len(), n_out], 1, 1.0);
+        let mut dense = outer.clone();
+        let params: OptimizerParams = AdamParams::default().into();
+        let mut opt_outer = Optimizer::new(outer.layers(), params).unwrap();
+        let mut opt_dense = Optimizer::new(dense.layers(), params).unwrap();
+        for step in 0..5 {
+            let mut delta: Vec<f32> = (0..n_out).map(|_| rng.uniform_symmetric(0.1)).collect();
+            if infinite && step == 3 {
+                delta[4] = f32::INFINITY;
+            }
+            let g: Vec<f32> = a
+                .iter()
+                .flat_map(|&aj| delta.iter().map(move |&d| aj * d))
+                .collect();
+            opt_outer.begin_step();
+            opt_outer.update_layer(
+                0,
+                &mut outer.layers_mut()[0].w,
+                n_out,
+                &Grad::Outer {
+                    a: &a,
+                    active: None,
+                    delta: &delta,
+                },
+            );
+            opt_dense.begin_step();
+            opt_dense.update_layer(0, &mut dense.layers_mut()[0].w, n_out, &Grad::Dense(&g));
+            assert!(
+                same(&outer.layers()[0].w, &dense.layers()[0].w),
+                "step {step} (an infinite delta: {infinite}): {:?} against {:?}",
+                outer.layers()[0].w,
+                dense.layers()[0].w
+            );
+        }
+        let nan_rows = outer.layers()[0].w.iter().any(|x| x.is_nan());
+        assert_eq!(
+            nan_rows, infinite,
+            "NaN weights: {nan_rows}, an infinite delta: {infinite}"
+        );
+    }
+}
+
 /// One online step of layer 0 (`n_out` outputs) with inputs `a`.
 fn lazy_step(opt: &mut AdamLazy, w: &mut [f32], a: &[f32], delta: &[f32]) {
     opt.begin_step();

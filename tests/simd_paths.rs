@@ -347,60 +347,103 @@ fn kernel_battery(path: SimdPath) -> Vec<u32> {
                 4.0 * EPS,
                 &mut bits,
             );
-            let sq: Vec<f32> = vb.iter().map(|s| s * s).collect();
-            let (mut w, mut m, mut v) = (yb.clone(), vb.clone(), sq.clone());
-            let (mut w_ref, mut m_ref, mut v_ref) = (yb.clone(), vb.clone(), sq);
-            let adam = (0.9, 0.999, 0.01, 1.2, 1e-8);
-            kernels::adam_row(
-                &mut w[o..],
-                &mut m[o..],
-                &mut v[o..],
-                0.7,
-                x,
-                adam.0,
-                adam.1,
-                adam.2,
-                adam.3,
-                adam.4,
-            );
-            reference::adam_row(
-                &mut w_ref[o..],
-                &mut m_ref[o..],
-                &mut v_ref[o..],
-                0.7,
-                x,
-                adam.0,
-                adam.1,
-                adam.2,
-                adam.3,
-                adam.4,
-            );
-            check(
-                &format!("adam m {tag}"),
-                &m,
-                &m_ref,
-                4.0 * EPS,
-                4.0 * EPS,
-                &mut bits,
-            );
-            check(
-                &format!("adam v {tag}"),
-                &v,
-                &v_ref,
-                4.0 * EPS,
-                4.0 * EPS,
-                &mut bits,
-            );
-            check_flushed(&format!("adam m {tag}"), &m);
-            check_flushed(&format!("adam v {tag}"), &v);
-            check(
-                &format!("adam w {tag}"),
-                &w,
-                &w_ref,
-                1e-6,
-                16.0 * EPS,
-                &mut bits,
-            );
+            // Adam's rows with √v scaled (early steps) and not (lazy Adam,
+            // and dense Adam once 1 − β₂ᵗ rounds to 1): two loops.
+            for sqrt_v_factor in [1.2f32, 1.0] {
+                let sq: Vec<f32> = vb.iter().map(|s| s * s).collect();
+                let (mut w, mut m, mut v) = (yb.clone(), vb.clone(), sq.clone());
+                let (mut w_ref, mut m_ref, mut v_ref) = (yb.clone(), vb.clone(), sq);
+                let adam = (0.9, 0.999, 0.01, sqrt_v_factor, 1e-8);
+                kernels::adam_row(
+                    &mut w[o..],
+                    &mut m[o..],
+                    &mut v[o..],
+                    0.7,
+                    x,
+                    adam.0,
+                    adam.1,
+                    adam.2,
+                    adam.3,
+                    adam.4,
+                );
+                reference::adam_row(
+                    &mut w_ref[o..],
+                    &mut m_ref[o..],
+                    &mut v_ref[o..],
+                    0.7,
+                    x,
+                    adam.0,
+                    adam.1,
+                    adam.2,
+                    adam.3,
+                    adam.4,
+                );
+                check(
+                    &format!("adam m ×{sqrt_v_factor} {tag}"),
+                    &m,
+                    &m_ref,
+                    4.0 * EPS,
+                    4.0 * EPS,
+                    &mut bits,
+                );
+                check(
+                    &format!("adam v ×{sqrt_v_factor} {tag}"),
+                    &v,
+                    &v_ref,
+                    4.0 * EPS,
+                    4.0 * EPS,
+                    &mut bits,
+                );
+                check_flushed(&format!("adam m ×{sqrt_v_factor} {tag}"), &m);
+                check_flushed(&format!("adam v ×{sqrt_v_factor} {tag}"), &v);
+                check(
+                    &format!("adam w ×{sqrt_v_factor} {tag}"),
+                    &w,
+                    &w_ref,
+                    1e-6,
+                    16.0 * EPS,
+                    &mut bits,
+                );
+
+                // Dense Adam's rows of input 0: the moments decay.
+                let (mut w, mut w_ref) = (yb.clone(), yb.clone());
+                let (mut m, mut m_ref) = (vb.clone(), vb.clone());
+                let sq: Vec<f32> = vb.iter().map(|s| s * s).collect();
+                let (mut v, mut v_ref) = (sq.clone(), sq);
+                let (b1, b2, lr, _, eps) = adam;
+                kernels::adam_decay_row(
+                    &mut w[o..],
+                    &mut m[o..],
+                    &mut v[o..],
+                    b1,
+                    b2,
+                    lr,
+                    sqrt_v_factor,
+                    eps,
+                );
+                reference::adam_decay_row(
+                    &mut w_ref[o..],
+                    &mut m_ref[o..],
+                    &mut v_ref[o..],
+                    b1,
+                    b2,
+                    lr,
+                    sqrt_v_factor,
+                    eps,
+                );
+                for (what, got, twin) in [("m", &m, &m_ref), ("v", &v, &v_ref), ("w", &w, &w_ref)] {
+                    check(
+                        &format!("adam decay {what} ×{sqrt_v_factor} {tag}"),
+                        got,
+                        twin,
+                        0.0,
+                        0.0,
+                        &mut bits,
+                    );
+                }
+                check_flushed(&format!("adam decay m {tag}"), &m);
+                check_flushed(&format!("adam decay v {tag}"), &v);
+            }
 
             // DLR Eq. 1 row: weights, and the new Σw² from its lanes (and
             // from `dlr_row`, their total).

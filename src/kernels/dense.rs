@@ -3,7 +3,7 @@
 //! path. Twins: [`super::reference`].
 
 use crate::kernels::{reference, GROUP};
-use crate::simd::{split_lens, Isa, Vector, Vector8, LANES};
+use crate::simd::{split_lens, split_parts, split_parts_mut, Isa, Vector, Vector8, LANES};
 
 #[cfg_attr(target_arch = "x86_64", inline(always))]
 fn axpy_body<V: Vector>(t: V::Token, y: &mut [f32], a: f32, x: &[f32]) {
@@ -20,13 +20,9 @@ pub(crate) fn axpy<P: Isa>(isa: P, y: &mut [f32], a: f32, x: &[f32]) {
     if P::SCALAR {
         return reference::axpy(y, a, x);
     }
-    let (wide, eight, four) = split_lens::<P>(y.len());
-    let (yw, rest) = y.split_at_mut(wide);
-    let (y8, rest) = rest.split_at_mut(eight);
-    let (y4, yt) = rest.split_at_mut(four);
-    let (xw, rest) = x.split_at(wide);
-    let (x8, rest) = rest.split_at(eight);
-    let (x4, xt) = rest.split_at(four);
+    let lens = split_lens::<P>(y.len());
+    let [yw, y8, y4, yt] = split_parts_mut(y, lens);
+    let [xw, x8, x4, xt] = split_parts(x, lens);
     axpy_body::<P::Wide>(isa.wide(), yw, a, xw);
     axpy_body::<P::Eight>(isa.eight(), y8, a, x8);
     axpy_body::<P::Four>(isa.four(), y4, a, x4);
@@ -90,10 +86,7 @@ pub(crate) fn sigmoid<P: Isa>(isa: P, z: &mut [f32]) {
         last.store(&mut z[window..]);
         return;
     }
-    let (w, eight, four) = split_lens::<P>(n);
-    let (zw, rest) = z.split_at_mut(w);
-    let (z8, rest) = rest.split_at_mut(eight);
-    let (z4, zt) = rest.split_at_mut(four);
+    let [zw, z8, z4, zt] = split_parts_mut(z, split_lens::<P>(n));
     sigmoid_body::<P::Wide>(isa.wide(), zw);
     sigmoid_body::<P::Eight>(isa.eight(), z8);
     sigmoid_body::<P::Four>(isa.four(), z4);
@@ -181,10 +174,8 @@ fn flush_body<V: Vector>(t: V::Token, x: &mut [f32]) {
 /// Subnormal values of `x` set to `+0` ([`reference::flush_subnormal`]).
 #[cfg_attr(target_arch = "x86_64", inline(always))]
 fn flush_subnormals<P: Isa>(isa: P, x: &mut [f32]) {
-    let (w, eight, four) = split_lens::<P>(x.len());
-    let (xw, rest) = x.split_at_mut(w);
-    let (x8, rest) = rest.split_at_mut(eight);
-    let (x4, xt) = rest.split_at_mut(four);
+    let lens = split_lens::<P>(x.len());
+    let [xw, x8, x4, xt] = split_parts_mut(x, lens);
     flush_body::<P::Wide>(isa.wide(), xw);
     flush_body::<P::Eight>(isa.eight(), x8);
     flush_body::<P::Four>(isa.four(), x4);

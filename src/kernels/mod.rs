@@ -196,6 +196,40 @@ pub fn adam_row(
     adam_row_with(w, m, v, a, delta, s);
 }
 
+/// Adam on a row whose gradient is zero: `m ← β₁ m`, `v ← β₂ v`, then
+/// the step of [`adam_row`]; bit for bit `adam_row` with `a = 0` and
+/// finite `δ`. Twin: [`reference::adam_decay_row`].
+#[allow(clippy::too_many_arguments)]
+#[inline]
+pub fn adam_decay_row(
+    w: &mut [f32],
+    m: &mut [f32],
+    v: &mut [f32],
+    beta1: f32,
+    beta2: f32,
+    lr_t: f32,
+    inv_sqrt_bc2: f32,
+    eps: f32,
+) {
+    let s = update::AdamScalars {
+        beta1,
+        beta2,
+        lr_t,
+        inv_sqrt_bc2,
+        eps,
+    };
+    adam_decay_row_with(w, m, v, s);
+}
+
+dispatched! {
+    fn adam_decay_row_with(
+        w: &mut [f32],
+        m: &mut [f32],
+        v: &mut [f32],
+        s: update::AdamScalars,
+    ) => update::adam_decay_row
+}
+
 /// Lazy Adam (`torch.optim.SparseAdam`'s update) on the rows of a layer
 /// whose input is non-zero: for every `j` of `rows` (in order), or of
 /// `0..n_in` if `rows` is `None`, with `a_j ≠ 0`, row `j` of `w`, `m`, `v`

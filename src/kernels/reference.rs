@@ -215,6 +215,39 @@ pub fn adam_row(
     }
 }
 
+/// Adam on a row whose gradient is zero (dense Adam's row of an input
+/// `a_j = 0`): the moments decay and the weight moves by the momentum left,
+///
+/// ```text
+/// m_i ← β₁ m_i
+/// v_i ← β₂ v_i
+/// w_i ← w_i − lr_t m_i / (√v_i · inv_sqrt_bc2 + ε)
+/// ```
+///
+/// with [`adam_row`]'s floor on the new moments. This is [`adam_row`] with
+/// `a = 0` and finite `δ`, bit for bit: there `g_i = 0 · δ_i` is `±0`, which
+/// the floor makes `+0`, so `(1 − β₁) g_i` and `(1 − β₂) g_i²` are `±0`, and
+/// `x + ±0` differs from `x` only for `x = −0`, which the floor makes `+0`
+/// either way.
+#[allow(clippy::too_many_arguments)]
+pub fn adam_decay_row(
+    w: &mut [f32],
+    m: &mut [f32],
+    v: &mut [f32],
+    beta1: f32,
+    beta2: f32,
+    lr_t: f32,
+    inv_sqrt_bc2: f32,
+    eps: f32,
+) {
+    debug_assert!(w.len() == m.len() && w.len() == v.len());
+    for i in 0..w.len() {
+        m[i] = flush_below(beta1 * m[i], STATE_FLOOR);
+        v[i] = flush_below(beta2 * v[i], STATE_FLOOR);
+        w[i] -= lr_t * m[i] / (sqrt(v[i]) * inv_sqrt_bc2 + eps);
+    }
+}
+
 /// Lazy Adam (`torch.optim.SparseAdam`'s update) on the rows of a layer
 /// whose input is non-zero: for every `j` of `rows` (in order), or of
 /// `0..n_in` if `rows` is `None`, with `a_j ≠ 0`, and `g_i = a_j δ_i`,

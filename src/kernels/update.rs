@@ -18,7 +18,7 @@
 //! them side by side), so its weights and lane sums are AVX2's too.
 
 use crate::kernels::reference;
-use crate::simd::{split_lens, Isa, Vector, Vector8, LANES};
+use crate::simd::{split_lens, split_parts, split_parts_mut, Isa, Vector, Vector8, LANES};
 
 /// SGD: `w_i ← w_i − step δ_i`, `step = η a_j`. Twin: [`reference::sgd_row`].
 ///
@@ -111,16 +111,10 @@ pub(crate) fn nesterov_row<P: Isa>(
     if P::SCALAR {
         return reference::nesterov_row(w, v, a, delta, lr, momentum);
     }
-    let (wide, eight, four) = split_lens::<P>(w.len());
-    let (ww, rest) = w.split_at_mut(wide);
-    let (w8, rest) = rest.split_at_mut(eight);
-    let (w4, wt) = rest.split_at_mut(four);
-    let (vw, rest) = v.split_at_mut(wide);
-    let (v8, rest) = rest.split_at_mut(eight);
-    let (v4, vt) = rest.split_at_mut(four);
-    let (dw, rest) = delta.split_at(wide);
-    let (d8, rest) = rest.split_at(eight);
-    let (d4, dt) = rest.split_at(four);
+    let lens = split_lens::<P>(w.len());
+    let [ww, w8, w4, wt] = split_parts_mut(w, lens);
+    let [vw, v8, v4, vt] = split_parts_mut(v, lens);
+    let [dw, d8, d4, dt] = split_parts(delta, lens);
     nesterov_body::<P::Wide>(isa.wide(), ww, vw, a, dw, lr, momentum);
     nesterov_body::<P::Eight>(isa.eight(), w8, v8, a, d8, lr, momentum);
     nesterov_body::<P::Four>(isa.four(), w4, v4, a, d4, lr, momentum);
@@ -147,18 +141,33 @@ fn adam_body<V: Vector>(
     delta: &[f32],
     s: AdamScalars,
 ) {
+    // `√v · 1` is `√v` exactly, so the multiplication can go where the
+    // factor is 1: always in lazy Adam, and in dense Adam once
+    // `1/√(1 − β₂ᵗ)` rounds to 1 in f32 (from step 15,935 at β₂ = 0.999),
+    // the steps a training mostly pays.
+    if s.inv_sqrt_bc2 == 1.0 {
+        adam_loop::<V, false>(t, w, m, v, a, delta, s);
+    } else {
+        adam_loop::<V, true>(t, w, m, v, a, delta, s);
+    }
+}
+
+/// [`adam_body`]'s loop; `SCALE_SQRT_V` multiplies `√v` by
+/// `s.inv_sqrt_bc2`, false where that factor is 1.
+#[cfg_attr(target_arch = "x86_64", inline(always))]
+fn adam_loop<V: Vector, const SCALE_SQRT_V: bool>(
+    t: V::Token,
+    w: &mut [f32],
+    m: &mut [f32],
+    v: &mut [f32],
+    a: f32,
+    delta: &[f32],
+    s: AdamScalars,
+) {
     let av = V::splat(t, a);
-    let (b1, b2) = (V::splat(t, s.beta1), V::splat(t, s.beta2));
+    let k = AdamSplats::<V>::new(t, s);
     let (c1, c2) = (V::splat(t, 1.0 - s.beta1), V::splat(t, 1.0 - s.beta2));
-    let (lr, bc2, eps) = (
-        V::splat(t, s.lr_t),
-        V::splat(t, s.inv_sqrt_bc2),
-        V::splat(t, s.eps),
-    );
-    let (g_floor, state_floor) = (
-        V::splat(t, reference::GRAD_FLOOR),
-        V::splat(t, reference::STATE_FLOOR),
-    );
+    let g_floor = V::splat(t, reference::GRAD_FLOOR);
     let n = V::LANES;
     for (((wc, mc), vc), dc) in w
         .chunks_exact_mut(n)
@@ -167,13 +176,123 @@ fn adam_body<V: Vector>(
         .zip(delta.chunks_exact(n))
     {
         let g = (av * V::load(t, dc)).flush_below(g_floor);
-        let m_new = (b1 * V::load(t, mc) + c1 * g).flush_below(state_floor);
-        let v_new = (b2 * V::load(t, vc) + c2 * g * g).flush_below(state_floor);
+        let m_new = (k.b1 * V::load(t, mc) + c1 * g).flush_below(k.state_floor);
+        let v_new = (k.b2 * V::load(t, vc) + c2 * g * g).flush_below(k.state_floor);
         m_new.store(mc);
         v_new.store(vc);
-        // Exact sqrt and division: the approximate rsqrt would cost accuracy.
-        (V::load(t, wc) - (lr * m_new).div(v_new.sqrt() * bc2 + eps)).store(wc);
+        k.weight_step::<SCALE_SQRT_V>(wc, m_new, v_new);
     }
+}
+
+/// [`AdamScalars`] splatted, with the state floor: what the loops of
+/// [`adam_loop`] and [`adam_decay_loop`] share.
+struct AdamSplats<V> {
+    b1: V,
+    b2: V,
+    lr: V,
+    bc2: V,
+    eps: V,
+    state_floor: V,
+}
+
+impl<V: Vector> AdamSplats<V> {
+    #[inline(always)]
+    fn new(t: V::Token, s: AdamScalars) -> Self {
+        Self {
+            b1: V::splat(t, s.beta1),
+            b2: V::splat(t, s.beta2),
+            lr: V::splat(t, s.lr_t),
+            bc2: V::splat(t, s.inv_sqrt_bc2),
+            eps: V::splat(t, s.eps),
+            state_floor: V::splat(t, reference::STATE_FLOOR),
+        }
+    }
+
+    /// `w ← w − lr · m / (√v · bc2 + ε)` on one vector of weights, given
+    /// the new moments; `SCALE_SQRT_V` false leaves out the `· bc2` where
+    /// it is 1.
+    #[inline(always)]
+    fn weight_step<const SCALE_SQRT_V: bool>(&self, w: &mut [f32], m: V, v: V) {
+        let sqrt_v = if SCALE_SQRT_V {
+            v.sqrt() * self.bc2
+        } else {
+            v.sqrt()
+        };
+        // Exact sqrt and division: the approximate rsqrt would cost accuracy.
+        (V::load(m.token(), w) - (self.lr * m).div(sqrt_v + self.eps)).store(w);
+    }
+}
+
+/// [`adam_decay_row`]'s loop: Adam's step on weights whose gradient is 0.
+#[cfg_attr(target_arch = "x86_64", inline(always))]
+fn adam_decay_loop<V: Vector, const SCALE_SQRT_V: bool>(
+    t: V::Token,
+    w: &mut [f32],
+    m: &mut [f32],
+    v: &mut [f32],
+    s: AdamScalars,
+) {
+    let k = AdamSplats::<V>::new(t, s);
+    let n = V::LANES;
+    for ((wc, mc), vc) in w
+        .chunks_exact_mut(n)
+        .zip(m.chunks_exact_mut(n))
+        .zip(v.chunks_exact_mut(n))
+    {
+        let m_new = (k.b1 * V::load(t, mc)).flush_below(k.state_floor);
+        let v_new = (k.b2 * V::load(t, vc)).flush_below(k.state_floor);
+        m_new.store(mc);
+        v_new.store(vc);
+        k.weight_step::<SCALE_SQRT_V>(wc, m_new, v_new);
+    }
+}
+
+/// [`adam_decay_loop`] on one width of vector, with or without `· bc2`.
+#[cfg_attr(target_arch = "x86_64", inline(always))]
+fn adam_decay_body<V: Vector>(
+    t: V::Token,
+    w: &mut [f32],
+    m: &mut [f32],
+    v: &mut [f32],
+    s: AdamScalars,
+) {
+    if s.inv_sqrt_bc2 == 1.0 {
+        adam_decay_loop::<V, false>(t, w, m, v, s);
+    } else {
+        adam_decay_loop::<V, true>(t, w, m, v, s);
+    }
+}
+
+/// Adam on a row whose gradient is zero (an input `a_j = 0` with finite
+/// deltas): [`adam_row`]'s result, bit for bit, without the gradient's
+/// loads and arithmetic. Twin: [`reference::adam_decay_row`].
+#[cfg_attr(target_arch = "x86_64", inline(always))]
+pub(crate) fn adam_decay_row<P: Isa>(
+    isa: P,
+    w: &mut [f32],
+    m: &mut [f32],
+    v: &mut [f32],
+    s: AdamScalars,
+) {
+    debug_assert!(w.len() == m.len() && w.len() == v.len());
+    let AdamScalars {
+        beta1,
+        beta2,
+        lr_t,
+        inv_sqrt_bc2,
+        eps,
+    } = s;
+    if P::SCALAR {
+        return reference::adam_decay_row(w, m, v, beta1, beta2, lr_t, inv_sqrt_bc2, eps);
+    }
+    let lens = split_lens::<P>(w.len());
+    let [ww, w8, w4, wt] = split_parts_mut(w, lens);
+    let [mw, m8, m4, mt] = split_parts_mut(m, lens);
+    let [vw, v8, v4, vt] = split_parts_mut(v, lens);
+    adam_decay_body::<P::Wide>(isa.wide(), ww, mw, vw, s);
+    adam_decay_body::<P::Eight>(isa.eight(), w8, m8, v8, s);
+    adam_decay_body::<P::Four>(isa.four(), w4, m4, v4, s);
+    reference::adam_decay_row(wt, mt, vt, beta1, beta2, lr_t, inv_sqrt_bc2, eps);
 }
 
 /// Adam with hoisted bias correction. Twin: [`reference::adam_row`], which
@@ -199,19 +318,11 @@ pub(crate) fn adam_row<P: Isa>(
         } = s;
         return reference::adam_row(w, m, v, a, delta, beta1, beta2, lr_t, inv_sqrt_bc2, eps);
     }
-    let (wide, eight, four) = split_lens::<P>(w.len());
-    let (ww, rest) = w.split_at_mut(wide);
-    let (w8, rest) = rest.split_at_mut(eight);
-    let (w4, wt) = rest.split_at_mut(four);
-    let (mw, rest) = m.split_at_mut(wide);
-    let (m8, rest) = rest.split_at_mut(eight);
-    let (m4, mt) = rest.split_at_mut(four);
-    let (vw, rest) = v.split_at_mut(wide);
-    let (v8, rest) = rest.split_at_mut(eight);
-    let (v4, vt) = rest.split_at_mut(four);
-    let (dw, rest) = delta.split_at(wide);
-    let (d8, rest) = rest.split_at(eight);
-    let (d4, dt) = rest.split_at(four);
+    let lens = split_lens::<P>(w.len());
+    let [ww, w8, w4, wt] = split_parts_mut(w, lens);
+    let [mw, m8, m4, mt] = split_parts_mut(m, lens);
+    let [vw, v8, v4, vt] = split_parts_mut(v, lens);
+    let [dw, d8, d4, dt] = split_parts(delta, lens);
     adam_body::<P::Wide>(isa.wide(), ww, mw, vw, a, dw, s);
     adam_body::<P::Eight>(isa.eight(), w8, m8, v8, a, d8, s);
     adam_body::<P::Four>(isa.four(), w4, m4, v4, a, d4, s);
@@ -837,16 +948,10 @@ pub(crate) fn dlr_post_row<P: Isa>(
     if P::SCALAR {
         return reference::dlr_post_row(w, a, alpha, scaled_delta, col_sum_sq);
     }
-    let (wide, eight, four) = split_lens::<P>(w.len());
-    let (ww, rest) = w.split_at_mut(wide);
-    let (w8, rest) = rest.split_at_mut(eight);
-    let (w4, wt) = rest.split_at_mut(four);
-    let (dw, rest) = scaled_delta.split_at(wide);
-    let (d8, rest) = rest.split_at(eight);
-    let (d4, dt) = rest.split_at(four);
-    let (sw, rest) = col_sum_sq.split_at_mut(wide);
-    let (s8, rest) = rest.split_at_mut(eight);
-    let (s4, st) = rest.split_at_mut(four);
+    let lens = split_lens::<P>(w.len());
+    let [ww, w8, w4, wt] = split_parts_mut(w, lens);
+    let [dw, d8, d4, dt] = split_parts(scaled_delta, lens);
+    let [sw, s8, s4, st] = split_parts_mut(col_sum_sq, lens);
     dlr_post_body::<P::Wide>(isa.wide(), ww, a, alpha, dw, sw);
     dlr_post_body::<P::Eight>(isa.eight(), w8, a, alpha, d8, s8);
     dlr_post_body::<P::Four>(isa.four(), w4, a, alpha, d4, s4);

@@ -367,6 +367,13 @@ macro_rules! impl_f32x4 {
                 })
             }
             #[inline(always)]
+            fn flush_below(self, floor: Self) -> Self {
+                // `!(|x| < floor)` is true for NaN, so NaN lanes keep their
+                // value; one `and` with that mask instead of a select.
+                // SAFETY: see the module doc.
+                Self(unsafe { _mm_and_ps(self.0, _mm_cmpnlt_ps(self.abs().0, floor.0)) })
+            }
+            #[inline(always)]
             fn round_int(self) -> Self {
                 // SAFETY: see the module doc; rounds to nearest even (MXCSR default).
                 Self(unsafe { _mm_cvtepi32_ps(_mm_cvtps_epi32(self.0)) })
@@ -504,6 +511,14 @@ impl Vector for F32x8 {
     fn select(self, if_true: Self, if_false: Self) -> Self {
         // SAFETY: see the module doc.
         Self(unsafe { _mm256_blendv_ps(if_false.0, if_true.0, self.0) })
+    }
+    #[inline(always)]
+    fn flush_below(self, floor: Self) -> Self {
+        // `!(|x| < floor)` (unordered: true for NaN, so NaN lanes keep their
+        // value); one `and` with that mask stays in the float domain, where
+        // LLVM turns a blend with zero into an integer compare and `andn`.
+        // SAFETY: see the module doc.
+        Self(unsafe { _mm256_and_ps(self.0, _mm256_cmp_ps::<_CMP_NLT_UQ>(self.abs().0, floor.0)) })
     }
     #[inline(always)]
     fn round_int(self) -> Self {
@@ -868,6 +883,10 @@ impl Vector for F32x8Pair {
             self.0.select(if_true.0, if_false.0),
             self.1.select(if_true.1, if_false.1),
         )
+    }
+    #[inline(always)]
+    fn flush_below(self, floor: Self) -> Self {
+        Self(self.0.flush_below(floor.0), self.1.flush_below(floor.1))
     }
     #[inline(always)]
     fn round_int(self) -> Self {
