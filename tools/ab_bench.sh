@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
-# Paired comparison of builds: runs `BIN bench --optimizers sgd,dlr
+# Paired comparison of builds: runs `BIN bench --optimizers $OPTIMIZERS
 # --layouts 6 --repeats 5 --no-epoch --seed R --hidden H --json` for each
 # binary in turn, ROUNDS times over (round R = 1, 2, ... measures the
 # layouts of seed R, the same for every binary), and prints per binary and
-# H the medians of DLR's step, SGD's step and DLR/SGD, with each round's
-# ratio. Alternating the binaries lets machine drift hit all alike;
+# H the median step of each optimizer and, when both ran, of DLR/SGD with
+# each round's ratio; from the second binary on, also each optimizer's
+# median over rounds of its step ÷ the first binary's in the same round.
+# OPTIMIZERS defaults to sgd,dlr (e.g. OPTIMIZERS=dlr,adam-lazy,adam).
+# Alternating the binaries lets machine drift hit all alike;
 # BENCHMARKS.md says why one process of each is not enough. Each run
 # times the steps after `bench`'s default warm-up of one epoch (a few
 # seconds for SGD and DLR); a binary without `--warmup-epochs` times the
@@ -15,6 +18,7 @@
 # e.g. `cp target/release/dlr /tmp/dlr-before`, change the code, rebuild,
 # then `tools/ab_bench.sh 3 30,100,300 /tmp/dlr-before target/release/dlr`.
 set -euo pipefail
+OPTIMIZERS=${OPTIMIZERS:-sgd,dlr}
 
 : "${DLR_DATA:?set DLR_DATA to the directory with the MNIST files}"
 export DLR_DATA
@@ -33,28 +37,35 @@ out=$(mktemp)
 trap 'rm -f "$out"' EXIT
 for ((r = 0; r < rounds; r++)); do
     for bin in "$@"; do
-        "$bin" bench --optimizers sgd,dlr --no-epoch --repeats 5 --layouts 6 \
-            --seed $((r + 1)) --hidden "$hidden" --json 2>/dev/null | BIN="$bin" python3 -c '
+        "$bin" bench --optimizers "$OPTIMIZERS" --no-epoch --repeats 5 --layouts 6 \
+            --seed $((r + 1)) --hidden "$hidden" --json 2>/dev/null | BIN="$bin" R=$r python3 -c '
 import json, os, sys
-t = {}
 for line in sys.stdin:
     j = json.loads(line)
-    t[(j["optimizer"], j["hidden"])] = j["us_per_step"]
-for (opt, h), dlr in sorted(t.items()):
-    if opt == "dlr":
-        sgd = t[("sgd", h)]
-        print(os.environ["BIN"], h, dlr, sgd, dlr / sgd)
+    print(os.environ["R"], os.environ["BIN"], j["hidden"], j["optimizer"], j["us_per_step"])
 ' >>"$out"
     done
 done
-python3 - "$out" <<'PY'
+python3 - "$out" "$@" <<'PY'
 import collections, statistics, sys
-runs = collections.defaultdict(list)
-for line in open(sys.argv[1]):
-    b, h, d, s, q = line.split()
-    runs[(int(h), b)].append((float(d), float(s), float(q)))
-for (h, b), v in sorted(runs.items()):
-    med = [statistics.median(x[i] for x in v) for i in range(3)]
-    each = " ".join(f"{x[2]:.2f}" for x in v)
-    print(f"H={h:<5} {b}: dlr {med[0]:.3f} us, sgd {med[1]:.3f} us, dlr/sgd {med[2]:.3f} (rounds: {each})")
+path, bins = sys.argv[1], sys.argv[2:]
+us = {}
+for line in open(path):
+    r, b, h, opt, t = line.split()
+    us[(int(r), b, int(h), opt)] = float(t)
+rounds = sorted({k[0] for k in us})
+sizes = sorted({k[2] for k in us})
+opts = list(dict.fromkeys(k[3] for k in us))
+med = statistics.median
+for h in sizes:
+    for b in bins:
+        parts = [f"{o} {med(us[(r, b, h, o)] for r in rounds):.3f} us" for o in opts]
+        if "dlr" in opts and "sgd" in opts:
+            q = [us[(r, b, h, "dlr")] / us[(r, b, h, "sgd")] for r in rounds]
+            each = " ".join(f"{x:.2f}" for x in q)
+            parts.append(f"dlr/sgd {med(q):.3f} (rounds: {each})")
+        if b != bins[0]:
+            vs = [f"{o} {med(us[(r, b, h, o)] / us[(r, bins[0], h, o)] for r in rounds):.3f}" for o in opts]
+            parts.append("vs first: " + ", ".join(vs))
+        print(f"H={h:<5} {b}: " + ", ".join(parts))
 PY

@@ -346,13 +346,7 @@ pub fn write_report(records: &[Record], dir: &Path) -> Result<ReportFiles, Sweep
         let panels = |title: &str, y_label: &str, ratios: bool| -> Vec<Panel> {
             shapes
                 .iter()
-                .map(|sh| Panel {
-                    title: sh.title(title),
-                    x_label: "hidden units H".into(),
-                    y_label: y_label.into(),
-                    series: if ratios { &sh.ratios } else { &sh.values }.clone(),
-                    ..Panel::default()
-                })
+                .map(|sh| sh.panel(title, y_label, ratios))
                 .collect()
         };
         let p = dir.join("epochs.svg");

@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 
 use dlr::optim::OptimizerKind;
 
-use super::{kind_index, ConfigStats, Series, SeriesStyle};
+use super::{kind_index, ConfigStats, Panel, Series, SeriesStyle};
 
 /// The layout of a net's hidden layers relative to the first, whose size
 /// `H` is the x of the hidden-size plots: `H` for one hidden layer; for more,
@@ -49,6 +49,18 @@ impl ShapeSeries {
             title.to_string()
         } else {
             format!("{title}, hidden {}", self.shape)
+        }
+    }
+
+    /// The plot panel of this layout against `H`: its values, or with
+    /// `ratios` their ratios to SGD's, under [`ShapeSeries::title`].
+    pub fn panel(&self, title: &str, y_label: &str, ratios: bool) -> Panel {
+        Panel {
+            title: self.title(title),
+            x_label: "hidden units H".into(),
+            y_label: y_label.into(),
+            series: if ratios { &self.ratios } else { &self.values }.clone(),
+            ..Panel::default()
         }
     }
 }

@@ -7,8 +7,7 @@ use std::fmt::Write as _;
 
 use super::{sweep_and_report, ReproConfig};
 use crate::report::{
-    best_configs, best_markdown, best_series_by, config_stats, plot_rows, ConfigStats, Panel,
-    Series, ShapeSeries,
+    best_configs, best_markdown, best_series_by, config_stats, plot_rows, ConfigStats, ShapeSeries,
 };
 use crate::sweep::SweepError;
 use dlr::dataset::Dataset;
@@ -33,19 +32,12 @@ pub(super) fn figure1(
     // A row per hidden-layer layout: its values, then their ratios to SGD's.
     let panels =
         |shapes: &[ShapeSeries], title: &str, y: &str, ratio_title: &str, ratio_y: &str| {
-            let panel = |sh: &ShapeSeries, title: &str, y: &str, series: &[Series]| Panel {
-                title: sh.title(title),
-                x_label: "hidden units H".into(),
-                y_label: y.into(),
-                series: series.to_vec(),
-                ..Panel::default()
-            };
             shapes
                 .iter()
                 .flat_map(|sh| {
                     [
-                        panel(sh, title, y, &sh.values),
-                        panel(sh, ratio_title, ratio_y, &sh.ratios),
+                        sh.panel(title, y, false),
+                        sh.panel(ratio_title, ratio_y, true),
                     ]
                 })
                 .collect::<Vec<_>>()
