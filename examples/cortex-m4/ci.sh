@@ -4,8 +4,8 @@
 # the device target, a short training that must pass 85 % and whose model
 # must equal, bit for bit, the desktop's run on the scalar path (the
 # device's arithmetic), the full run to 96 % (DLR, H = 32, seed 1: about
-# 41 G instructions, 2.5-9 minutes of QEMU), and checks that Adam at H = 32
-# is refused in one line with a non-zero exit.
+# 41 G instructions, 2.5-9 minutes of QEMU), and checks that Adam and lazy
+# Adam at H = 32 are refused in one line with a non-zero exit.
 # MNIST comes from $DLR_DATA (plain or .gz); DLR_CLI is a built `dlr` (the
 # desktop checks are skipped without one).
 set -euo pipefail
@@ -86,15 +86,18 @@ awk -v i="$all" 'BEGIN { printf "whole run: %.0f instructions, %.0f s at 168 MHz
 check_on_desktop "$model" "$acc" --hidden 32 --seed 1 --max-epochs 10
 rm -f "$model"
 
-echo "== Adam at H = 32: one-line refusal, non-zero exit"
-set +e
-refusal=$(cargo run --release -q -- --optimizer adam --hidden 32 2>&1 >/dev/null)
-status=$?
-set -e
-echo "$refusal (exit $status)"
-[ "$status" -ne 0 ] || { echo "Adam at H = 32 was not refused"; exit 1; }
-[ "$(wc -l <<<"$refusal")" -eq 1 ] || { echo "the refusal is not one line"; exit 1; }
-grep -q '^adam at 784-32-10 needs [0-9]* bytes of RAM' <<<"$refusal"
+echo "== Adam and lazy Adam at H = 32: one-line refusal, non-zero exit"
+for rule in adam adam-lazy; do
+    set +e
+    refusal=$(cargo run --release -q -- --optimizer "$rule" --hidden 32 2>&1 >/dev/null)
+    status=$?
+    set -e
+    echo "$refusal (exit $status)"
+    [ "$status" -ne 0 ] || { echo "$rule at H = 32 was not refused"; exit 1; }
+    [ "$(wc -l <<<"$refusal")" -eq 1 ] || { echo "$rule: the refusal is not one line"; exit 1; }
+    grep -q "^$rule at 784-32-10 needs [0-9]* bytes of RAM" <<<"$refusal" ||
+        { echo "$rule: the refusal does not say what it needs"; exit 1; }
+done
 # The device's arithmetic is the desktop's scalar path: SGD (the library's
 # rule on both) saves the same model bytes on both.
 if [ -n "${DLR_CLI:-}" ]; then
